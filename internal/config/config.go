@@ -1,0 +1,133 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rootwatch/rootwatch/internal/model"
+)
+
+// Config is the configuration file's content.
+type Config struct {
+	// Window is how far back "recent" root use reaches (Conformity IAM-035
+	// uses 7 days).
+	Window string `yaml:"window"`
+	// KeyMaxAge is the age past which an active root key is stale.
+	KeyMaxAge string `yaml:"key_max_age"`
+	// GracePeriod: accounts created less than this before the report are
+	// left out of usage checks (their root is used to set them up).
+	GracePeriod string `yaml:"grace_period"`
+	// FailOn is the lowest severity of a failing finding that makes the
+	// exit code 1.
+	FailOn string `yaml:"fail_on"`
+	// Checks holds per-check settings by check ID.
+	Checks map[string]CheckConfig `yaml:"checks"`
+}
+
+// CheckConfig changes one check.
+type CheckConfig struct {
+	Severity string `yaml:"severity"`
+	Disabled bool   `yaml:"disabled"`
+}
+
+// Params are the thresholds rules read as `params.<name>`.
+type Params struct {
+	Window      time.Duration
+	KeyMaxAge   time.Duration
+	GracePeriod time.Duration
+}
+
+// DefaultParams are the thresholds of the seed study and the benchmarks.
+func DefaultParams() Params {
+	day := 24 * time.Hour
+	return Params{Window: 7 * day, KeyMaxAge: 90 * day, GracePeriod: 30 * day}
+}
+
+// Map returns the params as rules see them.
+func (p Params) Map() map[string]any {
+	return map[string]any{"window": p.Window, "key_max_age": p.KeyMaxAge, "grace_period": p.GracePeriod}
+}
+
+// Set changes one parameter by name from its text form.
+func (p *Params) Set(name, value string) error {
+	d, err := ParseDuration(value)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	switch name {
+	case "window":
+		if d <= 0 {
+			return fmt.Errorf("window must be longer than zero")
+		}
+		p.Window = d
+	case "key_max_age":
+		p.KeyMaxAge = d
+	case "grace_period":
+		p.GracePeriod = d
+	default:
+		return fmt.Errorf("unknown parameter %q (known: window, key_max_age, grace_period)", name)
+	}
+	return nil
+}
+
+// Load reads a configuration file, refusing unknown keys.
+func Load(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open config: %w", err)
+	}
+	defer f.Close()
+	return Parse(path, f)
+}
+
+// Parse reads a configuration from r; name is used in errors.
+func Parse(name string, r io.Reader) (*Config, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read config %s: %w", name, err)
+	}
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("config %s: %w", name, err)
+	}
+	if _, err := c.Params(DefaultParams()); err != nil {
+		return nil, fmt.Errorf("config %s: %w", name, err)
+	}
+	if c.FailOn != "" && model.SeverityRank(c.FailOn) < 0 && c.FailOn != "none" {
+		return nil, fmt.Errorf("config %s: fail_on %q is not one of %s or none", name, c.FailOn, strings.Join(model.Severities(), ", "))
+	}
+	ids := make([]string, 0, len(c.Checks))
+	for id := range c.Checks {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if s := c.Checks[id].Severity; s != "" && model.SeverityRank(s) < 0 {
+			return nil, fmt.Errorf("config %s: checks.%s.severity %q is not one of %s", name, id, s, strings.Join(model.Severities(), ", "))
+		}
+	}
+	return &c, nil
+}
+
+// Params applies the file's thresholds over base.
+func (c *Config) Params(base Params) (Params, error) {
+	for _, kv := range [][2]string{{"window", c.Window}, {"key_max_age", c.KeyMaxAge}, {"grace_period", c.GracePeriod}} {
+		if kv[1] == "" {
+			continue
+		}
+		if err := base.Set(kv[0], kv[1]); err != nil {
+			return base, err
+		}
+	}
+	return base, nil
+}

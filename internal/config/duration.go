@@ -1,0 +1,46 @@
+// Package config reads rootwatch's YAML configuration: thresholds, severity
+// overrides and disabled checks.
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ParseDuration reads a duration written in days and/or Go units: "7d",
+// "36h", "1d12h", "90m".
+func ParseDuration(s string) (time.Duration, error) {
+	in := strings.TrimSpace(s)
+	var total time.Duration
+	if i := strings.IndexByte(in, 'd'); i > 0 {
+		days, err := strconv.ParseUint(in[:i], 10, 32)
+		if err != nil {
+			return 0, fmt.Errorf("invalid duration %q: want e.g. 7d, 36h or 1d12h", s)
+		}
+		total = time.Duration(days) * 24 * time.Hour
+		in = in[i+1:]
+		if in == "" {
+			return total, nil
+		}
+	}
+	d, err := time.ParseDuration(in)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("invalid duration %q: want e.g. 7d, 36h or 1d12h", s)
+	}
+	return total + d, nil
+}
+
+// FormatDuration writes d in days when it is a whole number of days, in Go
+// units otherwise.
+func FormatDuration(d time.Duration) string {
+	day := 24 * time.Hour
+	switch {
+	case d%day == 0:
+		return fmt.Sprintf("%dd", d/day)
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	}
+	return d.String()
+}

@@ -1,0 +1,200 @@
+package credreport
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/rootwatch/rootwatch/internal/model"
+)
+
+// LoadOptions say how to read a set of credential report inputs.
+type LoadOptions struct {
+	// Stdin is read for the path "-".
+	Stdin io.Reader
+	// ReportTime is the generation time to assume for inputs that carry
+	// none (bare CSV); zero means the audit time.
+	ReportTime time.Time
+	// AuditTime is now; the fallback generation time.
+	AuditTime time.Time
+	// Workers bounds parallel reads; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// Loaded is the outcome of reading inputs: the accounts that could be read
+// and an error for each input that could not.
+type Loaded struct {
+	Accounts []model.Account
+	Errors   []model.SourceError
+}
+
+// Load reads every credential report under paths (files, directories walked
+// recursively, "-" for standard input), one account each. A bad input is
+// recorded and skipped; the others are still read.
+func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error) {
+	var inputs []string
+	var out Loaded
+	for _, p := range paths {
+		if p == "-" {
+			inputs = append(inputs, p)
+			continue
+		}
+		files, err := expand(p)
+		if err != nil {
+			out.Errors = append(out.Errors, model.SourceError{Source: p, Message: err.Error()})
+			continue
+		}
+		inputs = append(inputs, files...)
+	}
+
+	type result struct {
+		rep *Report
+		err error
+	}
+	results := make([]result, len(inputs))
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	var stdinOnce sync.Once
+	for i, in := range inputs {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			var data []byte
+			var err error
+			if in == "-" {
+				err = fmt.Errorf("standard input read twice")
+				stdinOnce.Do(func() { data, err = readStdin(opts.Stdin) })
+			} else {
+				data, err = os.ReadFile(in)
+			}
+			if err != nil {
+				results[i].err = &Error{Source: in, Msg: fmt.Sprintf("read: %v", unwrapPathError(err))}
+				return nil
+			}
+			results[i].rep, results[i].err = Parse(in, data)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("read credential reports: %w", err)
+	}
+
+	// One report per account: keep the newest and name the others.
+	type kept struct {
+		acct model.Account
+		src  string
+	}
+	byAccount := make(map[string]*kept)
+	for i, r := range results {
+		if r.err != nil {
+			out.Errors = append(out.Errors, model.SourceError{Source: inputs[i], Message: r.err.Error()})
+			continue
+		}
+		acct := accountFrom(inputs[i], r.rep, opts)
+		prev, dup := byAccount[acct.ID]
+		if !dup {
+			byAccount[acct.ID] = &kept{acct: acct, src: inputs[i]}
+			continue
+		}
+		older, newer := prev, &kept{acct: acct, src: inputs[i]}
+		if acct.CredentialReport.GeneratedAt.Before(prev.acct.CredentialReport.GeneratedAt) {
+			older, newer = newer, prev
+		}
+		byAccount[acct.ID] = newer
+		out.Errors = append(out.Errors, model.SourceError{
+			Account: acct.ID,
+			Source:  older.src,
+			Message: fmt.Sprintf("%s: second credential report for account %s (also in %s); audited the one generated later, %s", older.src, acct.ID, newer.src, newer.src),
+		})
+	}
+	for _, k := range byAccount {
+		out.Accounts = append(out.Accounts, k.acct)
+	}
+	sort.Slice(out.Accounts, func(i, j int) bool { return out.Accounts[i].ID < out.Accounts[j].ID })
+	return &out, nil
+}
+
+func readStdin(r io.Reader) ([]byte, error) {
+	if r == nil {
+		return nil, fmt.Errorf("no standard input")
+	}
+	return io.ReadAll(r)
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// expand lists the files of one path: itself, or a directory's regular
+// files, recursively, in lexical order, skipping hidden entries.
+func expand(p string) ([]string, error) {
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", p, unwrapPathError(err))
+	}
+	if !info.IsDir() {
+		return []string{p}, nil
+	}
+	var files []string
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if path != p && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walk %s: %w", p, err)
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s: directory holds no files", p)
+	}
+	return files, nil
+}
+
+// accountFrom turns a parsed report into the snapshot's account.
+func accountFrom(source string, r *Report, opts LoadOptions) model.Account {
+	info := &model.CredentialReportInfo{Source: source, GeneratedAt: r.GeneratedAt, GeneratedAtSource: "report"}
+	switch {
+	case !r.GeneratedAt.IsZero():
+	case !opts.ReportTime.IsZero():
+		info.GeneratedAt, info.GeneratedAtSource = opts.ReportTime.UTC(), "flag"
+	default:
+		info.GeneratedAt, info.GeneratedAtSource = opts.AuditTime.UTC(), "audit-time"
+	}
+	root := r.Root
+	return model.Account{
+		ID:               r.Account,
+		Partition:        r.Partition,
+		CreatedAt:        root.CreatedAt,
+		CredentialReport: info,
+		Root:             &root,
+		IAMUsers:         r.Users,
+	}
+}

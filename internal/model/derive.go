@@ -1,0 +1,66 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Derive computes the facts that rules judge from the raw credentials:
+// whether root holds any credential at all, and its most recent use.
+func (r *Root) Derive() {
+	anyActive := false
+	for _, k := range r.AccessKeys {
+		anyActive = anyActive || k.Active
+	}
+	for _, c := range r.Certificates {
+		anyActive = anyActive || c.Active
+	}
+	// An older report's "not_supported" says nothing about the password, so
+	// it never proves absence.
+	r.CredentialsAbsent = r.PasswordEnabled == "false" && !anyActive && !r.MFAActive
+
+	// Recent use is the latest of the password and both keys: reading only
+	// the first filled field misses key use.
+	stamps := []Stamp{r.PasswordLastUsed}
+	names := []string{"password"}
+	for _, k := range r.AccessKeys {
+		stamps = append(stamps, k.LastUsed)
+		names = append(names, fmt.Sprintf("access key %d", k.Slot))
+	}
+	latest, idx := Latest(stamps...)
+	r.LastUsed, r.LastUsedBy = latest, ""
+	if idx >= 0 {
+		r.LastUsedBy = names[idx]
+	}
+}
+
+// PartitionOf returns the partition of an ARN ("aws", "aws-cn",
+// "aws-us-gov"), or "" when s is not an ARN.
+func PartitionOf(arn string) string {
+	parts := strings.SplitN(arn, ":", 3)
+	if len(parts) < 3 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[1]
+}
+
+// ValidAccountID reports whether s is a 12-digit AWS account ID.
+func ValidAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// RootARN is the ARN of an account's root user.
+func RootARN(partition, account string) string {
+	if partition == "" {
+		partition = "aws"
+	}
+	return "arn:" + partition + ":iam::" + account + ":root"
+}

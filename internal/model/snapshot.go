@@ -1,0 +1,115 @@
+// Package model holds the snapshot: the plain facts every source produces and
+// every rule reads. Sources compute facts; rules only judge them.
+package model
+
+import (
+	"time"
+)
+
+// Snapshot is one collection of facts about a fleet of AWS accounts.
+type Snapshot struct {
+	// CollectedAt is when the snapshot was assembled (the audit time).
+	CollectedAt   time.Time      `json:"collected_at"`
+	Organizations []Organization `json:"organizations,omitempty"`
+	Accounts      []Account      `json:"accounts"`
+	// Errors are inputs or accounts that could not be read; the rest of the
+	// snapshot is still valid.
+	Errors []SourceError `json:"errors,omitempty"`
+}
+
+// Organization is an AWS Organization the accounts belong to.
+type Organization struct {
+	ID                string `json:"id"`
+	ManagementAccount string `json:"management_account,omitempty"`
+	FeatureSet        string `json:"feature_set,omitempty"`
+}
+
+// SourceError records an input or account that could not be evaluated.
+type SourceError struct {
+	Account string `json:"account,omitempty"`
+	Source  string `json:"source"`
+	Message string `json:"message"`
+}
+
+// Account is one AWS account and everything known about its root user.
+type Account struct {
+	// ID is the 12-digit account ID, always as a string.
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	// Partition is aws, aws-cn or aws-us-gov, taken from the ARNs.
+	Partition string `json:"partition"`
+	Org       string `json:"org,omitempty"`
+	// OUPath is the path of organizational units from the root, e.g.
+	// "Root/Workloads/Prod".
+	OUPath       string `json:"ou_path,omitempty"`
+	IsManagement bool   `json:"is_management,omitempty"`
+	// CreatedAt is when the account (its root user) was created.
+	CreatedAt time.Time `json:"created_at"`
+
+	CredentialReport *CredentialReportInfo `json:"credential_report,omitempty"`
+	Root             *Root                 `json:"root,omitempty"`
+	// IAMUsers is the number of IAM users in the credential report (one of
+	// the asset counts of the account size buckets).
+	IAMUsers int `json:"iam_users"`
+}
+
+// CredentialReportInfo says where the credential report came from and how old
+// the evidence is.
+type CredentialReportInfo struct {
+	Source string `json:"source"`
+	// GeneratedAt is the report's generation time: the moment its facts are
+	// true. Usage windows are measured back from it.
+	GeneratedAt time.Time `json:"generated_at"`
+	// GeneratedAtSource says how GeneratedAt was learned: "report" (the
+	// GeneratedTime of the API/CLI response), "flag" (--report-time) or
+	// "audit-time" (a bare CSV carries no generation time).
+	GeneratedAtSource string `json:"generated_at_source"`
+}
+
+// Root is the root user's credentials as the credential report shows them.
+type Root struct {
+	ARN       string    `json:"arn"`
+	CreatedAt time.Time `json:"created_at"`
+	// PasswordEnabled is "true", "false" or "not_supported" (older reports).
+	PasswordEnabled     string `json:"password_enabled"`
+	PasswordLastUsed    Stamp  `json:"password_last_used"`
+	PasswordLastChanged Stamp  `json:"password_last_changed"`
+	MFAActive           bool   `json:"mfa_active"`
+	// HardwareMFA is whether every MFA device of root is a hardware or FIDO
+	// device; nil when not collected (the credential report cannot say).
+	HardwareMFA *bool `json:"hardware_mfa,omitempty"`
+	AccessKeys          []Key  `json:"access_keys"`
+	Certificates        []Cert `json:"certificates"`
+
+	// Derived facts.
+
+	// CredentialsAbsent is true when root has no password, no active key,
+	// no active certificate and no MFA: it was never given credentials
+	// (accounts created by Organizations) or they were removed through
+	// centralized root access. Credential checks pass such a root.
+	CredentialsAbsent bool `json:"credentials_absent"`
+	// LastUsed is the latest of password_last_used and both keys'
+	// last_used_date; LastUsedBy names which credential it was.
+	LastUsed   Stamp  `json:"last_used"`
+	LastUsedBy string `json:"last_used_by,omitempty"`
+
+	// Row is the root row of the report exactly as written, keyed by column.
+	Row map[string]string `json:"report_row,omitempty"`
+}
+
+// Key is one of root's two access key slots.
+type Key struct {
+	Slot            int    `json:"slot"`
+	Active          bool   `json:"active"`
+	LastRotated     Stamp  `json:"last_rotated"`
+	LastUsed        Stamp  `json:"last_used"`
+	LastUsedRegion  string `json:"last_used_region,omitempty"`
+	LastUsedService string `json:"last_used_service,omitempty"`
+}
+
+// Cert is one of root's two X.509 signing certificate slots.
+type Cert struct {
+	Slot        int   `json:"slot"`
+	Active      bool  `json:"active"`
+	LastRotated Stamp `json:"last_rotated"`
+}

@@ -1,0 +1,263 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rootwatch/rootwatch/internal/config"
+	"github.com/rootwatch/rootwatch/internal/credreport"
+	"github.com/rootwatch/rootwatch/internal/demo"
+	"github.com/rootwatch/rootwatch/internal/engine"
+	"github.com/rootwatch/rootwatch/internal/model"
+	"github.com/rootwatch/rootwatch/internal/report"
+	"github.com/rootwatch/rootwatch/internal/rules"
+)
+
+// AuditOptions are the audit command's flags and dependencies.
+type AuditOptions struct {
+	Deps *Deps
+
+	Demo        bool
+	Reports     []string
+	Format      string
+	Output      string
+	FailOn      string
+	ConfigPath  string
+	Window      string
+	KeyMaxAge   string
+	GracePeriod string
+	ReportTime  string
+	Checks      []string
+	All         bool
+	NoColor     bool
+}
+
+func newAuditCmd(d *Deps) *cobra.Command {
+	opts := &AuditOptions{Deps: d}
+	cmd := &cobra.Command{
+		Use:   "audit [--demo | --credential-report PATH...]",
+		Short: "Audit the root user of AWS accounts",
+		Long: `Audit the root user of one or many AWS accounts and report every check's
+verdict with its evidence.
+
+Inputs:
+  --credential-report PATH  An IAM credential report: the CSV downloaded from the
+                            console or decoded from the API, the JSON printed by
+                            'aws iam get-credential-report', or a directory of such
+                            files (one report per account; the account comes from
+                            the ARNs, file names carry no meaning). '-' reads
+                            standard input. More paths may follow the flag.
+  --demo                    A bundled demo organization; no AWS account needed.
+
+Usage checks measure time back from each report's generation time (the
+GeneratedTime of the JSON; a bare CSV has none, so the audit time is used
+unless --report-time says otherwise). Accounts created less than the grace
+period before the report are not_applicable for usage checks.
+
+Exit codes: 0 no failing finding at or above --fail-on; 1 failing findings;
+2 usage or input error (nothing audited); 3 some inputs or accounts could not
+be evaluated (the report holds the rest and lists them under errors).`,
+		Example: `  # The demo organization, as a table
+  rootwatch audit --demo
+
+  # Reports from files, as JSON
+  aws iam generate-credential-report
+  aws iam get-credential-report > 111122223333.json
+  rootwatch audit --credential-report 111122223333.json --format json
+
+  # A directory of reports, 10-day window, fail only on critical findings
+  rootwatch audit --credential-report reports/ --window 10d --fail-on critical
+
+  # SARIF for code scanning
+  rootwatch audit --credential-report reports/ --format sarif --output rootwatch.sarif`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 && len(opts.Reports) == 0 {
+				return usageError("unexpected argument %q: give report paths after --credential-report", args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Reports = append(opts.Reports, args...)
+			return runAudit(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&opts.Demo, "demo", false, "audit the bundled demo organization (no AWS account needed)")
+	f.StringArrayVar(&opts.Reports, "credential-report", nil, "credential report `PATH` (CSV, the CLI's JSON, a directory, or - for stdin); repeatable")
+	f.StringVarP(&opts.Format, "format", "f", "table", "output format: "+strings.Join(report.Formats(), ", "))
+	f.StringVarP(&opts.Output, "output", "o", "", "write the report to `FILE` instead of standard output")
+	f.StringVar(&opts.FailOn, "fail-on", "", "lowest `SEVERITY` of a failing finding that exits 1: critical, high, medium, low, info or none (default high)")
+	f.StringVar(&opts.ConfigPath, "config", "", "YAML configuration `FILE` (thresholds, severity overrides, disabled checks)")
+	f.StringVar(&opts.Window, "window", "", "how far back root use counts as recent, e.g. 7d, 10d, 36h (default 7d)")
+	f.StringVar(&opts.KeyMaxAge, "key-max-age", "", "age past which an active root key is stale (default 90d)")
+	f.StringVar(&opts.GracePeriod, "grace-period", "", "accounts younger than this are left out of usage checks (default 30d)")
+	f.StringVar(&opts.ReportTime, "report-time", "", "generation `TIME` (RFC 3339) of reports that carry none (bare CSV); default: now")
+	f.StringSliceVar(&opts.Checks, "checks", nil, "run only these check `IDs` (comma-separated)")
+	f.BoolVar(&opts.All, "all", false, "table: list passing and not-applicable findings too")
+	f.BoolVar(&opts.NoColor, "no-color", false, "never colour the table (also: NO_COLOR)")
+	return cmd
+}
+
+func runAudit(ctx context.Context, o *AuditOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	d := o.Deps
+	now := d.Now().UTC()
+	log := d.logger()
+
+	// Validate everything before reading any input.
+	if o.Demo == (len(o.Reports) > 0) {
+		if o.Demo {
+			return usageError("give either --demo or --credential-report, not both")
+		}
+		return usageError("nothing to audit: give --credential-report PATH (a credential report or a directory of them) or --demo\n(live collection from AWS comes in a later version)")
+	}
+	cfg := &config.Config{}
+	if o.ConfigPath != "" {
+		c, err := config.Load(o.ConfigPath)
+		if err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+		cfg = c
+	}
+	params, err := cfg.Params(config.DefaultParams())
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	for _, kv := range [][2]string{{"window", o.Window}, {"key_max_age", o.KeyMaxAge}, {"grace_period", o.GracePeriod}} {
+		if kv[1] != "" {
+			if err := params.Set(kv[0], kv[1]); err != nil {
+				return usageError("--%s: %v", strings.ReplaceAll(kv[0], "_", "-"), err)
+			}
+		}
+	}
+	failOn := "high"
+	if cfg.FailOn != "" {
+		failOn = cfg.FailOn
+	}
+	if o.FailOn != "" {
+		failOn = o.FailOn
+	}
+	if failOn != "none" && model.SeverityRank(failOn) < 0 {
+		return usageError("--fail-on %q: want one of %s or none", failOn, strings.Join(model.Severities(), ", "))
+	}
+	var reportTime time.Time
+	if o.ReportTime != "" {
+		if reportTime, err = time.Parse(time.RFC3339, o.ReportTime); err != nil {
+			return usageError("--report-time %q: want an RFC 3339 time such as 2025-06-01T12:00:00Z", o.ReportTime)
+		}
+	}
+	color := d.OutIsTerminal && o.Output == "" && !o.NoColor && d.Getenv("NO_COLOR") == ""
+	writer, err := report.NewWriter(o.Format, report.Options{Color: color, Terminal: d.OutIsTerminal && o.Output == "", All: o.All, Now: now})
+	if err != nil {
+		return usageError("--format: %v", err)
+	}
+	builtin, err := rules.Builtin()
+	if err != nil {
+		return &ExitError{Code: exitInternal, Err: err}
+	}
+	engOpts := engine.Options{Params: params, Now: now, Severity: map[string]string{}, Disabled: map[string]bool{}}
+	known := map[string]bool{}
+	for _, r := range builtin {
+		known[r.ID] = true
+	}
+	for id, cc := range cfg.Checks {
+		if !known[id] {
+			return usageError("config %s: unknown check %q (see 'rootwatch rules list')", o.ConfigPath, id)
+		}
+		if cc.Severity != "" {
+			engOpts.Severity[id] = cc.Severity
+		}
+		engOpts.Disabled[id] = cc.Disabled
+	}
+	if len(o.Checks) > 0 {
+		only := map[string]bool{}
+		for _, id := range o.Checks {
+			if !known[id] {
+				return usageError("--checks: unknown check %q (see 'rootwatch rules list')", id)
+			}
+			only[id] = true
+		}
+		for id := range known {
+			engOpts.Disabled[id] = engOpts.Disabled[id] || !only[id]
+		}
+	}
+	eng, err := engine.New(builtin, engOpts)
+	if err != nil {
+		return &ExitError{Code: exitInternal, Err: err}
+	}
+
+	// Collect the snapshot.
+	var snap *model.Snapshot
+	if o.Demo {
+		if snap, err = demo.Snapshot(now); err != nil {
+			return &ExitError{Code: exitInternal, Err: err}
+		}
+	} else {
+		loaded, err := credreport.Load(ctx, o.Reports, credreport.LoadOptions{Stdin: d.In, ReportTime: reportTime, AuditTime: now})
+		if err != nil {
+			return &ExitError{Code: exitInternal, Err: err}
+		}
+		snap = &model.Snapshot{CollectedAt: now, Accounts: loaded.Accounts, Errors: loaded.Errors}
+	}
+	for _, e := range snap.Errors {
+		log.Warn("input skipped", "error", e.Message)
+	}
+
+	findings := eng.Evaluate(snap.Accounts)
+	rep := report.New(snap, findings, report.Tool{Name: "rootwatch", Version: d.Version}, now)
+	if err := writeReport(o, d.Out, writer, rep); err != nil {
+		return &ExitError{Code: exitInternal, Err: err}
+	}
+
+	evalErrors := 0
+	for _, f := range findings {
+		if f.Status == model.StatusError {
+			evalErrors++
+		}
+	}
+	switch {
+	case len(snap.Accounts) == 0:
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("nothing could be audited: %d input(s) failed (listed above)", len(snap.Errors))}
+	case len(snap.Errors) > 0 || evalErrors > 0:
+		log.Warn("partial results", "accounts_audited", len(snap.Accounts), "inputs_failed", len(snap.Errors), "findings_in_error", evalErrors)
+		return &ExitError{Code: ExitPartial}
+	case rep.Failing(failOn) > 0:
+		return &ExitError{Code: ExitFailing}
+	}
+	return nil
+}
+
+// writeReport writes to stdout or, through a temporary file renamed into
+// place, to --output, so an interrupted run never leaves a torn report.
+func writeReport(o *AuditOptions, stdout io.Writer, w report.Writer, rep *report.Report) error {
+	if o.Output == "" || o.Output == "-" {
+		return w.Write(stdout, rep)
+	}
+	dir := filepath.Dir(o.Output)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(o.Output)+".*")
+	if err != nil {
+		return fmt.Errorf("write report %s: %w", o.Output, err)
+	}
+	defer os.Remove(tmp.Name())
+	_ = tmp.Chmod(0o644) // a report is not a secret; CreateTemp makes 0600
+	if err := w.Write(tmp, rep); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write report %s: %w", o.Output, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write report %s: %w", o.Output, err)
+	}
+	if err := os.Rename(tmp.Name(), o.Output); err != nil {
+		return fmt.Errorf("write report %s: %w", o.Output, err)
+	}
+	return nil
+}

@@ -1,0 +1,89 @@
+// Package cli holds rootwatch's commands. Each is built by a constructor
+// from Deps, with no package-level state, so tests run them in-process with
+// their own streams and clock.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+)
+
+// Deps are what commands need from the outside world.
+type Deps struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// OutIsTerminal and ErrIsTerminal say whether stdout and stderr are
+	// terminals (colour, relative times, progress only then).
+	OutIsTerminal bool
+	ErrIsTerminal bool
+	// Getenv reads the environment (NO_COLOR, AWS_*).
+	Getenv func(string) string
+	Now    func() time.Time
+	// Version is the build's version.
+	Version string
+}
+
+// SystemDeps returns Deps bound to the process's standard streams.
+func SystemDeps(version string) *Deps {
+	return &Deps{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		OutIsTerminal: isTerminal(os.Stdout), ErrIsTerminal: isTerminal(os.Stderr),
+		Getenv: os.Getenv, Now: time.Now, Version: version,
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func (d *Deps) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(d.ErrOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// Exit codes, as documented.
+const (
+	ExitOK       = 0
+	ExitFailing  = 1
+	ExitUsage    = 2
+	ExitPartial  = 3
+	exitInternal = 4
+)
+
+// ExitError carries the process exit code; Err, when set, is printed.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// usageError is a wrong flag or argument: exit 2.
+func usageError(format string, args ...any) error {
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
+}
+
+// ExitCode maps an error returned by a command to the exit code and whether
+// to print it. Flag parsing errors from cobra are usage errors.
+func ExitCode(err error) (code int, print bool) {
+	if err == nil {
+		return ExitOK, false
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code, ee.Err != nil
+	}
+	return ExitUsage, true
+}

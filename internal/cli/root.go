@@ -1,0 +1,31 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+)
+
+// NewRootCmd builds the rootwatch command tree.
+func NewRootCmd(d *Deps) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "rootwatch",
+		Short: "Find, prove and stop use of the AWS root user across your accounts",
+		Long: `rootwatch audits the root user of one or many AWS accounts: root access keys,
+MFA, recent use and signing certificates, judged by built-in checks mapped to
+CIS AWS Foundations, Security Hub, AWS Config, PCI DSS, NIST 800-53 and
+Trend Conformity.
+
+Try it without an AWS account:
+  rootwatch audit --demo`,
+		Version:       d.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(d.In)
+	root.SetOut(d.Out)
+	root.SetErr(d.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError("%v (see '%s --help')", err, c.CommandPath())
+	})
+	root.AddCommand(newAuditCmd(d), newRulesCmd(d))
+	return root
+}

@@ -1,0 +1,174 @@
+// Package demo builds the bundled demo organization: a dozen accounts in a
+// few OUs whose credential reports exercise every outcome of every check.
+// The reports are generated as `aws iam get-credential-report` would print
+// them and go through the real parser, so the demo exercises what a user's
+// files do. Times are relative to the moment given, so the demo always looks
+// current and is deterministic for a fixed clock.
+package demo
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rootwatch/rootwatch/internal/credreport"
+	"github.com/rootwatch/rootwatch/internal/model"
+)
+
+// OrgID is the demo organization's ID.
+const OrgID = "o-demo7rootw1"
+
+// ManagementAccount is the demo organization's management account.
+const ManagementAccount = "210987654321"
+
+type key struct {
+	active           bool
+	rotated, used    time.Duration // before the report; 0 = N/A
+	region, service string
+}
+
+type spec struct {
+	id, name, ou string
+	created      time.Duration // before the report
+	reportAge    time.Duration // report generated this long before now
+	password     string        // true, false, not_supported
+	pwUsed       time.Duration // 0 = no_information (or N/A without a password)
+	mfa          bool
+	keys         [2]key
+	cert         bool
+	users        int
+	why          string
+}
+
+func fleet() []spec {
+	const d = 24 * time.Hour
+	return []spec{
+		{id: ManagementAccount, name: "management", ou: "Root", created: 2400 * d, password: "true", pwUsed: 20 * d, mfa: true, users: 4,
+			why: "management account: MFA, no keys, root last used 20 days ago"},
+		{id: "210987654322", name: "security-tooling", ou: "Root/Security", created: 2000 * d, password: "false", users: 2,
+			why: "member created by Organizations: root never had credentials"},
+		{id: "210987654323", name: "log-archive", ou: "Root/Security", created: 2000 * d, password: "false", pwUsed: 400 * d, users: 1,
+			why: "root credentials removed through centralized root access"},
+		{id: "210987654324", name: "payments-prod", ou: "Root/Workloads/Prod", created: 1500 * d, password: "true", pwUsed: 90 * d, mfa: true, users: 37,
+			keys: [2]key{{active: true, rotated: 420 * d, used: 2 * d, region: "eu-west-1", service: "s3"}},
+			why: "active root key, 420 days old, used 2 days ago"},
+		{id: "210987654325", name: "web-prod", ou: "Root/Workloads/Prod", created: 1300 * d, password: "true", pwUsed: 2 * d, users: 12,
+			why: "root signed in 2 days ago, no MFA"},
+		{id: "210987654326", name: "data-lake-prod", ou: "Root/Workloads/Prod", created: 900 * d, password: "true", pwUsed: 300 * d, mfa: true, users: 61,
+			keys: [2]key{{rotated: 700 * d, used: 650 * d, region: "us-east-1", service: "iam"}, {active: true, rotated: 60 * d, used: 3 * d, region: "us-east-1", service: "glue"}},
+			why: "only the second key slot is active and was used 3 days ago"},
+		{id: "210987654327", name: "staging", ou: "Root/Workloads/NonProd", created: 800 * d, password: "true", mfa: true, users: 9,
+			keys: [2]key{{active: true, rotated: 30 * d}},
+			why: "active root key created 30 days ago, never used"},
+		{id: "210987654328", name: "sandbox", ou: "Root/Workloads/NonProd", created: 600 * d, password: "true", pwUsed: 20 * d, mfa: true, users: 3,
+			keys: [2]key{{rotated: 500 * d, used: 20 * d, region: "us-west-2", service: "ec2"}},
+			why: "inactive root key used 20 days ago; root signed in 20 days ago"},
+		{id: "210987654329", name: "ml-platform", ou: "Root/Workloads/NonProd", created: 12 * d, password: "true", pwUsed: 1 * d, mfa: true, users: 2,
+			why: "account created 12 days ago: root used yesterday to set it up"},
+		{id: "210987654330", name: "legacy-billing", ou: "Root/Legacy", created: 3200 * d, reportAge: 380 * d, password: "not_supported", pwUsed: 45 * d, users: 7,
+			cert: true,
+			why: "old report (password_enabled not_supported), no MFA, active signing certificate"},
+		{id: "210987654331", name: "shared-network", ou: "Root/Infrastructure", created: 1700 * d, password: "true", mfa: true, users: 5,
+			why: "clean: MFA, no keys, root never used"},
+		{id: "210987654332", name: "ci-tooling", ou: "Root/Infrastructure", created: 1100 * d, password: "false", users: 14,
+			keys: [2]key{{active: true, rotated: 200 * d, used: 5 * d, region: "us-east-1", service: "sts"}, {active: true, rotated: 95 * d}},
+			why: "no password but two active root keys and no MFA; one key used 5 days ago"},
+	}
+}
+
+// Snapshot returns the demo organization as of now.
+func Snapshot(now time.Time) (*model.Snapshot, error) {
+	now = now.UTC().Truncate(time.Minute)
+	snap := &model.Snapshot{
+		CollectedAt:   now,
+		Organizations: []model.Organization{{ID: OrgID, ManagementAccount: ManagementAccount, FeatureSet: "ALL"}},
+	}
+	for _, s := range fleet() {
+		generated := now.Add(-time.Hour - s.reportAge)
+		src := fmt.Sprintf("demo/%s-%s.json", s.id, s.name)
+		rep, err := credreport.Parse(src, cliJSON(s, generated))
+		if err != nil {
+			return nil, fmt.Errorf("demo account %s: %w", s.id, err)
+		}
+		root := rep.Root
+		snap.Accounts = append(snap.Accounts, model.Account{
+			ID:           rep.Account,
+			Name:         s.name,
+			Partition:    rep.Partition,
+			Org:          OrgID,
+			OUPath:       s.ou,
+			IsManagement: s.id == ManagementAccount,
+			CreatedAt:    root.CreatedAt,
+			CredentialReport: &model.CredentialReportInfo{
+				Source: src, GeneratedAt: rep.GeneratedAt, GeneratedAtSource: "report",
+			},
+			Root:     &root,
+			IAMUsers: rep.Users,
+		})
+	}
+	return snap, nil
+}
+
+// Reports returns each demo account's credential report as the CLI prints
+// it, by file name, so users and tests can try the file inputs on it.
+func Reports(now time.Time) map[string][]byte {
+	now = now.UTC().Truncate(time.Minute)
+	out := map[string][]byte{}
+	for _, s := range fleet() {
+		out[s.id+".json"] = cliJSON(s, now.Add(-time.Hour-s.reportAge))
+	}
+	return out
+}
+
+func cliJSON(s spec, generated time.Time) []byte {
+	body, _ := json.Marshal(map[string]string{
+		"Content":       base64.StdEncoding.EncodeToString([]byte(reportCSV(s, generated))),
+		"ReportFormat":  "text/csv",
+		"GeneratedTime": generated.Format(time.RFC3339),
+	})
+	return body
+}
+
+func reportCSV(s spec, at time.Time) string {
+	ts := func(ago time.Duration) string { return at.Add(-ago).Format("2006-01-02T15:04:05+00:00") }
+	orNA := func(ago time.Duration) string {
+		if ago == 0 {
+			return "N/A"
+		}
+		return ts(ago)
+	}
+	var b strings.Builder
+	b.WriteString(strings.Join(credreport.Columns(), ","))
+	b.WriteByte('\n')
+	pwUsed := "no_information"
+	switch {
+	case s.pwUsed != 0:
+		pwUsed = ts(s.pwUsed)
+	case s.password == "false":
+		pwUsed = "N/A"
+	}
+	row := []string{credreport.RootUser, model.RootARN("aws", s.id), ts(s.created), s.password, pwUsed,
+		"not_supported", "not_supported", fmt.Sprint(s.mfa)}
+	for _, k := range s.keys {
+		region, service := "N/A", "N/A"
+		if k.used != 0 {
+			region, service = k.region, k.service
+		}
+		row = append(row, fmt.Sprint(k.active), orNA(k.rotated), orNA(k.used), region, service)
+	}
+	cert := "N/A"
+	if s.cert {
+		cert = ts(900 * 24 * time.Hour)
+	}
+	row = append(row, fmt.Sprint(s.cert), cert, "false", "N/A")
+	b.WriteString(strings.Join(row, ","))
+	b.WriteByte('\n')
+	for i := range s.users {
+		created := ts(time.Duration(30+i*11) * 24 * time.Hour)
+		fmt.Fprintf(&b, "user%02d,arn:aws:iam::%s:user/user%02d,%s,true,%s,%s,N/A,true,true,%s,%s,us-east-1,s3,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n",
+			i+1, s.id, i+1, created, ts(time.Duration(i+1)*time.Hour), created, created, ts(time.Duration(i+2)*time.Hour))
+	}
+	return b.String()
+}

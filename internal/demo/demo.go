@@ -24,8 +24,8 @@ const OrgID = "o-demo7rootw1"
 const ManagementAccount = "210987654321"
 
 type key struct {
-	active           bool
-	rotated, used    time.Duration // before the report; 0 = N/A
+	active          bool
+	rotated, used   time.Duration // before the report; 0 = N/A
 	region, service string
 }
 
@@ -53,28 +53,28 @@ func fleet() []spec {
 			why: "root credentials removed through centralized root access"},
 		{id: "210987654324", name: "payments-prod", ou: "Root/Workloads/Prod", created: 1500 * d, password: "true", pwUsed: 90 * d, mfa: true, users: 37,
 			keys: [2]key{{active: true, rotated: 420 * d, used: 2 * d, region: "eu-west-1", service: "s3"}},
-			why: "active root key, 420 days old, used 2 days ago"},
+			why:  "active root key, 420 days old, used 2 days ago"},
 		{id: "210987654325", name: "web-prod", ou: "Root/Workloads/Prod", created: 1300 * d, password: "true", pwUsed: 2 * d, users: 12,
 			why: "root signed in 2 days ago, no MFA"},
 		{id: "210987654326", name: "data-lake-prod", ou: "Root/Workloads/Prod", created: 900 * d, password: "true", pwUsed: 300 * d, mfa: true, users: 61,
 			keys: [2]key{{rotated: 700 * d, used: 650 * d, region: "us-east-1", service: "iam"}, {active: true, rotated: 60 * d, used: 3 * d, region: "us-east-1", service: "glue"}},
-			why: "only the second key slot is active and was used 3 days ago"},
+			why:  "only the second key slot is active and was used 3 days ago"},
 		{id: "210987654327", name: "staging", ou: "Root/Workloads/NonProd", created: 800 * d, password: "true", mfa: true, users: 9,
 			keys: [2]key{{active: true, rotated: 30 * d}},
-			why: "active root key created 30 days ago, never used"},
+			why:  "active root key created 30 days ago, never used"},
 		{id: "210987654328", name: "sandbox", ou: "Root/Workloads/NonProd", created: 600 * d, password: "true", pwUsed: 20 * d, mfa: true, users: 3,
 			keys: [2]key{{rotated: 500 * d, used: 20 * d, region: "us-west-2", service: "ec2"}},
-			why: "inactive root key used 20 days ago; root signed in 20 days ago"},
+			why:  "inactive root key used 20 days ago; root signed in 20 days ago"},
 		{id: "210987654329", name: "ml-platform", ou: "Root/Workloads/NonProd", created: 12 * d, password: "true", pwUsed: 1 * d, mfa: true, users: 2,
 			why: "account created 12 days ago: root used yesterday to set it up"},
 		{id: "210987654330", name: "legacy-billing", ou: "Root/Legacy", created: 3200 * d, reportAge: 380 * d, password: "not_supported", pwUsed: 45 * d, users: 7,
 			cert: true,
-			why: "old report (password_enabled not_supported), no MFA, active signing certificate"},
+			why:  "old report (password_enabled not_supported), no MFA, active signing certificate"},
 		{id: "210987654331", name: "shared-network", ou: "Root/Infrastructure", created: 1700 * d, password: "true", mfa: true, users: 5,
 			why: "clean: MFA, no keys, root never used"},
 		{id: "210987654332", name: "ci-tooling", ou: "Root/Infrastructure", created: 1100 * d, password: "false", users: 14,
 			keys: [2]key{{active: true, rotated: 200 * d, used: 5 * d, region: "us-east-1", service: "sts"}, {active: true, rotated: 95 * d}},
-			why: "no password but two active root keys and no MFA; one key used 5 days ago"},
+			why:  "no password but two active root keys and no MFA; one key used 5 days ago"},
 	}
 }
 

@@ -75,7 +75,7 @@ func BuildSARIF(r *Report) *sarif.Report {
 			WithLevel(sarifLevel(f.Severity)).
 			WithMessage(sarif.NewTextMessage(fmt.Sprintf("%s: %s", f.Account, f.Message))).
 			AddLocation(loc).
-			AddPartialFingerprint("rootwatchFindingId/v1", f.ID)
+			WithPartialFingerprints(map[string]string{"rootwatchFindingId/v1": f.ID})
 	}
 	inv := sarif.NewInvocation().WithExecutionSuccessful(len(r.Errors) == 0)
 	for _, e := range r.Errors {

@@ -130,7 +130,8 @@ func ParseCSV(source string, data []byte) (*Report, error) {
 	if err != nil {
 		return nil, csvError(source, err)
 	}
-	idx, err := headerIndex(source, header)
+	headerLine, _ := r.FieldPos(0)
+	idx, err := headerIndex(source, headerLine, header)
 	if err != nil {
 		return nil, err
 	}
@@ -164,6 +165,8 @@ func ParseCSV(source string, data []byte) (*Report, error) {
 			rep.Account, rep.Partition = acct, part
 		} else if acct != rep.Account {
 			return nil, row.err("arn", fmt.Sprintf("account %s, but earlier rows are of account %s: one report holds one account", acct, rep.Account))
+		} else if part != rep.Partition {
+			return nil, row.err("arn", fmt.Sprintf("partition %s, but earlier rows are in partition %s", part, rep.Partition))
 		}
 		if user != RootUser {
 			if err := row.validateUser(); err != nil {
@@ -194,17 +197,21 @@ func ParseCSV(source string, data []byte) (*Report, error) {
 func csvError(source string, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
+		if errors.Is(pe.Err, csv.ErrQuote) && pe.StartLine != pe.Line {
+			return &Error{Source: source, Line: pe.StartLine, Msg: fmt.Sprintf("malformed CSV: %v (the quoted field opened on this line is not closed by line %d)", pe.Err, pe.Line)}
+		}
 		return &Error{Source: source, Line: pe.Line, Msg: fmt.Sprintf("malformed CSV at character %d: %v", pe.Column, pe.Err)}
 	}
 	return &Error{Source: source, Msg: fmt.Sprintf("read CSV: %v", err)}
 }
 
-func headerIndex(source string, header []string) (map[string]int, error) {
+func headerIndex(source string, line int, header []string) (map[string]int, error) {
 	idx := make(map[string]int, len(header))
+	dup := ""
 	for i, h := range header {
 		h = strings.TrimSpace(h)
-		if _, dup := idx[h]; dup {
-			return nil, &Error{Source: source, Line: 1, Column: h, Msg: "column appears twice in the header"}
+		if _, seen := idx[h]; seen && dup == "" {
+			dup = h
 		}
 		idx[h] = i
 	}
@@ -215,10 +222,13 @@ func headerIndex(source string, header []string) (map[string]int, error) {
 		}
 	}
 	if len(missing) == len(columns) {
-		return nil, &Error{Source: source, Line: 1, Msg: "no credential report header (want a first line starting user,arn,user_creation_time,...)"}
+		return nil, &Error{Source: source, Line: line, Msg: "no credential report header (want a first line starting user,arn,user_creation_time,...)"}
+	}
+	if dup != "" {
+		return nil, &Error{Source: source, Line: line, Column: dup, Msg: "column appears twice in the header"}
 	}
 	if len(missing) > 0 {
-		return nil, &Error{Source: source, Line: 1, Msg: "header lacks the columns " + strings.Join(missing, ", ")}
+		return nil, &Error{Source: source, Line: line, Msg: "header lacks the columns " + strings.Join(missing, ", ")}
 	}
 	return idx, nil
 }

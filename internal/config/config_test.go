@@ -1,0 +1,55 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseDuration(t *testing.T) {
+	day := 24 * time.Hour
+	for in, want := range map[string]time.Duration{"7d": 7 * day, "10d": 10 * day, "36h": 36 * time.Hour, "1d12h": 36 * time.Hour, "90m": 90 * time.Minute, "0d": 0} {
+		got, err := ParseDuration(in)
+		if err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "seven", "7", "d", "-3d", "7d-1h", "1.5d"} {
+		if _, err := ParseDuration(in); err == nil {
+			t.Errorf("ParseDuration(%q) accepted", in)
+		}
+	}
+	if FormatDuration(7*day) != "7d" || FormatDuration(36*time.Hour) != "36h" || FormatDuration(90*time.Minute) != "1h30m0s" {
+		t.Error("FormatDuration")
+	}
+}
+
+func TestParseConfig(t *testing.T) {
+	c, err := Parse("c.yaml", strings.NewReader("window: 10d\nkey_max_age: 30d\nfail_on: critical\nchecks:\n  root-mfa-enabled: {severity: low}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Params(DefaultParams())
+	if err != nil || p.Window != 240*time.Hour || p.KeyMaxAge != 720*time.Hour || p.GracePeriod != 720*time.Hour {
+		t.Errorf("params = %+v, %v", p, err)
+	}
+	if c.FailOn != "critical" || c.Checks["root-mfa-enabled"].Severity != "low" {
+		t.Errorf("config = %+v", c)
+	}
+	if _, err := Parse("empty.yaml", strings.NewReader("")); err != nil {
+		t.Errorf("empty config: %v", err)
+	}
+	for in, want := range map[string]string{
+		"window: soon\n":                              "window",
+		"window: 0d\n":                                "longer than zero",
+		"fail_on: urgent\n":                           "fail_on",
+		"checks:\n  x: {severity: huge}\n":            "checks.x.severity",
+		"widow: 7d\n":                                 "widow",
+		"window: [1]\n":                               "line 1",
+		"checks:\n  x: {severity: low, color: red}\n": "color",
+	} {
+		if _, err := Parse("bad.yaml", strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "bad.yaml") {
+			t.Errorf("%q: error %v, want it to name bad.yaml and %q", in, err, want)
+		}
+	}
+}

@@ -1,0 +1,153 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rootwatch/rootwatch/internal/config"
+	"github.com/rootwatch/rootwatch/internal/model"
+	"github.com/rootwatch/rootwatch/internal/rules"
+)
+
+func mustRule(t *testing.T, src string) *rules.Rule {
+	t.Helper()
+	r, err := rules.Parse("test.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+const minimal = `
+id: test-rule
+title: Test
+severity: low
+remediation: none
+`
+
+func TestToCELLeavesOutUnknownTimes(t *testing.T) {
+	used := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	a := model.Account{ID: "123456789012", Root: &model.Root{
+		PasswordLastUsed: model.Stamp{Marker: model.NoInformation},
+		AccessKeys:       []model.Key{{Slot: 1, LastUsed: model.At(used)}},
+	}}
+	m := toCEL(&a).(map[string]any)
+	if _, ok := m["created_at"]; ok {
+		t.Error("zero created_at should be left out")
+	}
+	root := m["root"].(map[string]any)
+	if _, ok := root["password_last_used"]; ok {
+		t.Error("no_information should be left out so has() is false")
+	}
+	if _, ok := root["hardware_mfa"]; ok {
+		t.Error("nil hardware_mfa should be left out")
+	}
+	k := root["access_keys"].([]any)[0].(map[string]any)
+	if k["last_used"] != used || k["slot"] != int64(1) {
+		t.Errorf("key = %v", k)
+	}
+	if certs := root["certificates"].([]any); len(certs) != 0 {
+		t.Errorf("nil certificates should be an empty list, got %v", certs)
+	}
+}
+
+func TestCompileErrorsNameTheRule(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{minimal + "expression: account.root.\nfail: x\n", "expression"},
+		{minimal + "expression: '1 + 1'\nfail: x\n", "want bool"},
+		{minimal + "expression: 'true'\nfail: '{{ account. }}'\n", "fail"},
+		{minimal + "expression: 'true'\nfail: '{{ unclosed'\n", "unclosed"},
+		{minimal + "expression: 'true'\nfail: x\nwhen: [{if: nope(), status: pass, message: m}]\n", "when[0]"},
+		{minimal + "expression: 'true'\nfail: x\nevidence: {e: 'account.'}\n", "evidence.e"},
+	} {
+		err := Compile(mustRule(t, tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), "test-rule") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want it to name test-rule and %q", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+func TestRuleValidation(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"id: Bad_ID\ntitle: t\nseverity: low\nexpression: 'true'\nfail: f\nremediation: r\n", "kebab-case"},
+		{"id: a\ntitle: t\nseverity: urgent\nexpression: 'true'\nfail: f\nremediation: r\n", "severity"},
+		{"id: a\ntitle: t\nseverity: low\nexpression: 'true'\nfail: f\nremediation: r\nextra: 1\n", "extra"},
+		{"id: a\ntitle: t\nseverity: low\nexpression: 'true'\nfail: f\nremediation: r\nwhen: [{if: 'true', status: maybe, message: m}]\n", "when[0]"},
+		{"id: a\ntitle: t\nseverity: low\nfail: f\nremediation: r\n", "expression is empty"},
+	} {
+		if _, err := rules.Parse("x.yaml", []byte(tc.yaml)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+// A rule that cannot evaluate on an account reports error, never pass.
+func TestEvaluationErrorIsErrorStatus(t *testing.T) {
+	r := mustRule(t, minimal+"expression: account.root.no_such_field\nfail: x\n")
+	e, err := New([]*rules.Rule{r}, Options{Params: config.DefaultParams()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := e.EvaluateAccount(&model.Account{ID: "123456789012", Root: &model.Root{}})[0]
+	if f.Status != model.StatusError || !strings.Contains(f.Message, "no_such_field") {
+		t.Errorf("finding = %s %q", f.Status, f.Message)
+	}
+}
+
+func TestEvaluateOrderAndStableIDs(t *testing.T) {
+	rs, err := rules.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(rs, Options{Params: config.DefaultParams(), Now: rules.SampleAsOf(), Severity: map[string]string{"root-mfa-enabled": "low"}, Disabled: map[string]bool{"root-signing-certificate": true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accts []model.Account
+	for i := range 50 {
+		a, err := SampleAccount(map[string]any{"id": "1000000000" + string(rune('1'+i/10)) + string(rune('0'+i%10)), "root": map[string]any{"password_enabled": "true"}}, rules.SampleAsOf())
+		if err != nil {
+			t.Fatal(err)
+		}
+		accts = append(accts, a)
+	}
+	first := e.Evaluate(accts)
+	if len(first) != 50*6 {
+		t.Fatalf("%d findings, want 300 (6 checks: one disabled)", len(first))
+	}
+	for i, f := range first {
+		if f.Account != accts[i/6].ID {
+			t.Fatalf("finding %d is of %s, want %s: findings must follow account order", i, f.Account, accts[i/6].ID)
+		}
+		if f.Check == "root-mfa-enabled" && f.Severity != "low" {
+			t.Errorf("severity override not applied: %s", f.Severity)
+		}
+	}
+	again := e.Evaluate(accts)
+	for i := range first {
+		if first[i].ID != again[i].ID || first[i].Message != again[i].Message {
+			t.Fatalf("finding %d differs between runs", i)
+		}
+	}
+	if FindingID("c", "123456789012", "arn:aws:iam::123456789012:root") != FindingID("c", "123456789012", "arn:aws:iam::123456789012:root") ||
+		FindingID("c", "123456789012", "r") == FindingID("c", "123456789013", "r") {
+		t.Error("finding IDs are not a function of check, account and resource")
+	}
+}
+
+func TestHumanDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		50 * time.Hour: "2d 2h", 48 * time.Hour: "2d", 90 * time.Minute: "1h 30m", 5 * time.Minute: "5m", -time.Hour: "in the future",
+	} {
+		if got := HumanDuration(d); got != want {
+			t.Errorf("HumanDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestSampleAccountRefusesUnknownFields(t *testing.T) {
+	if _, err := SampleAccount(map[string]any{"root": map[string]any{"mfa": true}}, rules.SampleAsOf()); err == nil {
+		t.Error("a sample with a field the snapshot lacks was accepted")
+	}
+}

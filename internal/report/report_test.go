@@ -1,0 +1,94 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rootwatch/rootwatch/internal/model"
+)
+
+func hostileReport() *Report {
+	snap := &model.Snapshot{Accounts: []model.Account{{ID: "123456789012", Name: "evil\x1b[2J\x1b]0;pwned\x07name", Partition: "aws"}}}
+	f := model.Finding{ID: "abc", Check: "root-mfa-enabled", Title: "t", Severity: "critical", Status: model.StatusFail,
+		Account: "123456789012", Resource: "arn:aws:iam::123456789012:root", Message: "=HYPERLINK(\"http://x\")\r\nsecond line",
+		Evidence: map[string]any{"ua": "\x1b[31mred"}, Compliance: map[string][]string{"b": {"2"}, "a": {"1", "1.1"}}, Remediation: "-fix"}
+	return New(snap, []model.Finding{f}, Tool{Name: "rootwatch", Version: "t"}, time.Unix(0, 0))
+}
+
+func TestTableEscapesControlCharacters(t *testing.T) {
+	var b bytes.Buffer
+	if err := (&TableWriter{}).Write(&b, hostileReport()); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(b.String(), "\x1b\x07\r") {
+		t.Errorf("control characters reached the terminal: %q", b.String())
+	}
+	if !strings.Contains(b.String(), `evil\x1b[2J`) {
+		t.Errorf("escaped name not shown: %s", b.String())
+	}
+}
+
+func TestCSVDefusesFormulas(t *testing.T) {
+	var b bytes.Buffer
+	if err := (CSVWriter{}).Write(&b, hostileReport()); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := rows[1]
+	if row[8] != "'=HYPERLINK(\"http://x\")\r\nsecond line" && row[8] != "'=HYPERLINK(\"http://x\")\nsecond line" {
+		t.Errorf("message cell = %q", row[8])
+	}
+	if row[10] != "'-fix" || row[9] != "a:1|1.1; b:2" {
+		t.Errorf("remediation %q compliance %q", row[10], row[9])
+	}
+}
+
+func TestJSONKeepsStringsExactly(t *testing.T) {
+	var b bytes.Buffer
+	if err := (JSONWriter{}).Write(&b, hostileReport()); err != nil {
+		t.Fatal(err)
+	}
+	var doc Report
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Accounts[0].Name != "evil\x1b[2J\x1b]0;pwned\x07name" || doc.Findings[0].Evidence["ua"] != "\x1b[31mred" {
+		t.Errorf("JSON changed untrusted strings: %q %q", doc.Accounts[0].Name, doc.Findings[0].Evidence["ua"])
+	}
+}
+
+func TestEmptyReportShapes(t *testing.T) {
+	r := New(&model.Snapshot{}, nil, Tool{Name: "rootwatch"}, time.Unix(0, 0))
+	var b bytes.Buffer
+	if err := (JSONWriter{}).Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"accounts": []`, `"findings": []`, `"errors": []`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("empty report lacks %s: %s", want, b.String())
+		}
+	}
+	b.Reset()
+	if err := (CSVWriter{}).Write(&b, r); err != nil || b.String() != strings.Join(CSVHeader(), ",")+"\r\n" {
+		t.Errorf("empty CSV = %q, %v", b.String(), err)
+	}
+	if _, err := NewWriter("yaml", Options{}); err == nil || !strings.Contains(err.Error(), "csv, json, sarif, table") {
+		t.Errorf("unknown format error = %v", err)
+	}
+}
+
+func TestFailing(t *testing.T) {
+	r := &Report{Findings: []model.Finding{{Status: "fail", Severity: "medium"}, {Status: "pass", Severity: "critical"}, {Status: "fail", Severity: "high"}}}
+	for failOn, want := range map[string]int{"critical": 0, "high": 1, "medium": 2, "info": 2, "none": 0} {
+		if got := r.Failing(failOn); got != want {
+			t.Errorf("Failing(%s) = %d, want %d", failOn, got, want)
+		}
+	}
+}

@@ -106,7 +106,12 @@ func FuzzParse(f *testing.F) {
 		if len(rep.Root.AccessKeys) != 2 || len(rep.Root.Certificates) != 2 {
 			t.Errorf("root has %d key and %d certificate slots", len(rep.Root.AccessKeys), len(rep.Root.Certificates))
 		}
-		if len(rep.Root.Row) != len(credreport.Columns()) || rep.Root.Row["user"] != credreport.RootUser {
+		for _, c := range credreport.Columns() {
+			if _, ok := rep.Root.Row[c]; !ok {
+				t.Errorf("Row lacks column %s: %v", c, rep.Root.Row)
+			}
+		}
+		if rep.Root.Row["user"] != credreport.RootUser || rep.Root.Row["arn"] != rep.Root.ARN {
 			t.Errorf("Row = %v", rep.Root.Row)
 		}
 		if rep.Root.CredentialsAbsent && (rep.Root.MFAActive || rep.Root.PasswordEnabled != "false") {

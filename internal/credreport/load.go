@@ -49,11 +49,8 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 			inputs = append(inputs, p)
 			continue
 		}
-		files, err := expand(p)
-		if err != nil {
-			out.Errors = append(out.Errors, model.SourceError{Source: p, Message: err.Error()})
-			continue
-		}
+		files, errs := expand(p)
+		out.Errors = append(out.Errors, errs...)
 		inputs = append(inputs, files...)
 	}
 
@@ -111,15 +108,23 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 			byAccount[acct.ID] = &kept{acct: acct, src: inputs[i]}
 			continue
 		}
-		older, newer := prev, &kept{acct: acct, src: inputs[i]}
-		if acct.CredentialReport.GeneratedAt.Before(prev.acct.CredentialReport.GeneratedAt) {
-			older, newer = newer, prev
+		cur := &kept{acct: acct, src: inputs[i]}
+		older, newer, why := prev, cur, "audited the one generated later"
+		switch known := func(k *kept) bool { return k.acct.CredentialReport.GeneratedAtSource != "audit-time" }; {
+		case known(prev) && !known(cur):
+			older, newer, why = cur, prev, "audited the one whose generation time is known"
+		case !known(prev) && known(cur):
+			why = "audited the one whose generation time is known"
+		case !known(prev) && !known(cur):
+			older, newer, why = cur, prev, "neither carries a generation time (bare CSV); audited the first"
+		case acct.CredentialReport.GeneratedAt.Before(prev.acct.CredentialReport.GeneratedAt):
+			older, newer = cur, prev
 		}
 		byAccount[acct.ID] = newer
 		out.Errors = append(out.Errors, model.SourceError{
 			Account: acct.ID,
 			Source:  older.src,
-			Message: fmt.Sprintf("%s: second credential report for account %s (also in %s); audited the one generated later, %s", older.src, acct.ID, newer.src, newer.src),
+			Message: fmt.Sprintf("%s: second credential report for account %s (also in %s); %s, %s", older.src, acct.ID, newer.src, why, newer.src),
 		})
 	}
 	for _, k := range byAccount {
@@ -144,19 +149,28 @@ func unwrapPathError(err error) error {
 }
 
 // expand lists the files of one path: itself, or a directory's regular
-// files, recursively, in lexical order, skipping hidden entries.
-func expand(p string) ([]string, error) {
+// files, recursively, in lexical order, skipping hidden entries. An entry
+// that cannot be read is reported and the walk goes on.
+func expand(p string) ([]string, []model.SourceError) {
 	info, err := os.Stat(p)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", p, unwrapPathError(err))
+		return nil, []model.SourceError{{Source: p, Message: fmt.Sprintf("%s: %v", p, unwrapPathError(err))}}
 	}
 	if !info.IsDir() {
 		return []string{p}, nil
 	}
 	var files []string
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+	var errs []model.SourceError
+	fail := func(path, format string, args ...any) {
+		errs = append(errs, model.SourceError{Source: path, Message: path + ": " + fmt.Sprintf(format, args...)})
+	}
+	_ = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return err
+			fail(path, "%v", unwrapPathError(err))
+			if d != nil && d.IsDir() && path != p {
+				return filepath.SkipDir
+			}
+			return nil
 		}
 		if path != p && strings.HasPrefix(d.Name(), ".") {
 			if d.IsDir() {
@@ -164,18 +178,28 @@ func expand(p string) ([]string, error) {
 			}
 			return nil
 		}
-		if d.Type().IsRegular() {
+		switch {
+		case d.Type().IsRegular():
 			files = append(files, path)
+		case d.Type()&fs.ModeSymlink != 0:
+			// A link to a report is followed; a link to a directory is not
+			// (it could loop), and is said so rather than skipped silently.
+			target, err := os.Stat(path)
+			switch {
+			case err != nil:
+				fail(path, "broken link: %v", unwrapPathError(err))
+			case target.Mode().IsRegular():
+				files = append(files, path)
+			default:
+				fail(path, "links to a directory, which is not followed; give it as its own path")
+			}
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("walk %s: %w", p, err)
+	if len(files) == 0 && len(errs) == 0 {
+		fail(p, "directory holds no files")
 	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("%s: directory holds no files", p)
-	}
-	return files, nil
+	return files, errs
 }
 
 // accountFrom turns a parsed report into the snapshot's account.

@@ -360,3 +360,46 @@ func TestLoadAccountsAreIndependent(t *testing.T) {
 		t.Errorf("roots mixed up: %s, %s", out.Accounts[0].Root.ARN, out.Accounts[1].Root.ARN)
 	}
 }
+
+// A bare CSV's time is only assumed (the audit time): a report whose
+// generation time is known wins, whatever the order.
+func TestLoadPrefersAKnownGenerationTime(t *testing.T) {
+	const acct = "123456789012"
+	dir := t.TempDir()
+	csvPath := writeFile(t, filepath.Join(dir, "a.csv"), simpleReport(acct))
+	jsonPath := writeFile(t, filepath.Join(dir, "b.json"), cliJSON(t, simpleReport(acct), "2023-01-01T00:00:00Z"))
+	for _, paths := range [][]string{{csvPath, jsonPath}, {jsonPath, csvPath}} {
+		out := load(t, paths, credreport.LoadOptions{})
+		if len(out.Accounts) != 1 || out.Accounts[0].CredentialReport.Source != jsonPath {
+			t.Fatalf("%v: kept %+v", paths, out.Accounts)
+		}
+		if len(out.Errors) != 1 || out.Errors[0].Source != csvPath || !strings.Contains(out.Errors[0].Message, "generation time is known") {
+			t.Errorf("%v: errors %+v", paths, out.Errors)
+		}
+	}
+	// Two bare CSVs: the first is kept, and the message does not claim one
+	// was generated later.
+	other := writeFile(t, filepath.Join(dir, "c.csv"), simpleReport(acct))
+	out := load(t, []string{csvPath, other}, credreport.LoadOptions{})
+	if out.Accounts[0].CredentialReport.Source != csvPath || !strings.Contains(out.Errors[0].Message, "neither carries a generation time") {
+		t.Errorf("kept %s, error %+v", out.Accounts[0].CredentialReport.Source, out.Errors)
+	}
+}
+
+func TestLoadFollowsLinksToReports(t *testing.T) {
+	dir := t.TempDir()
+	real := writeFile(t, filepath.Join(t.TempDir(), "r.csv"), simpleReport("123456789012"))
+	if err := os.Symlink(real, filepath.Join(dir, "link.csv")); err != nil {
+		t.Skipf("symlinks: %v", err)
+	}
+	out := load(t, []string{dir}, credreport.LoadOptions{})
+	if len(out.Accounts) != 1 || len(out.Errors) != 0 {
+		t.Fatalf("accounts %v errors %v", accountIDs(out), out.Errors)
+	}
+	// A broken link is reported, not skipped silently.
+	os.Symlink(filepath.Join(dir, "gone.csv"), filepath.Join(dir, "broken.csv"))
+	out = load(t, []string{dir}, credreport.LoadOptions{})
+	if len(out.Errors) != 1 || !strings.Contains(out.Errors[0].Message, "broken link") || len(out.Accounts) != 1 {
+		t.Errorf("a broken link must be reported and the other files still read: accounts %v errors %+v", accountIDs(out), out.Errors)
+	}
+}

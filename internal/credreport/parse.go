@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,6 +92,9 @@ func Parse(source string, data []byte) (*Report, error) {
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	if err := dec.Decode(&j); err != nil {
 		return nil, &Error{Source: source, Msg: fmt.Sprintf("invalid JSON: %v (want the output of `aws iam get-credential-report`)", err)}
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, &Error{Source: source, Msg: "data after the JSON object (want the output of one `aws iam get-credential-report` per file)"}
 	}
 	if j.Content == nil {
 		return nil, &Error{Source: source, Msg: "JSON has no Content field (want the output of `aws iam get-credential-report`)"}
@@ -210,7 +214,7 @@ func headerIndex(source string, line int, header []string) (map[string]int, erro
 	dup := ""
 	for i, h := range header {
 		h = strings.TrimSpace(h)
-		if _, seen := idx[h]; seen && dup == "" {
+		if _, seen := idx[h]; seen && dup == "" && slices.Contains(columns[:], h) {
 			dup = h
 		}
 		idx[h] = i

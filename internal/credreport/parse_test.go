@@ -612,13 +612,13 @@ func TestParseCSVErrors(t *testing.T) {
 	}
 }
 
-// The tests below show defects in parse.go; see the messages.
+// Regression tests for defects found in parse.go.
 
 // TestParseUnterminatedQuoteNamesItsLine: encoding/csv reads an unterminated
 // quoted field to the end of the input and reports the line where it gave
 // up (ParseError.Line), which in a long report is the last line, far from
-// the stray quote. The record's start (ParseError.StartLine) is the line to
-// point at, as ragged-row errors already do. (Also in TestParseErrors.)
+// the stray quote; the error must name the record's start
+// (ParseError.StartLine), as ragged-row errors do.
 func TestParseUnterminatedQuoteNamesItsLine(t *testing.T) {
 	const acct = "123456789012"
 	rows := []string{row(rootARN(acct), nil), row(userARN(acct, "alice"), map[string]string{"user": `"alice`})}
@@ -636,10 +636,10 @@ func TestParseUnterminatedQuoteNamesItsLine(t *testing.T) {
 }
 
 // TestParseRejectsMixedPartitions: rows of one account ID in two partitions
-// are a corrupted or spliced report, like rows of two accounts, but only the
-// account ID is compared, and Report.Partition comes from whichever row is
-// first, so the root's own partition (which decides, e.g., that aws-us-gov
-// root checks are not applicable) can be overridden by a user row.
+// are a corrupted or spliced report, like rows of two accounts. Report.Partition
+// comes from the first row, so accepting them would let a user row override
+// the root's own partition (which decides, e.g., that aws-us-gov root checks
+// are not applicable).
 func TestParseRejectsMixedPartitions(t *testing.T) {
 	const acct = "123456789012"
 	text := csvReport(
@@ -657,10 +657,9 @@ func TestParseRejectsMixedPartitions(t *testing.T) {
 }
 
 // TestParseGarbageWithRepeatedFields: a text that is no credential report at
-// all must say so. headerIndex checks for duplicate names before it checks
-// that any known column is there, so a first line like "a,,b,," (common in
-// spreadsheet exports) or "N/A,N/A" is reported as "column appears twice in
-// the header", with an empty column name in the first case.
+// all must say so, even when its first line repeats a field: "a,,b,,"
+// (common in spreadsheet exports) or "N/A,N/A" must not be reported as
+// "column appears twice in the header".
 func TestParseGarbageWithRepeatedFields(t *testing.T) {
 	for _, text := range []string{"Report,,,\n,,,\n", "N/A,N/A\n"} {
 		_, err := credreport.Parse("r.csv", []byte(text))
@@ -675,7 +674,7 @@ func TestParseGarbageWithRepeatedFields(t *testing.T) {
 }
 
 // TestParseHeaderLineAfterBlankLines: encoding/csv skips blank lines, so the
-// header can be on a line other than 1, but header errors always say line 1.
+// header can be on a line other than 1; header errors must name its line.
 func TestParseHeaderLineAfterBlankLines(t *testing.T) {
 	_, err := credreport.Parse("r.csv", []byte("\n\nuser,arn\n"))
 	ce, ok := err.(*credreport.Error)
@@ -684,5 +683,26 @@ func TestParseHeaderLineAfterBlankLines(t *testing.T) {
 	}
 	if ce.Line != 3 {
 		t.Errorf("Line = %d, want 3, the header's line (%v)", ce.Line, err)
+	}
+}
+
+// TestParseRejectsTrailingDataAfterJSON: Parse decodes the first JSON value
+// and ignores the rest, so `cat a.json b.json > all.json` silently audits
+// account A only and drops B.
+func TestParseRejectsTrailingDataAfterJSON(t *testing.T) {
+	a := cliJSON(t, simpleReport("111111111111"), "2024-01-01T00:00:00Z")
+	b := cliJSON(t, simpleReport("222222222222"), "2024-01-01T00:00:00Z")
+	for name, text := range map[string]string{
+		"two reports":   a + b,
+		"trailing text": a + "garbage\n",
+	} {
+		rep, err := credreport.Parse("all.json", []byte(text))
+		if err == nil {
+			t.Errorf("%s: accepted, reading only account %s", name, rep.Account)
+			continue
+		}
+		if _, ok := err.(*credreport.Error); !ok {
+			t.Errorf("%s: error %T %v is not a *credreport.Error", name, err, err)
+		}
 	}
 }

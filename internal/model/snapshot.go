@@ -93,7 +93,7 @@ type Root struct {
 	LastUsed   Stamp  `json:"last_used"`
 	LastUsedBy string `json:"last_used_by,omitempty"`
 
-	// Row is the root row of the report exactly as written, keyed by column.
+	// Row is the root row's known columns exactly as written, keyed by column.
 	Row map[string]string `json:"report_row,omitempty"`
 }
 

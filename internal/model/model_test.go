@@ -1,0 +1,72 @@
+package model
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+func TestStampKeepsAbsencesApart(t *testing.T) {
+	for _, in := range []string{NotApplicable, NotSupported, NoInformation, "2022-12-21T16:19:23Z"} {
+		s, err := ParseStamp(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(s)
+		if string(b) != `"`+in+`"` {
+			t.Errorf("%s round-trips as %s", in, b)
+		}
+		var back Stamp
+		if err := json.Unmarshal(b, &back); err != nil || back != s {
+			t.Errorf("%s: unmarshal %v %v", in, back, err)
+		}
+	}
+	s, _ := ParseStamp("2022-12-21T16:19:23+00:00")
+	if !s.IsSet() || s.Time != time.Date(2022, 12, 21, 16, 19, 23, 0, time.UTC) {
+		t.Errorf("offset time = %v", s)
+	}
+	for _, bad := range []string{"n/a", "yesterday", "2022-12-21", "null"} {
+		if _, err := ParseStamp(bad); err == nil {
+			t.Errorf("ParseStamp(%q) accepted", bad)
+		}
+	}
+}
+
+func TestDerive(t *testing.T) {
+	at := func(s string) Stamp { v, _ := ParseStamp(s); return v }
+	for _, tc := range []struct {
+		name   string
+		root   Root
+		absent bool
+		last   string
+		by     string
+	}{
+		{"never had credentials", Root{PasswordEnabled: "false", PasswordLastUsed: at("N/A")}, true, "", ""},
+		{"older report cannot prove absence", Root{PasswordEnabled: "not_supported"}, false, "", ""},
+		{"MFA device left behind", Root{PasswordEnabled: "false", MFAActive: true}, false, "", ""},
+		{"active certificate", Root{PasswordEnabled: "false", Certificates: []Cert{{Slot: 1, Active: true}}}, false, "", ""},
+		{"key 2 used after the password", Root{PasswordEnabled: "true", PasswordLastUsed: at("2024-01-01T00:00:00Z"),
+			AccessKeys: []Key{{Slot: 1, LastUsed: at("N/A")}, {Slot: 2, Active: true, LastUsed: at("2024-02-01T00:00:00Z")}}},
+			false, "2024-02-01T00:00:00Z", "access key 2"},
+		{"password latest", Root{PasswordEnabled: "true", PasswordLastUsed: at("2024-03-01T00:00:00Z"),
+			AccessKeys: []Key{{Slot: 1, LastUsed: at("2024-02-01T00:00:00Z")}}}, false, "2024-03-01T00:00:00Z", "password"},
+	} {
+		r := tc.root
+		r.Derive()
+		if r.CredentialsAbsent != tc.absent || r.LastUsed.String() != tc.last || r.LastUsedBy != tc.by {
+			t.Errorf("%s: absent=%v last=%q by=%q", tc.name, r.CredentialsAbsent, r.LastUsed, r.LastUsedBy)
+		}
+	}
+}
+
+func TestAccountHelpers(t *testing.T) {
+	if !ValidAccountID("012345678901") || ValidAccountID("12345678901") || ValidAccountID("12345678901a") {
+		t.Error("ValidAccountID")
+	}
+	if PartitionOf("arn:aws-us-gov:iam::123456789012:root") != "aws-us-gov" || PartitionOf("nope") != "" {
+		t.Error("PartitionOf")
+	}
+	if RootARN("", "123456789012") != "arn:aws:iam::123456789012:root" {
+		t.Error("RootARN")
+	}
+}

@@ -242,6 +242,19 @@ func writeReport(o *AuditOptions, stdout io.Writer, w report.Writer, rep *report
 	if o.Output == "" || o.Output == "-" {
 		return w.Write(stdout, rep)
 	}
+	// A device, FIFO or the like (/dev/null, /dev/stdout, a pipe) is written
+	// in place: renaming a file over it would replace the device.
+	if fi, err := os.Stat(o.Output); err == nil && !fi.Mode().IsRegular() {
+		f, err := os.OpenFile(o.Output, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("write report %s: %w", o.Output, err)
+		}
+		if err := w.Write(f, rep); err != nil {
+			f.Close()
+			return fmt.Errorf("write report %s: %w", o.Output, err)
+		}
+		return f.Close()
+	}
 	dir := filepath.Dir(o.Output)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(o.Output)+".*")
 	if err != nil {

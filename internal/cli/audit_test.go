@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -488,6 +489,25 @@ func TestAuditOutputFile(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("temporary files left behind: %v", entries)
 	}
+	// A FIFO (like /dev/null, a device) is written in place, never
+	// replaced by a renamed file.
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []byte)
+	go func() { b, _ := os.ReadFile(fifo); got <- b }()
+	if r := run(t, "audit", "--demo", "--format", "csv", "--output", fifo); r.code != ExitFailing {
+		t.Errorf("--output fifo: exit %d %s", r.code, r.err)
+	}
+	if b := <-got; !bytes.HasPrefix(b, []byte("id,check,")) {
+		t.Errorf("fifo got %q", b[:min(len(b), 40)])
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v %v", fi.Mode(), err)
+	}
+	os.Remove(fifo)
+
 	// An unwritable destination is an error, and nothing is left behind.
 	if r := run(t, "audit", "--demo", "--output", filepath.Join(dir, "no", "such", "dir", "r.json")); r.code == 0 || !strings.Contains(r.err, "write report") {
 		t.Errorf("unwritable output: exit %d %s", r.code, r.err)

@@ -88,6 +88,9 @@ func Parse(source string, data []byte) (*Report, error) {
 	if trimmed[0] != '{' {
 		return ParseCSV(source, data)
 	}
+	if j, csvData, ok := fastCLIJSON(trimmed); ok {
+		return fromCLIJSON(source, j, csvData)
+	}
 	var j cliJSON
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	if err := dec.Decode(&j); err != nil {
@@ -99,19 +102,25 @@ func Parse(source string, data []byte) (*Report, error) {
 	if j.Content == nil {
 		return nil, &Error{Source: source, Msg: "JSON has no Content field (want the output of `aws iam get-credential-report`)"}
 	}
-	if j.ReportFormat != "" && j.ReportFormat != "text/csv" {
-		return nil, &Error{Source: source, Msg: fmt.Sprintf("unsupported ReportFormat %q (want text/csv)", j.ReportFormat)}
-	}
 	csvData, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(*j.Content), ""))
 	if err != nil {
 		return nil, &Error{Source: source, Column: "Content", Msg: fmt.Sprintf("invalid base64: %v", err)}
+	}
+	return fromCLIJSON(source, j, csvData)
+}
+
+// fromCLIJSON parses the decoded Content of the CLI's JSON and takes its
+// generation time.
+func fromCLIJSON(source string, j cliJSON, csvData []byte) (*Report, error) {
+	if j.ReportFormat != "" && j.ReportFormat != "text/csv" {
+		return nil, &Error{Source: source, Msg: fmt.Sprintf("unsupported ReportFormat %q (want text/csv)", j.ReportFormat)}
 	}
 	rep, err := ParseCSV(source+" (Content)", csvData)
 	if err != nil {
 		return nil, err
 	}
 	if j.GeneratedTime != "" {
-		t, err := time.Parse(time.RFC3339, j.GeneratedTime)
+		t, err := parseTime(j.GeneratedTime)
 		if err != nil {
 			return nil, &Error{Source: source, Column: "GeneratedTime", Msg: fmt.Sprintf("want an RFC 3339 time, got %q", j.GeneratedTime)}
 		}
@@ -123,18 +132,15 @@ func Parse(source string, data []byte) (*Report, error) {
 // ParseCSV reads a credential report in CSV.
 func ParseCSV(source string, data []byte) (*Report, error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1 // checked below, with a clearer message
-	r.ReuseRecord = true
+	r := newRecords(data)
 
-	header, err := r.Read()
+	header, headerLine, err := r.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, &Error{Source: source, Msg: "empty file: not a credential report"}
 	}
 	if err != nil {
 		return nil, csvError(source, err)
 	}
-	headerLine, _ := r.FieldPos(0)
 	idx, err := headerIndex(source, headerLine, header)
 	if err != nil {
 		return nil, err
@@ -143,34 +149,37 @@ func ParseCSV(source string, data []byte) (*Report, error) {
 
 	rep := &Report{}
 	rootLine := 0
+	// arnPrefix is "arn:<partition>:iam::<account>:" of the first row: a
+	// row whose ARN starts with it needs no further check.
+	arnPrefix := ""
 	for {
-		rec, err := r.Read()
+		rec, line, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return nil, csvError(source, err)
 		}
-		line, _ := r.FieldPos(0)
 		if len(rec) == 1 && rec[0] == "" {
 			continue
 		}
 		if len(rec) != width {
 			return nil, &Error{Source: source, Line: line, Msg: fmt.Sprintf("row has %d fields, the header has %d", len(rec), width)}
 		}
-		row := rowReader{source: source, line: line, rec: rec, idx: idx}
-		user := rec[idx["user"]]
-		arn := rec[idx["arn"]]
-		acct, part, err := accountOf(arn)
-		if err != nil {
-			return nil, row.err("arn", err.Error())
-		}
-		if rep.Account == "" {
+		row := rowReader{source: source, line: line, rec: rec, idx: &idx}
+		user := row.get(colUser)
+		arn := row.get(colARN)
+		if arnPrefix != "" && len(arn) > len(arnPrefix) && arn[:len(arnPrefix)] == arnPrefix {
+			// Same account and partition as the first row.
+		} else if acct, part, err := accountOf(arn); err != nil {
+			return nil, row.err(colARN, err.Error())
+		} else if rep.Account == "" {
 			rep.Account, rep.Partition = acct, part
+			arnPrefix = "arn:" + part + ":iam::" + acct + ":"
 		} else if acct != rep.Account {
-			return nil, row.err("arn", fmt.Sprintf("account %s, but earlier rows are of account %s: one report holds one account", acct, rep.Account))
+			return nil, row.err(colARN, fmt.Sprintf("account %s, but earlier rows are of account %s: one report holds one account", acct, rep.Account))
 		} else if part != rep.Partition {
-			return nil, row.err("arn", fmt.Sprintf("partition %s, but earlier rows are in partition %s", part, rep.Partition))
+			return nil, row.err(colARN, fmt.Sprintf("partition %s, but earlier rows are in partition %s", part, rep.Partition))
 		}
 		if user != RootUser {
 			if err := row.validateUser(); err != nil {
@@ -180,10 +189,10 @@ func ParseCSV(source string, data []byte) (*Report, error) {
 			continue
 		}
 		if rootLine != 0 {
-			return nil, row.err("user", fmt.Sprintf("second %s row (the first is on line %d)", RootUser, rootLine))
+			return nil, row.err(colUser, fmt.Sprintf("second %s row (the first is on line %d)", RootUser, rootLine))
 		}
 		if !strings.HasSuffix(arn, ":root") {
-			return nil, row.err("arn", fmt.Sprintf("the %s row's ARN %q does not end in :root", RootUser, arn))
+			return nil, row.err(colARN, fmt.Sprintf("the %s row's ARN %q does not end in :root", RootUser, arn))
 		}
 		root, err := row.root()
 		if err != nil {
@@ -209,30 +218,66 @@ func csvError(source string, err error) error {
 	return &Error{Source: source, Msg: fmt.Sprintf("read CSV: %v", err)}
 }
 
-func headerIndex(source string, line int, header []string) (map[string]int, error) {
-	idx := make(map[string]int, len(header))
+// columnIndex maps each known column (by its position in columns) to its
+// field in the report's rows.
+type columnIndex [len(columns)]int
+
+// Positions in columns, for reading fields without a map lookup.
+const (
+	colUser = iota
+	colARN
+	colCreated
+	colPasswordEnabled
+	colPasswordLastUsed
+	colPasswordLastChanged
+	colPasswordNextRotation
+	colMFA
+	colKey1Active
+	colKey1Rotated
+	colKey1Used
+	colKey1Region
+	colKey1Service
+	colKey2Active
+	colKey2Rotated
+	colKey2Used
+	colKey2Region
+	colKey2Service
+	colCert1Active
+	colCert1Rotated
+	colCert2Active
+	colCert2Rotated
+)
+
+func headerIndex(source string, line int, header []string) (columnIndex, error) {
+	var idx columnIndex
+	for i := range idx {
+		idx[i] = -1
+	}
 	dup := ""
 	for i, h := range header {
-		h = strings.TrimSpace(h)
-		if _, seen := idx[h]; seen && dup == "" && slices.Contains(columns[:], h) {
-			dup = h
+		c := slices.Index(columns[:], strings.TrimSpace(h))
+		if c < 0 {
+			continue
 		}
-		idx[h] = i
+		if idx[c] >= 0 && dup == "" {
+			dup = columns[c]
+		}
+		idx[c] = i
 	}
 	var missing []string
-	for _, c := range columns {
-		if _, ok := idx[c]; !ok {
-			missing = append(missing, c)
+	for c, i := range idx {
+		if i < 0 {
+			missing = append(missing, columns[c])
 		}
 	}
 	if len(missing) == len(columns) {
-		return nil, &Error{Source: source, Line: line, Msg: "no credential report header (want a first line starting user,arn,user_creation_time,...)"}
+		return idx, &Error{Source: source, Line: line, Msg: "no credential report header (want a first line starting user,arn,user_creation_time,...)"}
 	}
 	if dup != "" {
-		return nil, &Error{Source: source, Line: line, Column: dup, Msg: "column appears twice in the header"}
+		return idx, &Error{Source: source, Line: line, Column: dup, Msg: "column appears twice in the header"}
 	}
 	if len(missing) > 0 {
-		return nil, &Error{Source: source, Line: line, Msg: "header lacks the columns " + strings.Join(missing, ", ")}
+		return idx, &Error{Source: source, Line: line, Msg: "header lacks the columns " + strings.Join(missing, ", ")}
 	}
 	return idx, nil
 }
@@ -259,16 +304,16 @@ type rowReader struct {
 	source string
 	line   int
 	rec    []string
-	idx    map[string]int
+	idx    *columnIndex
 }
 
-func (r rowReader) get(col string) string { return r.rec[r.idx[col]] }
+func (r rowReader) get(col int) string { return r.rec[r.idx[col]] }
 
-func (r rowReader) err(col, msg string) error {
-	return &Error{Source: r.source, Line: r.line, Column: col, Msg: msg}
+func (r rowReader) err(col int, msg string) error {
+	return &Error{Source: r.source, Line: r.line, Column: columns[col], Msg: msg}
 }
 
-func (r rowReader) boolean(col string) (bool, error) {
+func (r rowReader) boolean(col int) (bool, error) {
 	switch v := r.get(col); v {
 	case "true":
 		return true, nil
@@ -279,24 +324,25 @@ func (r rowReader) boolean(col string) (bool, error) {
 	}
 }
 
-func (r rowReader) stamp(col string) (model.Stamp, error) {
-	s, err := model.ParseStamp(r.get(col))
-	if err != nil {
-		return s, r.err(col, err.Error())
+func (r rowReader) stamp(col int) (model.Stamp, error) {
+	v := r.get(col)
+	if v == "" {
+		return model.Stamp{}, r.err(col, "empty; want a time or "+model.NotApplicable)
 	}
-	if !s.IsSet() && s.Marker == "" {
-		return s, r.err(col, "empty; want a time or "+model.NotApplicable)
+	s, err := parseStamp(v)
+	if err != nil {
+		return s, r.err(col, fmt.Sprintf("want an RFC 3339 time, %s, %s or %s, got %q", model.NotApplicable, model.NotSupported, model.NoInformation, v))
 	}
 	return s, nil
 }
 
 func (r rowReader) created() (time.Time, error) {
-	v := r.get("user_creation_time")
-	t, err := time.Parse(time.RFC3339, v)
+	v := r.get(colCreated)
+	t, err := parseTime(v)
 	if err != nil {
-		return time.Time{}, r.err("user_creation_time", fmt.Sprintf("want an RFC 3339 time, got %q", v))
+		return time.Time{}, r.err(colCreated, fmt.Sprintf("want an RFC 3339 time, got %q", v))
 	}
-	return t.UTC(), nil
+	return t, nil
 }
 
 // validateUser checks an IAM user row's typed columns, so a corrupted report
@@ -305,17 +351,16 @@ func (r rowReader) validateUser() error {
 	if _, err := r.created(); err != nil {
 		return err
 	}
-	if v := r.get("password_enabled"); v != "true" && v != "false" && v != model.NotSupported {
-		return r.err("password_enabled", fmt.Sprintf("want true, false or not_supported, got %q", v))
+	if v := r.get(colPasswordEnabled); v != "true" && v != "false" && v != model.NotSupported {
+		return r.err(colPasswordEnabled, fmt.Sprintf("want true, false or not_supported, got %q", v))
 	}
-	for _, c := range []string{"mfa_active", "access_key_1_active", "access_key_2_active", "cert_1_active", "cert_2_active"} {
+	for _, c := range [...]int{colMFA, colKey1Active, colKey2Active, colCert1Active, colCert2Active} {
 		if _, err := r.boolean(c); err != nil {
 			return err
 		}
 	}
-	for _, c := range []string{"password_last_used", "password_last_changed", "password_next_rotation",
-		"access_key_1_last_rotated", "access_key_1_last_used_date", "access_key_2_last_rotated",
-		"access_key_2_last_used_date", "cert_1_last_rotated", "cert_2_last_rotated"} {
+	for _, c := range [...]int{colPasswordLastUsed, colPasswordLastChanged, colPasswordNextRotation,
+		colKey1Rotated, colKey1Used, colKey2Rotated, colKey2Used, colCert1Rotated, colCert2Rotated} {
 		if _, err := r.stamp(c); err != nil {
 			return err
 		}
@@ -323,38 +368,43 @@ func (r rowReader) validateUser() error {
 	return nil
 }
 
+// root reads the root row. It checks every field first, as for a user row,
+// so the reads after it cannot fail.
 func (r rowReader) root() (model.Root, error) {
 	if err := r.validateUser(); err != nil {
 		return model.Root{}, err
 	}
-	// validateUser checked every field, so the reads below cannot fail.
 	created, _ := r.created()
 	root := model.Root{
-		ARN:             r.get("arn"),
+		ARN:             r.get(colARN),
 		CreatedAt:       created,
-		PasswordEnabled: r.get("password_enabled"),
+		PasswordEnabled: r.get(colPasswordEnabled),
 		Row:             make(map[string]string, len(columns)),
 	}
-	root.PasswordLastUsed, _ = r.stamp("password_last_used")
-	root.PasswordLastChanged, _ = r.stamp("password_last_changed")
-	root.MFAActive, _ = r.boolean("mfa_active")
-	for slot := 1; slot <= 2; slot++ {
-		p := fmt.Sprintf("access_key_%d_", slot)
-		k := model.Key{Slot: slot}
-		k.Active, _ = r.boolean(p + "active")
-		k.LastRotated, _ = r.stamp(p + "last_rotated")
-		k.LastUsed, _ = r.stamp(p + "last_used_date")
-		k.LastUsedRegion = naToEmpty(r.get(p + "last_used_region"))
-		k.LastUsedService = naToEmpty(r.get(p + "last_used_service"))
+	root.PasswordLastUsed, _ = r.stamp(colPasswordLastUsed)
+	root.PasswordLastChanged, _ = r.stamp(colPasswordLastChanged)
+	root.MFAActive, _ = r.boolean(colMFA)
+	keys := [2][5]int{
+		{colKey1Active, colKey1Rotated, colKey1Used, colKey1Region, colKey1Service},
+		{colKey2Active, colKey2Rotated, colKey2Used, colKey2Region, colKey2Service},
+	}
+	certs := [2][2]int{{colCert1Active, colCert1Rotated}, {colCert2Active, colCert2Rotated}}
+	for i := range 2 {
+		k := model.Key{Slot: i + 1}
+		k.Active, _ = r.boolean(keys[i][0])
+		k.LastRotated, _ = r.stamp(keys[i][1])
+		k.LastUsed, _ = r.stamp(keys[i][2])
+		k.LastUsedRegion = naToEmpty(r.get(keys[i][3]))
+		k.LastUsedService = naToEmpty(r.get(keys[i][4]))
 		root.AccessKeys = append(root.AccessKeys, k)
 
-		c := model.Cert{Slot: slot}
-		c.Active, _ = r.boolean(fmt.Sprintf("cert_%d_active", slot))
-		c.LastRotated, _ = r.stamp(fmt.Sprintf("cert_%d_last_rotated", slot))
+		c := model.Cert{Slot: i + 1}
+		c.Active, _ = r.boolean(certs[i][0])
+		c.LastRotated, _ = r.stamp(certs[i][1])
 		root.Certificates = append(root.Certificates, c)
 	}
-	for _, c := range columns {
-		root.Row[c] = r.get(c)
+	for c, name := range columns {
+		root.Row[name] = r.get(c)
 	}
 	root.Derive()
 	return root, nil

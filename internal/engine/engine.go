@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"reflect"
 	"runtime"
 	"sort"
 	"strings"
@@ -37,6 +38,10 @@ type Options struct {
 type Engine struct {
 	checks []*check
 	opts   Options
+	// params and account are built once and shared, read-only, by every
+	// evaluation.
+	params  ref.Val
+	account converter
 }
 
 type check struct {
@@ -101,7 +106,7 @@ func New(rs []*rules.Rule, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{opts: opts}
+	e := &Engine{opts: opts, params: types.DefaultTypeAdapter.NativeToValue(opts.Params.Map()), account: newConverter(reflect.TypeFor[*model.Account]())}
 	for _, r := range rs {
 		if opts.Disabled[r.ID] {
 			continue
@@ -177,7 +182,7 @@ func program(env *cel.Env, src string, want *cel.Type) (cel.Program, error) {
 	if want != nil && !ast.OutputType().IsAssignableType(want) && ast.OutputType() != cel.DynType {
 		return nil, fmt.Errorf("%q gives %s, want %s", src, ast.OutputType(), want)
 	}
-	return env.Program(ast)
+	return env.Program(ast, cel.EvalOptions(cel.OptOptimize))
 }
 
 // Checks returns the IDs of the checks the engine runs.
@@ -221,27 +226,50 @@ func (e *Engine) Evaluate(accounts []model.Account) []model.Finding {
 
 // EvaluateAccount judges one account with every check.
 func (e *Engine) EvaluateAccount(a *model.Account) []model.Finding {
-	vars := e.activation(a)
-	out := make([]model.Finding, 0, len(e.checks))
-	for _, c := range e.checks {
-		out = append(out, e.judge(c, a, vars))
-	}
-	return out
-}
-
-func (e *Engine) activation(a *model.Account) map[string]any {
 	asOf := e.opts.Now
 	if a.CredentialReport != nil && !a.CredentialReport.GeneratedAt.IsZero() {
 		asOf = a.CredentialReport.GeneratedAt
 	}
-	return map[string]any{
-		"account": toCEL(a),
-		"as_of":   asOf,
-		"params":  e.opts.Params.Map(),
+	acct, _ := e.account(reflect.ValueOf(a))
+	vars := &activation{account: acct, asOf: types.Timestamp{Time: asOf}, params: e.params}
+	acc := accountEvidence{}
+	if cr := a.CredentialReport; cr != nil {
+		acc.report = reportEvidence(cr, e.opts.Now)
 	}
+	out := make([]model.Finding, 0, len(e.checks))
+	for _, c := range e.checks {
+		out = append(out, e.judge(c, a, vars, acc))
+	}
+	return out
 }
 
-func (e *Engine) judge(c *check, a *model.Account, vars map[string]any) model.Finding {
+// activation binds the rule variables for one account.
+type activation struct {
+	account ref.Val
+	asOf    ref.Val
+	params  ref.Val
+}
+
+func (a *activation) ResolveName(name string) (any, bool) {
+	switch name {
+	case "account":
+		return a.account, true
+	case "as_of":
+		return a.asOf, true
+	case "params":
+		return a.params, true
+	}
+	return nil, false
+}
+
+func (a *activation) Parent() cel.Activation { return nil }
+
+// accountEvidence is evidence shared by every finding of one account.
+type accountEvidence struct {
+	report map[string]any
+}
+
+func (e *Engine) judge(c *check, a *model.Account, vars cel.Activation, acc accountEvidence) model.Finding {
 	r := c.rule
 	resource := model.RootARN(a.Partition, a.ID)
 	if a.Root != nil && a.Root.ARN != "" {
@@ -262,12 +290,12 @@ func (e *Engine) judge(c *check, a *model.Account, vars map[string]any) model.Fi
 		f.Compliance = map[string][]string{}
 	}
 	f.Status, f.Message = c.decide(vars)
-	f.Evidence = e.evidence(c, a, vars)
+	f.Evidence = e.evidence(c, a, vars, acc)
 	return f
 }
 
 // decide runs the guards, then the expression.
-func (c *check) decide(vars map[string]any) (status, message string) {
+func (c *check) decide(vars cel.Activation) (status, message string) {
 	for i, g := range c.guards {
 		ok, err := evalBool(g.cond, vars)
 		if err != nil {
@@ -287,7 +315,7 @@ func (c *check) decide(vars map[string]any) (status, message string) {
 	return model.StatusFail, c.fail.render(vars)
 }
 
-func evalBool(p cel.Program, vars map[string]any) (bool, error) {
+func evalBool(p cel.Program, vars cel.Activation) (bool, error) {
 	v, _, err := p.Eval(vars)
 	if err != nil {
 		return false, err
@@ -299,7 +327,7 @@ func evalBool(p cel.Program, vars map[string]any) (bool, error) {
 	return b, nil
 }
 
-func (e *Engine) evidence(c *check, a *model.Account, vars map[string]any) map[string]any {
+func (e *Engine) evidence(c *check, a *model.Account, vars cel.Activation, acc accountEvidence) map[string]any {
 	ev := make(map[string]any, len(c.evidence)+4)
 	for _, np := range c.evidence {
 		v, _, err := np.prg.Eval(vars)
@@ -318,8 +346,8 @@ func (e *Engine) evidence(c *check, a *model.Account, vars map[string]any) map[s
 		}
 		ev["report_fields"] = fields
 	}
-	if cr := a.CredentialReport; cr != nil {
-		ev["credential_report"] = reportEvidence(cr, e.opts.Now)
+	if acc.report != nil {
+		ev["credential_report"] = acc.report
 	}
 	return ev
 }

@@ -93,8 +93,9 @@ type Root struct {
 	LastUsed   Stamp  `json:"last_used"`
 	LastUsedBy string `json:"last_used_by,omitempty"`
 
-	// Row is the root row's known columns exactly as written, keyed by column.
-	Row map[string]string `json:"report_row,omitempty"`
+	// Row is the root row's known columns exactly as written, keyed by
+	// column: evidence for findings. Rules read the typed fields above.
+	Row map[string]string `json:"report_row,omitempty" cel:"-"`
 }
 
 // Key is one of root's two access key slots.

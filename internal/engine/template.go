@@ -50,7 +50,7 @@ func parseTemplate(env *cel.Env, s string) (*template, error) {
 	return t, nil
 }
 
-func (t *template) render(vars map[string]any) string {
+func (t *template) render(vars cel.Activation) string {
 	var b strings.Builder
 	for _, p := range t.parts {
 		if p.prg == nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 
 	"github.com/rootwatch/rootwatch/internal/cli"
 )
@@ -14,6 +15,12 @@ import (
 var version = "dev"
 
 func main() {
+	// An audit builds a snapshot that lives to the end and, around it, many
+	// short-lived values; collecting less often costs a little memory and
+	// saves about a third of the time (bench/README.md). GOGC still rules.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	deps := cli.SystemDeps(version)
 	err := cli.NewRootCmd(deps).ExecuteContext(ctx)

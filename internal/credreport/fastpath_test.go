@@ -131,5 +131,13 @@ func FuzzParseTime(f *testing.F) {
 		if (err == nil) != (wantErr == nil) || (err == nil && !got.Equal(want)) || got.Location() != time.UTC {
 			t.Fatalf("%q: got %v %v, time.Parse %v %v", s, got, err, want, wantErr)
 		}
+		// The check-only reader never accepts what time.Parse rejects, and
+		// accepts every valid time in the report's layout.
+		if validTimeLayout(s) && wantErr != nil {
+			t.Fatalf("%q: validTimeLayout accepts what time.Parse rejects: %v", s, wantErr)
+		}
+		if wantErr == nil && len(s) == 25 && s[19:] == "+00:00" && s[10] == 'T' && !validTimeLayout(s) && want.Format("2006-01-02T15:04:05+00:00") == s {
+			t.Fatalf("%q: validTimeLayout rejects a valid report time", s)
+		}
 	})
 }

@@ -174,7 +174,7 @@ func ParseCSV(source string, data []byte) (*Report, error) {
 		} else if acct, part, err := accountOf(arn); err != nil {
 			return nil, row.err(colARN, err.Error())
 		} else if rep.Account == "" {
-			rep.Account, rep.Partition = acct, part
+			rep.Account, rep.Partition = strings.Clone(acct), strings.Clone(part)
 			arnPrefix = "arn:" + part + ":iam::" + acct + ":"
 		} else if acct != rep.Account {
 			return nil, row.err(colARN, fmt.Sprintf("account %s, but earlier rows are of account %s: one report holds one account", acct, rep.Account))
@@ -309,6 +309,10 @@ type rowReader struct {
 
 func (r rowReader) get(col int) string { return r.rec[r.idx[col]] }
 
+// keep returns a field as a string of its own, for what outlives the input
+// buffer (records may view it in place).
+func (r rowReader) keep(col int) string { return strings.Clone(r.get(col)) }
+
 func (r rowReader) err(col int, msg string) error {
 	return &Error{Source: r.source, Line: r.line, Column: columns[col], Msg: msg}
 }
@@ -361,8 +365,12 @@ func (r rowReader) validateUser() error {
 	}
 	for _, c := range [...]int{colPasswordLastUsed, colPasswordLastChanged, colPasswordNextRotation,
 		colKey1Rotated, colKey1Used, colKey2Rotated, colKey2Used, colCert1Rotated, colCert2Rotated} {
-		if _, err := r.stamp(c); err != nil {
-			return err
+		switch v := r.get(c); {
+		case v == model.NotApplicable || v == model.NotSupported || v == model.NoInformation || validTimeLayout(v):
+		default:
+			if _, err := r.stamp(c); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -376,9 +384,9 @@ func (r rowReader) root() (model.Root, error) {
 	}
 	created, _ := r.created()
 	root := model.Root{
-		ARN:             r.get(colARN),
+		ARN:             r.keep(colARN),
 		CreatedAt:       created,
-		PasswordEnabled: r.get(colPasswordEnabled),
+		PasswordEnabled: r.keep(colPasswordEnabled),
 		Row:             make(map[string]string, len(columns)),
 	}
 	root.PasswordLastUsed, _ = r.stamp(colPasswordLastUsed)
@@ -394,8 +402,8 @@ func (r rowReader) root() (model.Root, error) {
 		k.Active, _ = r.boolean(keys[i][0])
 		k.LastRotated, _ = r.stamp(keys[i][1])
 		k.LastUsed, _ = r.stamp(keys[i][2])
-		k.LastUsedRegion = naToEmpty(r.get(keys[i][3]))
-		k.LastUsedService = naToEmpty(r.get(keys[i][4]))
+		k.LastUsedRegion = naToEmpty(r.keep(keys[i][3]))
+		k.LastUsedService = naToEmpty(r.keep(keys[i][4]))
 		root.AccessKeys = append(root.AccessKeys, k)
 
 		c := model.Cert{Slot: i + 1}
@@ -404,7 +412,7 @@ func (r rowReader) root() (model.Root, error) {
 		root.Certificates = append(root.Certificates, c)
 	}
 	for c, name := range columns {
-		root.Row[name] = r.get(c)
+		root.Row[name] = r.keep(c)
 	}
 	root.Derive()
 	return root, nil

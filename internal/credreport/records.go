@@ -6,12 +6,14 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"unsafe"
 )
 
 // records yields CSV records with their line numbers.
 type records interface {
 	// Read returns the next record and its first line; io.EOF at the end.
-	// The slice is reused by the next call.
+	// The slice is reused by the next call, and the strings may share the
+	// input's memory: clone what outlives the input.
 	Read() (rec []string, line int, err error)
 }
 
@@ -102,8 +104,10 @@ func (p *plainRecords) Read() ([]string, int, error) {
 			p.data = nil
 			return p.Read()
 		}
-		// One string per line; fields are substrings of it.
-		s := string(raw)
+		// Fields are substrings of the line, viewed in place: the input is
+		// never written to, and what a caller keeps it clones (see
+		// rowReader.keep), so a report's buffer is not held by the snapshot.
+		s := unsafe.String(unsafe.SliceData(raw), len(raw))
 		p.rec = p.rec[:0]
 		for {
 			i := strings.IndexByte(s, ',')

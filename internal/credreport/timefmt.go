@@ -6,6 +6,35 @@ import (
 	"github.com/rootwatch/rootwatch/internal/model"
 )
 
+// validTimeLayout reports whether s is a valid time in the report's own
+// layout, YYYY-MM-DDTHH:MM:SS+00:00, without building it (user rows are
+// only checked). false means "not that layout, or invalid": ask parseTime.
+func validTimeLayout(s string) bool {
+	if len(s) != 25 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19:] != "+00:00" {
+		return false
+	}
+	y, ok1 := digits(s[0:4])
+	mo, ok2 := digits(s[5:7])
+	d, ok3 := digits(s[8:10])
+	h, ok4 := digits(s[11:13])
+	mi, ok5 := digits(s[14:16])
+	sec, ok6 := digits(s[17:19])
+	return ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysIn(mo, y) && h < 24 && mi < 60 && sec < 60
+}
+
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
 // parseTime reads an RFC 3339 time. The credential report writes every time
 // as YYYY-MM-DDTHH:MM:SS+00:00; that layout is read by hand (a report of a
 // large account holds tens of thousands of times), anything else by
@@ -46,9 +75,15 @@ func digits(s string) (int, bool) {
 
 // parseStamp reads a time column: a time or an absence marker.
 func parseStamp(v string) (model.Stamp, error) {
+	// The markers are returned as constants, never as v, which may view the
+	// input buffer.
 	switch v {
-	case model.NotApplicable, model.NotSupported, model.NoInformation:
-		return model.Stamp{Marker: v}, nil
+	case model.NotApplicable:
+		return model.Stamp{Marker: model.NotApplicable}, nil
+	case model.NotSupported:
+		return model.Stamp{Marker: model.NotSupported}, nil
+	case model.NoInformation:
+		return model.Stamp{Marker: model.NoInformation}, nil
 	}
 	t, err := parseTime(v)
 	if err != nil {

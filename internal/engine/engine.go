@@ -362,14 +362,14 @@ func reportEvidence(cr *model.CredentialReportInfo, now time.Time) map[string]an
 	}
 	if !now.IsZero() && !cr.GeneratedAt.IsZero() {
 		age := max(now.Sub(cr.GeneratedAt), 0).Truncate(time.Minute)
-		m["age"] = age.String()
+		m["age"] = HumanDuration(age)
 		m["age_hours"] = int64(age / time.Hour)
 	}
 	switch cr.GeneratedAtSource {
 	case "audit-time":
 		m["note"] = "the CSV carries no generation time; windows are measured from the audit time (set --report-time, or keep the JSON of `aws iam get-credential-report`)"
 	case "report":
-		m["note"] = "AWS regenerates a credential report at most every 4 hours: changes made since generated_at do not show"
+		m["note"] = "changes made after generated_at do not show (AWS regenerates a report at most every 4 hours)"
 	}
 	return m
 }

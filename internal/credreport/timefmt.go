@@ -10,16 +10,22 @@ import (
 // layout, YYYY-MM-DDTHH:MM:SS+00:00, without building it (user rows are
 // only checked). false means "not that layout, or invalid": ask parseTime.
 func validTimeLayout(s string) bool {
+	f, ok := layoutFields(s)
+	return ok && f[2] <= daysIn(f[1], f[0])
+}
+
+// layoutFields splits YYYY-MM-DDTHH:MM:SS+00:00 into year, month, day, hour,
+// minute and second, with each in its range (the day only up to 31).
+func layoutFields(s string) (f [6]int, ok bool) {
 	if len(s) != 25 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19:] != "+00:00" {
-		return false
+		return f, false
 	}
-	y, ok1 := digits(s[0:4])
-	mo, ok2 := digits(s[5:7])
-	d, ok3 := digits(s[8:10])
-	h, ok4 := digits(s[11:13])
-	mi, ok5 := digits(s[14:16])
-	sec, ok6 := digits(s[17:19])
-	return ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysIn(mo, y) && h < 24 && mi < 60 && sec < 60
+	for i, part := range [6]string{s[0:4], s[5:7], s[8:10], s[11:13], s[14:16], s[17:19]} {
+		if f[i], ok = digits(part); !ok {
+			return f, false
+		}
+	}
+	return f, f[1] >= 1 && f[1] <= 12 && f[2] >= 1 && f[2] <= 31 && f[3] < 24 && f[4] < 60 && f[5] < 60
 }
 
 func daysIn(month, year int) int {
@@ -40,19 +46,8 @@ func daysIn(month, year int) int {
 // large account holds tens of thousands of times), anything else by
 // time.Parse.
 func parseTime(s string) (time.Time, error) {
-	if len(s) == 25 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19:] == "+00:00" {
-		y, ok1 := digits(s[0:4])
-		mo, ok2 := digits(s[5:7])
-		d, ok3 := digits(s[8:10])
-		h, ok4 := digits(s[11:13])
-		mi, ok5 := digits(s[14:16])
-		sec, ok6 := digits(s[17:19])
-		if ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && mo >= 1 && mo <= 12 && d >= 1 && h < 24 && mi < 60 && sec < 60 {
-			t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC)
-			if t.Day() == d { // not normalized past the month's end
-				return t, nil
-			}
-		}
+	if f, ok := layoutFields(s); ok && f[2] <= daysIn(f[1], f[0]) {
+		return time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], f[5], 0, time.UTC), nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {

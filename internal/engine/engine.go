@@ -74,29 +74,26 @@ func NewEnv() (*cel.Env, error) {
 		cel.Variable("account", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("as_of", cel.TimestampType),
 		cel.Variable("params", cel.MapType(cel.StringType, cel.DynType)),
-		cel.Function("days",
-			cel.Overload("days_duration", []*cel.Type{cel.DurationType}, cel.IntType,
-				cel.UnaryBinding(func(v ref.Val) ref.Val {
-					d, ok := v.Value().(time.Duration)
-					if !ok {
-						return types.NewErr("days: want a duration")
-					}
-					return types.Int(d / (24 * time.Hour))
-				}))),
-		cel.Function("fmt_duration",
-			cel.Overload("fmt_duration_duration", []*cel.Type{cel.DurationType}, cel.StringType,
-				cel.UnaryBinding(func(v ref.Val) ref.Val {
-					d, ok := v.Value().(time.Duration)
-					if !ok {
-						return types.NewErr("fmt_duration: want a duration")
-					}
-					return types.String(HumanDuration(d))
-				}))),
+		durationFunction("days", cel.IntType, func(d time.Duration) ref.Val { return types.Int(d / (24 * time.Hour)) }),
+		durationFunction("fmt_duration", cel.StringType, func(d time.Duration) ref.Val { return types.String(HumanDuration(d)) }),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("create CEL environment: %w", err)
 	}
 	return env, nil
+}
+
+// durationFunction declares a CEL function of one duration.
+func durationFunction(name string, result *cel.Type, fn func(time.Duration) ref.Val) cel.EnvOption {
+	return cel.Function(name,
+		cel.Overload(name+"_duration", []*cel.Type{cel.DurationType}, result,
+			cel.UnaryBinding(func(v ref.Val) ref.Val {
+				d, ok := v.Value().(time.Duration)
+				if !ok {
+					return types.NewErr("%s: want a duration", name)
+				}
+				return fn(d)
+			})))
 }
 
 // New compiles rules. Every expression is type-checked now, so a broken

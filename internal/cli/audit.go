@@ -164,7 +164,8 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 	if err != nil {
 		return &ExitError{Code: exitInternal, Err: err}
 	}
-	engOpts := engine.Options{Params: params, Now: now, Severity: map[string]string{}, Disabled: map[string]bool{}}
+	engOpts := engine.Options{Params: params, Now: now, Severity: map[string]string{}, Disabled: map[string]bool{},
+		NoEvidence: !report.ShowsEvidence(o.Format)}
 	known := map[string]bool{}
 	for _, r := range builtin {
 		known[r.ID] = true

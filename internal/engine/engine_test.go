@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"strings"
 
 	"cel.dev/cel-go/common/types"
@@ -168,5 +169,32 @@ func TestHumanDuration(t *testing.T) {
 func TestSampleAccountRefusesUnknownFields(t *testing.T) {
 	if _, err := SampleAccount(map[string]any{"root": map[string]any{"mfa": true}}, rules.SampleAsOf()); err == nil {
 		t.Error("a sample with a field the snapshot lacks was accepted")
+	}
+}
+
+// Skipping evidence changes nothing else in the findings.
+func TestNoEvidence(t *testing.T) {
+	rs, err := rules.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := SampleAccount(map[string]any{"root": map[string]any{"password_enabled": "true", "password_last_used": "2025-05-30T00:00:00Z"}}, rules.SampleAsOf())
+	if err != nil {
+		t.Fatal(err)
+	}
+	with, _ := New(rs, Options{Params: config.DefaultParams(), Now: rules.SampleAsOf()})
+	without, _ := New(rs, Options{Params: config.DefaultParams(), Now: rules.SampleAsOf(), NoEvidence: true})
+	fw, fo := with.EvaluateAccount(&a), without.EvaluateAccount(&a)
+	for i := range fw {
+		if fo[i].Evidence != nil {
+			t.Errorf("%s: evidence built with NoEvidence", fo[i].Check)
+		}
+		if len(fw[i].Evidence) == 0 {
+			t.Errorf("%s: no evidence", fw[i].Check)
+		}
+		fw[i].Evidence = nil
+		if fmt.Sprint(fw[i]) != fmt.Sprint(fo[i]) {
+			t.Errorf("findings differ:\n%v\n%v", fw[i], fo[i])
+		}
 	}
 }

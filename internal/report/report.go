@@ -112,16 +112,22 @@ type Writer interface {
 type format struct {
 	help string
 	make func(Options) Writer
+	// evidence says whether the format shows findings' evidence.
+	evidence bool
 }
 
 func formats() map[string]format {
 	return map[string]format{
-		"table": {"a table for people, with a summary (the default)", func(o Options) Writer { return &TableWriter{Opts: o} }},
-		"json":  {"the JSON report contract", func(Options) Writer { return JSONWriter{} }},
-		"csv":   {"one RFC 4180 row per finding", func(Options) Writer { return CSVWriter{} }},
-		"sarif": {"SARIF 2.1.0 for code scanning (failing findings)", func(Options) Writer { return SARIFWriter{} }},
+		"table": {"a table for people, with a summary (the default)", func(o Options) Writer { return &TableWriter{Opts: o} }, false},
+		"json":  {"the JSON report contract", func(Options) Writer { return JSONWriter{} }, true},
+		"csv":   {"one RFC 4180 row per finding", func(Options) Writer { return CSVWriter{} }, true},
+		"sarif": {"SARIF 2.1.0 for code scanning (failing findings)", func(Options) Writer { return SARIFWriter{} }, false},
 	}
 }
+
+// ShowsEvidence reports whether a format writes findings' evidence, so the
+// engine can skip building it for those that do not.
+func ShowsEvidence(name string) bool { return formats()[name].evidence }
 
 // Formats lists the format names, sorted.
 func Formats() []string {

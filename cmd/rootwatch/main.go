@@ -17,9 +17,9 @@ var version = "dev"
 func main() {
 	// An audit builds a snapshot that lives to the end and, around it, many
 	// short-lived values; collecting less often costs a little memory and
-	// saves about a third of the time (bench/README.md). GOGC still rules.
+	// saves about a fifth of the time (bench/README.md). GOGC still rules.
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
+		debug.SetGCPercent(200)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	deps := cli.SystemDeps(version)

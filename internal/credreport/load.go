@@ -77,7 +77,7 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 				err = fmt.Errorf("standard input read twice")
 				stdinOnce.Do(func() { data, err = readStdin(opts.Stdin) })
 			} else {
-				data, err = os.ReadFile(in)
+				data, err = readFile(in)
 			}
 			if err != nil {
 				results[i].err = &Error{Source: in, Msg: fmt.Sprintf("read: %v", unwrapPathError(err))}
@@ -134,11 +134,32 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 	return &out, nil
 }
 
+// MaxReportSize bounds what is read of one input. IAM allows 5,000 users
+// in an account, so a real report is at most a few MiB; a larger input is
+// something else given by mistake, and is refused rather than loaded.
+const MaxReportSize = 64 << 20
+
 func readStdin(r io.Reader) ([]byte, error) {
 	if r == nil {
 		return nil, fmt.Errorf("no standard input")
 	}
-	return io.ReadAll(r)
+	data, err := io.ReadAll(io.LimitReader(r, MaxReportSize+1))
+	if err == nil && len(data) > MaxReportSize {
+		return nil, fmt.Errorf("larger than %d MiB: not a credential report", MaxReportSize>>20)
+	}
+	return data, err
+}
+
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxReportSize {
+		return nil, fmt.Errorf("%d MiB, larger than any credential report (%d MiB at most)", fi.Size()>>20, MaxReportSize>>20)
+	}
+	return readStdin(f)
 }
 
 func unwrapPathError(err error) error {

@@ -3,6 +3,7 @@ package credreport_test
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -403,3 +404,31 @@ func TestLoadFollowsLinksToReports(t *testing.T) {
 		t.Errorf("a broken link must be reported and the other files still read: accounts %v errors %+v", accountIDs(out), out.Errors)
 	}
 }
+
+// An input far larger than any credential report is refused, not loaded,
+// and the others are still read.
+func TestLoadRefusesHugeInputs(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "good.csv"), simpleReport("123456789012"))
+	big := filepath.Join(dir, "huge.log")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(credreport.MaxReportSize + 1); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	f.Close()
+	out := load(t, []string{dir}, credreport.LoadOptions{})
+	if len(out.Accounts) != 1 || len(out.Errors) != 1 || !strings.Contains(out.Errors[0].Message, "larger than any credential report") {
+		t.Fatalf("accounts %v errors %+v", accountIDs(out), out.Errors)
+	}
+	out = load(t, []string{"-"}, credreport.LoadOptions{Stdin: io.LimitReader(zeros{}, credreport.MaxReportSize+10)})
+	if len(out.Errors) != 1 || !strings.Contains(out.Errors[0].Message, "larger than") {
+		t.Fatalf("stdin: errors %+v", out.Errors)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }

@@ -203,7 +203,16 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 			return &ExitError{Code: exitInternal, Err: err}
 		}
 	} else {
-		loaded, err := credreport.Load(ctx, o.Reports, credreport.LoadOptions{Stdin: d.In, ReportTime: reportTime, AuditTime: now})
+		lo := credreport.LoadOptions{Stdin: d.In, ReportTime: reportTime, AuditTime: now}
+		var progress *fileProgress
+		if d.ErrIsTerminal {
+			progress = &fileProgress{w: d.ErrOut}
+			lo.Progress = progress
+		}
+		loaded, err := credreport.Load(ctx, o.Reports, lo)
+		if progress != nil {
+			progress.Finish()
+		}
 		if err != nil {
 			return &ExitError{Code: exitInternal, Err: err}
 		}

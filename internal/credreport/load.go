@@ -29,6 +29,12 @@ type LoadOptions struct {
 	AuditTime time.Time
 	// Workers bounds parallel reads; 0 means GOMAXPROCS.
 	Workers int
+	// Progress, when set, is told the number of inputs once they are
+	// listed, then called once per input read (from several goroutines).
+	Progress interface {
+		Start(total int)
+		Add(n int)
+	}
 }
 
 // Loaded is the outcome of reading inputs: the accounts that could be read
@@ -59,6 +65,9 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 		err error
 	}
 	results := make([]result, len(inputs))
+	if opts.Progress != nil {
+		opts.Progress.Start(len(inputs))
+	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -81,9 +90,15 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 			}
 			if err != nil {
 				results[i].err = &Error{Source: in, Msg: fmt.Sprintf("read: %v", unwrapPathError(err))}
+				if opts.Progress != nil {
+					opts.Progress.Add(1)
+				}
 				return nil
 			}
 			results[i].rep, results[i].err = Parse(in, data)
+			if opts.Progress != nil {
+				opts.Progress.Add(1)
+			}
 			return nil
 		})
 	}

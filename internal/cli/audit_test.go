@@ -548,3 +548,28 @@ func TestAuditTableColour(t *testing.T) {
 		t.Error("--all does not list passing findings")
 	}
 }
+
+// Accounts are judged as they are read; a duplicate dropped afterwards
+// leaves no findings behind.
+func TestAuditDuplicateAccountFindings(t *testing.T) {
+	dir := t.TempDir()
+	reps := demo.Reports(fixedNow)
+	older := demo.Reports(fixedNow.Add(-30 * 24 * time.Hour))
+	os.WriteFile(filepath.Join(dir, "a-new.json"), reps["210987654325.json"], 0o644)
+	os.WriteFile(filepath.Join(dir, "b-old.json"), older["210987654325.json"], 0o644)
+	r := run(t, "audit", "--credential-report", dir, "--format", "json")
+	doc := jsonReport(t, r.out)
+	fs := doc["findings"].([]any)
+	if len(fs) != 7 {
+		t.Fatalf("%d findings, want 7 (one account)", len(fs))
+	}
+	for _, f := range fs {
+		src := f.(map[string]any)["evidence"].(map[string]any)["credential_report"].(map[string]any)["source"].(string)
+		if !strings.HasSuffix(src, "a-new.json") {
+			t.Errorf("finding from %s, want the newer report", src)
+		}
+	}
+	if errs := doc["errors"].([]any); len(errs) != 1 || !strings.Contains(errs[0].(map[string]any)["message"].(string), "b-old.json") {
+		t.Errorf("errors = %v", errs)
+	}
+}

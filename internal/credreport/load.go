@@ -27,8 +27,13 @@ type LoadOptions struct {
 	ReportTime time.Time
 	// AuditTime is now; the fallback generation time.
 	AuditTime time.Time
-	// Workers bounds parallel reads; 0 means GOMAXPROCS.
+	// Workers bounds parallel reads; 0 means 4 per core.
 	Workers int
+	// AfterParse, when set, is called with each account as soon as its
+	// report is parsed, from the reading goroutines, so work on accounts
+	// (judging them) overlaps reading the rest. It may see an account that
+	// is later dropped as a duplicate; Loaded.Accounts has the ones kept.
+	AfterParse func(*model.Account)
 	// Progress, when set, is told the number of inputs once they are
 	// listed, then called once per input read (from several goroutines).
 	Progress interface {
@@ -61,8 +66,8 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 	}
 
 	type result struct {
-		rep *Report
-		err error
+		acct model.Account
+		err  error
 	}
 	results := make([]result, len(inputs))
 	if opts.Progress != nil {
@@ -70,7 +75,9 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 	}
 	workers := opts.Workers
 	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+		// Several reads per core: from a cold page cache the disk serves many
+		// reads at once, and parsing one file overlaps reading the next.
+		workers = 4 * runtime.GOMAXPROCS(0)
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
@@ -95,7 +102,15 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 				}
 				return nil
 			}
-			results[i].rep, results[i].err = Parse(in, data)
+			rep, err := Parse(in, data)
+			if err != nil {
+				results[i].err = err
+			} else {
+				results[i].acct = accountFrom(in, rep, opts)
+				if opts.AfterParse != nil {
+					opts.AfterParse(&results[i].acct)
+				}
+			}
 			if opts.Progress != nil {
 				opts.Progress.Add(1)
 			}
@@ -117,7 +132,7 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 			out.Errors = append(out.Errors, model.SourceError{Source: inputs[i], Message: r.err.Error()})
 			continue
 		}
-		acct := accountFrom(inputs[i], r.rep, opts)
+		acct := r.acct
 		prev, dup := byAccount[acct.ID]
 		if !dup {
 			byAccount[acct.ID] = &kept{acct: acct, src: inputs[i]}

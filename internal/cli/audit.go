@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -197,25 +196,14 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 		return &ExitError{Code: exitInternal, Err: err}
 	}
 
-	// Collect the snapshot. Accounts read from files are judged as soon as
-	// each is parsed, so judging overlaps reading.
+	// Collect the snapshot.
 	var snap *model.Snapshot
-	var findings []model.Finding
 	if o.Demo {
 		if snap, err = demo.Snapshot(now); err != nil {
 			return &ExitError{Code: exitInternal, Err: err}
 		}
-		findings = eng.Evaluate(snap.Accounts)
 	} else {
-		var mu sync.Mutex
-		bySource := map[string][]model.Finding{}
-		lo := credreport.LoadOptions{Stdin: d.In, ReportTime: reportTime, AuditTime: now,
-			AfterParse: func(a *model.Account) {
-				fs := eng.EvaluateAccount(a)
-				mu.Lock()
-				bySource[a.CredentialReport.Source] = fs
-				mu.Unlock()
-			}}
+		lo := credreport.LoadOptions{Stdin: d.In, ReportTime: reportTime, AuditTime: now}
 		var progress *fileProgress
 		if d.ErrIsTerminal {
 			progress = &fileProgress{w: d.ErrOut}
@@ -229,14 +217,12 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 			return &ExitError{Code: exitInternal, Err: err}
 		}
 		snap = &model.Snapshot{CollectedAt: now, Accounts: loaded.Accounts, Errors: loaded.Errors}
-		for _, a := range loaded.Accounts {
-			findings = append(findings, bySource[a.CredentialReport.Source]...)
-		}
 	}
 	for _, e := range snap.Errors {
 		log.Warn("input skipped", "error", e.Message)
 	}
 
+	findings := eng.Evaluate(snap.Accounts)
 	rep := report.New(snap, findings, report.Tool{Name: "rootwatch", Version: d.Version}, now)
 	if err := writeReport(o, d.Out, writer, rep); err != nil {
 		return &ExitError{Code: exitInternal, Err: err}

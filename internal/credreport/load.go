@@ -27,13 +27,8 @@ type LoadOptions struct {
 	ReportTime time.Time
 	// AuditTime is now; the fallback generation time.
 	AuditTime time.Time
-	// Workers bounds parallel reads; 0 means 4 per core.
+	// Workers bounds parallel reads; 0 means GOMAXPROCS.
 	Workers int
-	// AfterParse, when set, is called with each account as soon as its
-	// report is parsed, from the reading goroutines, so work on accounts
-	// (judging them) overlaps reading the rest. It may see an account that
-	// is later dropped as a duplicate; Loaded.Accounts has the ones kept.
-	AfterParse func(*model.Account)
 	// Progress, when set, is told the number of inputs once they are
 	// listed, then called once per input read (from several goroutines).
 	Progress interface {
@@ -66,8 +61,8 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 	}
 
 	type result struct {
-		acct model.Account
-		err  error
+		rep *Report
+		err error
 	}
 	results := make([]result, len(inputs))
 	if opts.Progress != nil {
@@ -75,9 +70,7 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 	}
 	workers := opts.Workers
 	if workers <= 0 {
-		// Several reads per core: from a cold page cache the disk serves many
-		// reads at once, and parsing one file overlaps reading the next.
-		workers = 4 * runtime.GOMAXPROCS(0)
+		workers = runtime.GOMAXPROCS(0)
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
@@ -102,15 +95,7 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 				}
 				return nil
 			}
-			rep, err := Parse(in, data)
-			if err != nil {
-				results[i].err = err
-			} else {
-				results[i].acct = accountFrom(in, rep, opts)
-				if opts.AfterParse != nil {
-					opts.AfterParse(&results[i].acct)
-				}
-			}
+			results[i].rep, results[i].err = Parse(in, data)
 			if opts.Progress != nil {
 				opts.Progress.Add(1)
 			}
@@ -132,7 +117,7 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 			out.Errors = append(out.Errors, model.SourceError{Source: inputs[i], Message: r.err.Error()})
 			continue
 		}
-		acct := r.acct
+		acct := accountFrom(inputs[i], r.rep, opts)
 		prev, dup := byAccount[acct.ID]
 		if !dup {
 			byAccount[acct.ID] = &kept{acct: acct, src: inputs[i]}

@@ -5,6 +5,7 @@ package engine
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"encoding/hex"
 	"fmt"
 	"reflect"
@@ -291,7 +292,12 @@ func (e *Engine) judge(c *check, a *model.Account, vars cel.Activation, acc acco
 	}
 	f.Status, f.Message = c.decide(vars)
 	if !e.opts.NoEvidence {
-		f.Evidence = e.evidence(c, a, vars, acc)
+		ev, err := json.Marshal(e.evidence(c, a, vars, acc))
+		if err != nil {
+			// Only a value JSON cannot hold (NaN from a rule) gets here.
+			ev, _ = json.Marshal(map[string]string{"error": "evidence not encodable: " + err.Error()})
+		}
+		f.Evidence = ev
 	}
 	return f
 }

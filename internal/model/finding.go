@@ -1,5 +1,7 @@
 package model
 
+import "encoding/json"
+
 // Finding statuses.
 const (
 	StatusPass          = "pass"
@@ -41,7 +43,10 @@ type Finding struct {
 	Org         string              `json:"org"`
 	Resource    string              `json:"resource"`
 	Message     string              `json:"message"`
-	Evidence    map[string]any      `json:"evidence"`
+	// Evidence is a JSON object, encoded when the finding is made: a fleet's
+	// findings are many, and encoded evidence takes a fraction of the
+	// memory of the maps it comes from. Nil when the output shows none.
+	Evidence    json.RawMessage     `json:"evidence"`
 	Compliance  map[string][]string `json:"compliance"`
 	Remediation string              `json:"remediation"`
 }

@@ -2,7 +2,6 @@ package report
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -27,9 +26,9 @@ func (CSVWriter) Write(w io.Writer, r *Report) error {
 		return fmt.Errorf("write CSV report: %w", err)
 	}
 	for _, f := range r.Findings {
-		ev, err := json.Marshal(f.Evidence)
-		if err != nil {
-			return fmt.Errorf("write CSV report: evidence of %s: %w", f.ID, err)
+		ev := f.Evidence
+		if ev == nil {
+			ev = []byte("{}")
 		}
 		row := []string{f.ID, f.Check, f.Title, f.Severity, f.Status, f.Account, f.Org, f.Resource, f.Message,
 			compliance(f.Compliance), f.Remediation, string(ev)}

@@ -5,8 +5,8 @@ package engine
 
 import (
 	"crypto/sha256"
-	"encoding/json"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"runtime"

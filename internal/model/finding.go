@@ -34,15 +34,15 @@ func SeverityRank(s string) int {
 // shape is the report contract.
 type Finding struct {
 	// ID is stable across runs: a hash of check, account and resource.
-	ID          string              `json:"id"`
-	Check       string              `json:"check"`
-	Title       string              `json:"title"`
-	Severity    string              `json:"severity"`
-	Status      string              `json:"status"`
-	Account     string              `json:"account"`
-	Org         string              `json:"org"`
-	Resource    string              `json:"resource"`
-	Message     string              `json:"message"`
+	ID       string `json:"id"`
+	Check    string `json:"check"`
+	Title    string `json:"title"`
+	Severity string `json:"severity"`
+	Status   string `json:"status"`
+	Account  string `json:"account"`
+	Org      string `json:"org"`
+	Resource string `json:"resource"`
+	Message  string `json:"message"`
 	// Evidence is a JSON object, encoded when the finding is made: a fleet's
 	// findings are many, and encoded evidence takes a fraction of the
 	// memory of the maps it comes from. Nil when the output shows none.

@@ -77,9 +77,12 @@ type Root struct {
 	MFAActive           bool   `json:"mfa_active"`
 	// HardwareMFA is whether every MFA device of root is a hardware or FIDO
 	// device; nil when not collected (the credential report cannot say).
-	HardwareMFA  *bool  `json:"hardware_mfa,omitempty"`
-	AccessKeys   []Key  `json:"access_keys"`
-	Certificates []Cert `json:"certificates"`
+	HardwareMFA *bool `json:"hardware_mfa,omitempty"`
+	// VirtualMFADevices are the serials of virtual MFA devices assigned to
+	// root (live collection only).
+	VirtualMFADevices []string `json:"virtual_mfa_devices,omitempty"`
+	AccessKeys        []Key    `json:"access_keys"`
+	Certificates      []Cert   `json:"certificates"`
 
 	// Derived facts.
 

@@ -1,0 +1,135 @@
+// Package collect reads the snapshot live from AWS through aws-sdk-go-v2,
+// read-only. Each collector declares the IAM actions it calls, so the
+// least-privilege policy is printed from the declarations and a test fails
+// when a collector calls an action it did not declare.
+package collect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/rootwatch/rootwatch/internal/model"
+)
+
+// IAMAPI is the part of the IAM client the collectors use; tests put fakes
+// behind it for what moto cannot emulate.
+type IAMAPI interface {
+	GenerateCredentialReport(context.Context, *iam.GenerateCredentialReportInput, ...func(*iam.Options)) (*iam.GenerateCredentialReportOutput, error)
+	GetCredentialReport(context.Context, *iam.GetCredentialReportInput, ...func(*iam.Options)) (*iam.GetCredentialReportOutput, error)
+	GetAccountSummary(context.Context, *iam.GetAccountSummaryInput, ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error)
+	ListVirtualMFADevices(context.Context, *iam.ListVirtualMFADevicesInput, ...func(*iam.Options)) (*iam.ListVirtualMFADevicesOutput, error)
+}
+
+// Clients are the service clients of one account.
+type Clients struct {
+	IAM IAMAPI
+}
+
+// NewClients builds the clients of one account from its configuration.
+func NewClients(cfg aws.Config) *Clients {
+	return &Clients{IAM: iam.NewFromConfig(cfg)}
+}
+
+// Collector gathers one part of an account's facts.
+type Collector interface {
+	// Name names the collector in errors ("credential report").
+	Name() string
+	// Actions are the IAM actions it may call, as "service:Action".
+	Actions() []string
+	// Collect adds its facts to the account.
+	Collect(ctx context.Context, c *Clients, a *model.Account) error
+}
+
+// Collectors returns the per-account collectors, in the order they run
+// (later ones read what earlier ones found).
+func Collectors(o Options) []Collector {
+	return []Collector{
+		&CredentialReport{MaxAge: o.MaxReportAge, Poll: o.Poll},
+		&RootMFA{},
+	}
+}
+
+// Actions returns every action the collectors declare, sorted.
+func Actions(cs []Collector) []string {
+	seen := map[string]bool{}
+	for _, c := range cs {
+		for _, a := range c.Actions() {
+			seen[a] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for a := range seen {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// CollectAccount runs every collector on one account. A collector that
+// fails is recorded with the API and the reason, and the others still run.
+func CollectAccount(ctx context.Context, cs []Collector, c *Clients, a *model.Account) []model.SourceError {
+	var errs []model.SourceError
+	for _, col := range cs {
+		if err := col.Collect(ctx, c, a); err != nil {
+			errs = append(errs, model.SourceError{Account: a.ID, Source: col.Name(), Message: describe(err)})
+		}
+	}
+	return errs
+}
+
+// describe words an AWS error for a person: the API, the class of failure
+// and AWS's own message.
+func describe(err error) string {
+	var oe *smithy.OperationError
+	api := ""
+	if errors.As(err, &oe) {
+		api = oe.Service() + " " + oe.Operation() + ": "
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		class := ""
+		switch code := ae.ErrorCode(); {
+		case code == "AccessDenied" || code == "AccessDeniedException" || strings.HasSuffix(code, "UnauthorizedOperation"):
+			class = "access denied"
+		case strings.Contains(code, "Throttl") || code == "RequestLimitExceeded" || code == "TooManyRequestsException":
+			class = "throttled past the retries"
+		default:
+			class = code
+		}
+		return fmt.Sprintf("%s%s: %s", api, class, ae.ErrorMessage())
+	}
+	return err.Error()
+}
+
+// RecordActions returns an SDK option that reports every call made, as
+// "service:Action", before it is sent.
+func RecordActions(record func(action string)) func(*middleware.Stack) error {
+	return func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("rootwatchRecordAction",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				record(ActionName(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)))
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
+	}
+}
+
+// ActionName turns an SDK service ID and operation into an IAM action.
+func ActionName(serviceID, operation string) string {
+	prefix := strings.ToLower(strings.ReplaceAll(serviceID, " ", ""))
+	switch serviceID {
+	case "CloudWatch Logs":
+		prefix = "logs"
+	case "CloudWatch":
+		prefix = "cloudwatch"
+	}
+	return prefix + ":" + operation
+}

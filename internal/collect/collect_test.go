@@ -1,0 +1,183 @@
+package collect
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/rootwatch/rootwatch/internal/awstest"
+	"github.com/rootwatch/rootwatch/internal/model"
+)
+
+// moto is shared by the tests of this package; nil when moto_server is
+// missing (those tests skip).
+var moto *awstest.Moto
+
+func TestMain(m *testing.M) {
+	var err error
+	moto, err = awstest.Start()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "end-to-end tests against moto_server will skip: %v\n", err)
+	}
+	code := m.Run()
+	if moto != nil {
+		moto.Stop()
+	}
+	os.Exit(code)
+}
+
+// motoConfig returns an SDK configuration for moto, recording calls.
+func motoConfig(t *testing.T, record func(string)) aws.Config {
+	t.Helper()
+	if moto == nil {
+		t.Skip("moto_server is not installed: end-to-end test skipped")
+	}
+	if err := moto.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	awstest.Env(t)
+	cfg, err := LoadConfig(context.Background(), Options{EndpointURL: moto.Endpoint, Record: record})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+const motoAccount = "123456789012"
+
+// withRootRow stands in for what moto cannot emulate: moto's credential
+// report has no <root_account> row, so this fake adds one to the real
+// report that moto generated.
+type withRootRow struct {
+	IAMAPI
+	row string
+}
+
+func (f withRootRow) GetCredentialReport(ctx context.Context, in *iam.GetCredentialReportInput, o ...func(*iam.Options)) (*iam.GetCredentialReportOutput, error) {
+	out, err := f.IAMAPI.GetCredentialReport(ctx, in, o...)
+	if err != nil {
+		return out, err
+	}
+	header, rest, _ := bytes.Cut(out.Content, []byte("\n"))
+	out.Content = slices.Concat(header, []byte("\n"+f.row+"\n"), rest)
+	return out, nil
+}
+
+func rootRow(mfa bool) string {
+	return fmt.Sprintf("<root_account>,arn:aws:iam::%s:root,2019-05-01T10:00:00+00:00,true,2015-01-30T10:00:00+00:00,not_supported,not_supported,%v,true,2014-12-01T00:00:00+00:00,2015-01-31T00:00:00+00:00,us-east-1,iam,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A", motoAccount, mfa)
+}
+
+func instantPoll() Poll {
+	return Poll{First: time.Millisecond, Max: time.Millisecond, Timeout: time.Minute, Sleep: func(context.Context, time.Duration) error { return nil }}
+}
+
+// End to end through the real SDK against moto: the report is generated,
+// waited for and read, with a root row from the fake (moto has none).
+func TestCollectFromMoto_FakeRootRow(t *testing.T) {
+	var mu sync.Mutex
+	var calls []string
+	cfg := motoConfig(t, func(a string) { mu.Lock(); calls = append(calls, a); mu.Unlock() })
+	setup := iam.NewFromConfig(cfg)
+	for _, u := range []string{"alice", "bob", "ci"} {
+		if _, err := setup.CreateUser(context.Background(), &iam.CreateUserInput{UserName: aws.String(u)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	calls = nil // the setup's calls are not the audit's
+	mu.Unlock()
+
+	cl := &Clients{IAM: withRootRow{IAMAPI: iam.NewFromConfig(cfg), row: rootRow(true)}}
+	cs := Collectors(Options{MaxReportAge: 4 * time.Hour, Poll: instantPoll()})
+	var a model.Account
+	if errs := CollectAccount(context.Background(), cs, cl, &a); len(errs) != 0 {
+		t.Fatalf("errors: %+v", errs)
+	}
+	if a.ID != motoAccount || a.IAMUsers != 3 || a.Root == nil || a.Partition != "aws" {
+		t.Fatalf("account = %+v", a)
+	}
+	// moto stamps its reports 2015-02-02: older than MaxReportAge, so a new
+	// one was generated, and the evidence says when it was generated.
+	if a.CredentialReport.GeneratedAtSource != "report" || a.CredentialReport.GeneratedAt.Year() != 2015 {
+		t.Errorf("report info = %+v", a.CredentialReport)
+	}
+	if !slices.Contains(calls, "iam:GenerateCredentialReport") {
+		t.Errorf("no report generated: %v", calls)
+	}
+	if got := a.Root.AccessKeys[0]; !got.Active || got.LastUsedService != "iam" {
+		t.Errorf("root key 1 = %+v", got)
+	}
+	// No virtual device is assigned to root, and the report says MFA is
+	// active: every root device is hardware.
+	if a.Root.HardwareMFA == nil || !*a.Root.HardwareMFA {
+		t.Errorf("hardware MFA = %v", a.Root.HardwareMFA)
+	}
+	checkDeclared(t, cs, calls)
+}
+
+// Every call the collectors make is one they declared, and all but
+// GenerateCredentialReport are reads.
+func checkDeclared(t *testing.T, cs []Collector, calls []string) {
+	t.Helper()
+	declared := Actions(cs)
+	if len(calls) == 0 {
+		t.Fatal("no calls recorded")
+	}
+	for _, c := range calls {
+		if !slices.Contains(declared, c) {
+			t.Errorf("%s was called but no collector declares it", c)
+		}
+		op := c[strings.IndexByte(c, ':')+1:]
+		if c != "iam:GenerateCredentialReport" && !strings.HasPrefix(op, "Get") && !strings.HasPrefix(op, "List") && !strings.HasPrefix(op, "Describe") {
+			t.Errorf("%s is not a read", c)
+		}
+	}
+}
+
+// virtualRoot stands in for what moto cannot do: assign a virtual MFA
+// device to root.
+type virtualRoot struct{ IAMAPI }
+
+func (virtualRoot) ListVirtualMFADevices(context.Context, *iam.ListVirtualMFADevicesInput, ...func(*iam.Options)) (*iam.ListVirtualMFADevicesOutput, error) {
+	return &iam.ListVirtualMFADevicesOutput{VirtualMFADevices: []iamtypes.VirtualMFADevice{
+		{SerialNumber: aws.String("arn:aws:iam::123456789012:mfa/alice"), User: &iamtypes.User{Arn: aws.String("arn:aws:iam::123456789012:user/alice")}},
+		{SerialNumber: aws.String("arn:aws:iam::123456789012:mfa/root-account-mfa-device"), User: &iamtypes.User{Arn: aws.String("arn:aws:iam::123456789012:root")}},
+	}}, nil
+}
+
+// A virtual device on root means no hardware MFA, even beside a FIDO key.
+func TestRootVirtualMFA_FakeAssignment(t *testing.T) {
+	cfg := motoConfig(t, nil)
+	cl := &Clients{IAM: virtualRoot{withRootRow{IAMAPI: iam.NewFromConfig(cfg), row: rootRow(true)}}}
+	var a model.Account
+	if errs := CollectAccount(context.Background(), Collectors(Options{Poll: instantPoll()}), cl, &a); len(errs) != 0 {
+		t.Fatalf("errors: %+v", errs)
+	}
+	if a.Root.HardwareMFA == nil || *a.Root.HardwareMFA || len(a.Root.VirtualMFADevices) != 1 {
+		t.Errorf("hardware MFA = %v, virtual = %v", a.Root.HardwareMFA, a.Root.VirtualMFADevices)
+	}
+}
+
+// Without the root row (moto as it is), the account's report cannot be
+// used: the error says so, names the API, and no root is invented.
+func TestCollectFromMotoWithoutRootRow(t *testing.T) {
+	cfg := motoConfig(t, nil)
+	var a model.Account
+	errs := CollectAccount(context.Background(), Collectors(Options{Poll: instantPoll()}), NewClients(cfg), &a)
+	if len(errs) != 1 || errs[0].Source != "credential report" || !strings.Contains(errs[0].Message, "no <root_account> row") {
+		t.Fatalf("errors = %+v", errs)
+	}
+	if a.Root != nil {
+		t.Error("a root was invented")
+	}
+}

@@ -1,0 +1,146 @@
+package collect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/rootwatch/rootwatch/internal/credreport"
+	"github.com/rootwatch/rootwatch/internal/model"
+)
+
+// Poll says how to wait for a credential report being generated.
+type Poll struct {
+	// First is the first wait; each next one doubles, up to Max.
+	First, Max time.Duration
+	// Timeout gives up on an account whose report is not ready by then.
+	Timeout time.Duration
+	// Sleep waits; tests make it instant. Nil means a context-aware sleep.
+	Sleep func(context.Context, time.Duration) error
+}
+
+// DefaultPoll is how long a report is waited for: AWS usually generates one
+// in seconds, large accounts take longer.
+func DefaultPoll() Poll { return Poll{First: time.Second, Max: 8 * time.Second, Timeout: 3 * time.Minute} }
+
+func (p Poll) sleep(ctx context.Context, d time.Duration) error {
+	if p.Sleep != nil {
+		return p.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// CredentialReport reads the account's IAM credential report: an existing
+// one younger than MaxAge as it is, else a new one generated and waited for.
+// It is the only collector that changes anything (it asks IAM to generate
+// a report, which every reader of the account may then use).
+type CredentialReport struct {
+	MaxAge time.Duration
+	Poll   Poll
+	// Now is the clock reports' age is measured with; nil means time.Now.
+	Now func() time.Time
+}
+
+func (*CredentialReport) Name() string { return "credential report" }
+
+func (*CredentialReport) Actions() []string {
+	return []string{"iam:GenerateCredentialReport", "iam:GetCredentialReport"}
+}
+
+func (c *CredentialReport) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *CredentialReport) Collect(ctx context.Context, cl *Clients, a *model.Account) error {
+	out, err := c.fetch(ctx, cl.IAM)
+	if err != nil {
+		return err
+	}
+	source := "iam:GetCredentialReport"
+	if a.ID != "" {
+		source += " of account " + a.ID
+	}
+	rep, err := credreport.ParseCSV(source, out.Content)
+	if err != nil {
+		return fmt.Errorf("parse the credential report: %w", err)
+	}
+	if a.ID != "" && rep.Account != a.ID {
+		return fmt.Errorf("the credential report is of account %s, not %s", rep.Account, a.ID)
+	}
+	info := &model.CredentialReportInfo{Source: source, GeneratedAt: c.now().UTC(), GeneratedAtSource: "audit-time"}
+	if out.GeneratedTime != nil {
+		info.GeneratedAt, info.GeneratedAtSource = out.GeneratedTime.UTC(), "report"
+	}
+	root := rep.Root
+	a.ID, a.Partition, a.CreatedAt = rep.Account, rep.Partition, root.CreatedAt
+	a.CredentialReport, a.Root, a.IAMUsers = info, &root, rep.Users
+	return nil
+}
+
+// fetch is the report state machine: reuse a fresh report; otherwise
+// generate (LimitExceeded means one is being generated: wait for it) and
+// poll until it is complete, then get it.
+func (c *CredentialReport) fetch(ctx context.Context, api IAMAPI) (*iam.GetCredentialReportOutput, error) {
+	out, err := api.GetCredentialReport(ctx, &iam.GetCredentialReportInput{})
+	switch {
+	case err == nil && out.GeneratedTime != nil && c.now().Sub(*out.GeneratedTime) <= c.MaxAge:
+		return out, nil
+	case err == nil:
+	case apiCode(err) == "ReportNotPresent" || apiCode(err) == "ReportExpired" || apiCode(err) == "ReportInProgress":
+	default:
+		return nil, err
+	}
+	poll := c.Poll
+	if poll.First <= 0 {
+		poll = DefaultPoll()
+	}
+	deadline := c.now().Add(poll.Timeout)
+	wait := poll.First
+	for {
+		gen, err := api.GenerateCredentialReport(ctx, &iam.GenerateCredentialReportInput{})
+		switch {
+		case apiCode(err) == "LimitExceeded":
+		case err != nil:
+			return nil, err
+		case gen.State == iamtypes.ReportStateTypeComplete:
+			out, err := api.GetCredentialReport(ctx, &iam.GetCredentialReportInput{})
+			if err == nil {
+				return out, nil
+			}
+			if code := apiCode(err); code != "ReportInProgress" && code != "ReportNotPresent" {
+				return nil, err
+			}
+		}
+		if c.now().After(deadline) {
+			return nil, fmt.Errorf("the credential report was not ready after %s (still being generated)", poll.Timeout)
+		}
+		if err := poll.sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+		wait = min(2*wait, poll.Max)
+	}
+}
+
+// apiCode is the AWS error code of err, or "".
+func apiCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}

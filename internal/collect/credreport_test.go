@@ -1,0 +1,114 @@
+package collect
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/rootwatch/rootwatch/internal/credreport"
+	"github.com/rootwatch/rootwatch/internal/model"
+)
+
+// scripted is a fake IAM whose answers follow a script, for the report
+// state machine's paths that a real service shows only by chance.
+type scripted struct {
+	IAMAPI
+	gets  []func() (*iam.GetCredentialReportOutput, error)
+	gens  []func() (*iam.GenerateCredentialReportOutput, error)
+	calls []string
+}
+
+func (s *scripted) GetCredentialReport(context.Context, *iam.GetCredentialReportInput, ...func(*iam.Options)) (*iam.GetCredentialReportOutput, error) {
+	s.calls = append(s.calls, "get")
+	f := s.gets[0]
+	if len(s.gets) > 1 {
+		s.gets = s.gets[1:]
+	}
+	return f()
+}
+
+func (s *scripted) GenerateCredentialReport(context.Context, *iam.GenerateCredentialReportInput, ...func(*iam.Options)) (*iam.GenerateCredentialReportOutput, error) {
+	s.calls = append(s.calls, "generate")
+	f := s.gens[0]
+	if len(s.gens) > 1 {
+		s.gens = s.gens[1:]
+	}
+	return f()
+}
+
+var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+func report(age time.Duration) func() (*iam.GetCredentialReportOutput, error) {
+	csv := strings.Join(credreport.Columns(), ",") + "\n" + rootRow(false) + "\n"
+	return func() (*iam.GetCredentialReportOutput, error) {
+		return &iam.GetCredentialReportOutput{Content: []byte(csv), GeneratedTime: aws.Time(now.Add(-age)), ReportFormat: "text/csv"}, nil
+	}
+}
+
+func getErr(err error) func() (*iam.GetCredentialReportOutput, error) {
+	return func() (*iam.GetCredentialReportOutput, error) { return nil, err }
+}
+
+func state(s iamtypes.ReportStateType) func() (*iam.GenerateCredentialReportOutput, error) {
+	return func() (*iam.GenerateCredentialReportOutput, error) {
+		return &iam.GenerateCredentialReportOutput{State: s}, nil
+	}
+}
+
+func genErr(err error) func() (*iam.GenerateCredentialReportOutput, error) {
+	return func() (*iam.GenerateCredentialReportOutput, error) { return nil, err }
+}
+
+func TestCredentialReportStateMachine_FakeIAM(t *testing.T) {
+	started, complete := state(iamtypes.ReportStateTypeStarted), state(iamtypes.ReportStateTypeComplete)
+	inProgress := getErr(&iamtypes.CredentialReportNotReadyException{Message: aws.String("in progress")})
+	for _, tc := range []struct {
+		name  string
+		fake  *scripted
+		calls string
+		err   string
+	}{
+		{"fresh report reused", &scripted{gets: []func() (*iam.GetCredentialReportOutput, error){report(time.Hour)}}, "get", ""},
+		{"old report regenerated", &scripted{gets: []func() (*iam.GetCredentialReportOutput, error){report(30 * time.Hour), report(0)},
+			gens: []func() (*iam.GenerateCredentialReportOutput, error){started, complete}}, "get generate generate get", ""},
+		{"no report yet", &scripted{gets: []func() (*iam.GetCredentialReportOutput, error){getErr(&iamtypes.CredentialReportNotPresentException{}), report(0)},
+			gens: []func() (*iam.GenerateCredentialReportOutput, error){complete}}, "get generate get", ""},
+		{"expired report", &scripted{gets: []func() (*iam.GetCredentialReportOutput, error){getErr(&iamtypes.CredentialReportExpiredException{}), report(0)},
+			gens: []func() (*iam.GenerateCredentialReportOutput, error){complete}}, "get generate get", ""},
+		{"someone else is generating (LimitExceeded)", &scripted{gets: []func() (*iam.GetCredentialReportOutput, error){getErr(&iamtypes.CredentialReportNotPresentException{}), report(0)},
+			gens: []func() (*iam.GenerateCredentialReportOutput, error){genErr(&iamtypes.LimitExceededException{}), complete}}, "get generate generate get", ""},
+		{"in progress after complete", &scripted{gets: []func() (*iam.GetCredentialReportOutput, error){inProgress, inProgress, report(0)},
+			gens: []func() (*iam.GenerateCredentialReportOutput, error){complete}}, "get generate get generate get", ""},
+		{"access denied", &scripted{gets: []func() (*iam.GetCredentialReportOutput, error){getErr(&smithy.GenericAPIError{Code: "AccessDenied", Message: "not authorized to perform iam:GetCredentialReport"})}},
+			"get", "access denied: not authorized"},
+		{"never ready", &scripted{gets: []func() (*iam.GetCredentialReportOutput, error){inProgress},
+			gens: []func() (*iam.GenerateCredentialReportOutput, error){started}}, "", "not ready after"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := now
+			poll := Poll{First: time.Second, Max: 4 * time.Second, Timeout: 30 * time.Second,
+				Sleep: func(_ context.Context, d time.Duration) error { clock = clock.Add(d); return nil }}
+			c := &CredentialReport{MaxAge: 4 * time.Hour, Poll: poll, Now: func() time.Time { return clock }}
+			var a model.Account
+			errs := CollectAccount(context.Background(), []Collector{c}, &Clients{IAM: tc.fake}, &a)
+			if tc.err != "" {
+				if len(errs) != 1 || !strings.Contains(errs[0].Message, tc.err) {
+					t.Fatalf("errors = %+v, want %q", errs, tc.err)
+				}
+				return
+			}
+			if len(errs) != 0 || a.ID != motoAccount {
+				t.Fatalf("errors %+v, account %q", errs, a.ID)
+			}
+			if got := strings.Join(tc.fake.calls, " "); got != tc.calls {
+				t.Errorf("calls %q, want %q", got, tc.calls)
+			}
+		})
+	}
+}

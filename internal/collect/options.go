@@ -1,0 +1,62 @@
+package collect
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// Options say how to reach AWS.
+type Options struct {
+	// Profile, Region and EndpointURL follow the AWS CLI's --profile,
+	// --region and --endpoint-url; empty means the SDK's defaults
+	// (AWS_PROFILE, AWS_REGION, the shared config, AWS_ENDPOINT_URL).
+	Profile     string
+	Region      string
+	EndpointURL string
+	// MaxReportAge: an existing credential report younger than this is
+	// used as it is.
+	MaxReportAge time.Duration
+	Poll         Poll
+	// Record, when set, is told every API call (tests).
+	Record func(action string)
+}
+
+// LoadConfig resolves credentials and settings the AWS way: the default
+// chain (environment, shared config and profiles including SSO, container
+// and instance roles), with adaptive retries for throttling.
+func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
+	opts := []func(*config.LoadOptions) error{
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewAdaptiveMode(func(a *retry.AdaptiveModeOptions) {
+				a.StandardOptions = append(a.StandardOptions, func(s *retry.StandardOptions) { s.MaxAttempts = 8 })
+			})
+		}),
+	}
+	if o.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
+	}
+	if o.Region != "" {
+		opts = append(opts, config.WithRegion(o.Region))
+	}
+	if o.EndpointURL != "" {
+		opts = append(opts, config.WithBaseEndpoint(o.EndpointURL))
+	}
+	if o.Record != nil {
+		opts = append(opts, config.WithAPIOptions([]func(*middleware.Stack) error{RecordActions(o.Record)}))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		// IAM and STS answer in any region; a region is only needed to sign.
+		cfg.Region = "us-east-1"
+	}
+	return cfg, nil
+}

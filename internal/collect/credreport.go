@@ -26,7 +26,9 @@ type Poll struct {
 
 // DefaultPoll is how long a report is waited for: AWS usually generates one
 // in seconds, large accounts take longer.
-func DefaultPoll() Poll { return Poll{First: time.Second, Max: 8 * time.Second, Timeout: 3 * time.Minute} }
+func DefaultPoll() Poll {
+	return Poll{First: time.Second, Max: 8 * time.Second, Timeout: 3 * time.Minute}
+}
 
 func (p Poll) sleep(ctx context.Context, d time.Duration) error {
 	if p.Sleep != nil {

@@ -49,9 +49,16 @@ func TestExitCodesAndStreams(t *testing.T) {
 	if _, _, code := rootwatch(t, "audit", "--demo", "--fail-on", "none"); code != 0 {
 		t.Errorf("--fail-on none: exit %d", code)
 	}
+	// No input means the current account, live; without credentials
+	// nothing can be audited.
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
+		"AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull, "AWS_EC2_METADATA_DISABLED": "true",
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI": "", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "", "AWS_WEB_IDENTITY_TOKEN_FILE": "", "AWS_REGION": "us-east-1"} {
+		t.Setenv(k, v)
+	}
 	out, errOut, code := rootwatch(t, "audit")
-	if code != 2 || out != "" || !strings.Contains(errOut, "rootwatch: nothing to audit") {
-		t.Errorf("no input: exit %d, stdout %q, stderr %q", code, out, errOut)
+	if code != 2 || out != "" || !strings.Contains(errOut, "sts:GetCallerIdentity") || !strings.Contains(errOut, "credential chain") {
+		t.Errorf("no credentials: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "junk.csv"), []byte("hello\n"), 0o644)

@@ -37,6 +37,12 @@ type AuditOptions struct {
 	Checks      []string
 	All         bool
 	NoColor     bool
+
+	// Live collection.
+	Profile      string
+	Region       string
+	EndpointURL  string
+	MaxReportAge string
 }
 
 func newAuditCmd(d *Deps) *cobra.Command {
@@ -47,7 +53,7 @@ func newAuditCmd(d *Deps) *cobra.Command {
 		Long: `Audit the root user of one or many AWS accounts and report every check's
 verdict with its evidence.
 
-Inputs:
+Inputs (with none, the account of the current AWS credentials is audited live):
   --credential-report PATH  An IAM credential report: the CSV downloaded from the
                             console or decoded from the API, the JSON printed by
                             'aws iam get-credential-report', or a directory of such
@@ -102,6 +108,10 @@ be evaluated (the report holds the rest and lists them under errors).`,
 	f.StringSliceVar(&opts.Checks, "checks", nil, "run only these check `IDs` (comma-separated)")
 	f.BoolVar(&opts.All, "all", false, "table: list passing and not-applicable findings too")
 	f.BoolVar(&opts.NoColor, "no-color", false, "never colour the table (also: NO_COLOR)")
+	f.StringVar(&opts.Profile, "profile", "", "live: AWS `PROFILE` from the shared config (default: AWS_PROFILE or the default chain)")
+	f.StringVar(&opts.Region, "region", "", "live: AWS `REGION` (default: AWS_REGION or the profile's)")
+	f.StringVar(&opts.EndpointURL, "endpoint-url", "", "live: send AWS calls to this `URL` (emulators, VPC endpoints)")
+	f.StringVar(&opts.MaxReportAge, "max-report-age", "4h", "live: reuse a credential report younger than this `DURATION`, else generate one")
 	return cmd
 }
 
@@ -114,11 +124,13 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 	log := d.logger()
 
 	// Validate everything before reading any input.
-	if o.Demo == (len(o.Reports) > 0) {
-		if o.Demo {
-			return usageError("give either --demo or --credential-report, not both")
-		}
-		return usageError("nothing to audit: give --credential-report PATH (a credential report or a directory of them) or --demo\n(live collection from AWS comes in a later version)")
+	if o.Demo && len(o.Reports) > 0 {
+		return usageError("give either --demo or --credential-report, not both")
+	}
+	live := !o.Demo && len(o.Reports) == 0
+	maxReportAge, err := config.ParseDuration(o.MaxReportAge)
+	if err != nil {
+		return usageError("--max-report-age: %v", err)
 	}
 	cfg := &config.Config{}
 	if o.ConfigPath != "" {
@@ -198,11 +210,16 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 
 	// Collect the snapshot.
 	var snap *model.Snapshot
-	if o.Demo {
+	switch {
+	case live:
+		if snap, err = collectLive(ctx, o, maxReportAge, now); err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+	case o.Demo:
 		if snap, err = demo.Snapshot(now); err != nil {
 			return &ExitError{Code: exitInternal, Err: err}
 		}
-	} else {
+	default:
 		lo := credreport.LoadOptions{Stdin: d.In, ReportTime: reportTime, AuditTime: now}
 		var progress *fileProgress
 		if d.ErrIsTerminal {

@@ -10,6 +10,10 @@ import (
 	"log/slog"
 	"os"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/rootwatch/rootwatch/internal/collect"
 )
 
 // Deps are what commands need from the outside world.
@@ -26,6 +30,16 @@ type Deps struct {
 	Now    func() time.Time
 	// Version is the build's version.
 	Version string
+	// AWSClients builds the AWS clients of an account; nil means the real
+	// SDK clients. Tests put fakes behind it for what moto cannot emulate.
+	AWSClients func(aws.Config) *collect.Clients
+}
+
+func (d *Deps) awsClients(cfg aws.Config) *collect.Clients {
+	if d.AWSClients != nil {
+		return d.AWSClients(cfg)
+	}
+	return collect.NewClients(cfg)
 }
 
 // SystemDeps returns Deps bound to the process's standard streams.

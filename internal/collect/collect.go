@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
@@ -29,14 +30,32 @@ type IAMAPI interface {
 	ListVirtualMFADevices(context.Context, *iam.ListVirtualMFADevicesInput, ...func(*iam.Options)) (*iam.ListVirtualMFADevicesOutput, error)
 }
 
+// STSAPI is the part of the STS client rootwatch uses.
+type STSAPI interface {
+	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+}
+
 // Clients are the service clients of one account.
 type Clients struct {
 	IAM IAMAPI
+	STS STSAPI
 }
 
 // NewClients builds the clients of one account from its configuration.
 func NewClients(cfg aws.Config) *Clients {
-	return &Clients{IAM: iam.NewFromConfig(cfg)}
+	return &Clients{IAM: iam.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg)}
+}
+
+// BaseActions are called once per run, outside the collectors.
+func BaseActions() []string { return []string{"sts:GetCallerIdentity"} }
+
+// CurrentAccount asks STS which account the credentials belong to.
+func CurrentAccount(ctx context.Context, c *Clients) (account, partition string, err error) {
+	out, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", "", fmt.Errorf("find the current account (sts:GetCallerIdentity): %s", describe(err))
+	}
+	return aws.ToString(out.Account), model.PartitionOf(aws.ToString(out.Arn)), nil
 }
 
 // Collector gathers one part of an account's facts.

@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/rootwatch/rootwatch/internal/awstest"
+	"github.com/rootwatch/rootwatch/internal/collect"
+)
+
+func startMoto(t *testing.T) *awstest.Moto {
+	t.Helper()
+	m, err := awstest.Start()
+	if err != nil {
+		t.Skipf("end-to-end test skipped: %v", err)
+	}
+	t.Cleanup(m.Stop)
+	awstest.Env(t)
+	return m
+}
+
+// motoRootRow stands in for what moto cannot emulate: its credential report
+// has no <root_account> row, so one is added to the report moto generated.
+type motoRootRow struct{ collect.IAMAPI }
+
+func (f motoRootRow) GetCredentialReport(ctx context.Context, in *iam.GetCredentialReportInput, o ...func(*iam.Options)) (*iam.GetCredentialReportOutput, error) {
+	out, err := f.IAMAPI.GetCredentialReport(ctx, in, o...)
+	if err != nil {
+		return out, err
+	}
+	header, rest, _ := bytes.Cut(out.Content, []byte("\n"))
+	row := "<root_account>,arn:aws:iam::123456789012:root,2019-05-01T10:00:00+00:00,true,2015-01-30T10:00:00+00:00,not_supported,not_supported,true,true,2014-12-01T00:00:00+00:00,2015-01-31T00:00:00+00:00,us-east-1,iam,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A"
+	out.Content = slices.Concat(header, []byte("\n"+row+"\n"), rest)
+	return out, nil
+}
+
+// The current account, live, through the real SDK against moto, with the
+// root row from a fake (moto has none).
+func TestAuditLive_FakeRootRow(t *testing.T) {
+	m := startMoto(t)
+	d, _, _ := testDeps("")
+	d.AWSClients = func(cfg aws.Config) *collect.Clients {
+		c := collect.NewClients(cfg)
+		c.IAM = motoRootRow{c.IAM}
+		return c
+	}
+	r := runWith(t, d, "audit", "--endpoint-url", m.Endpoint, "--format", "json")
+	if r.code != ExitFailing {
+		t.Fatalf("exit %d, want 1; stderr %s", r.code, r.err)
+	}
+	doc := jsonReport(t, r.out)
+	fs := findings(doc)
+	if len(fs) != 7 {
+		t.Fatalf("%d findings", len(fs))
+	}
+	for check, want := range map[string]string{"root-access-key-present": "fail", "root-mfa-enabled": "pass", "root-hardware-mfa": "pass"} {
+		if f := fs[[2]string{"123456789012", check}]; f["status"] != want {
+			t.Errorf("%s: %v %v, want %s", check, f["status"], f["message"], want)
+		}
+	}
+	cr := doc["accounts"].([]any)[0].(map[string]any)["credential_report"].(map[string]any)
+	if cr["source"] != "iam:GetCredentialReport of account 123456789012" || cr["generated_at"] != "2015-02-02T20:02:02Z" {
+		t.Errorf("credential report = %v", cr)
+	}
+}
+
+// A collector that fails leaves its checks in error, never passing, and the
+// run exits 3 with the failure under errors.
+func TestAuditLiveCollectorFailure(t *testing.T) {
+	m := startMoto(t)
+	r := run(t, "audit", "--endpoint-url", m.Endpoint, "--format", "json")
+	if r.code != ExitPartial {
+		t.Fatalf("exit %d, want 3; stderr %s", r.code, r.err)
+	}
+	doc := jsonReport(t, r.out)
+	for _, f := range doc["findings"].([]any) {
+		if st := f.(map[string]any)["status"]; st != "error" {
+			t.Errorf("%v: %v without a credential report", f.(map[string]any)["check"], st)
+		}
+	}
+	errs := doc["errors"].([]any)
+	if len(errs) != 1 || !strings.Contains(errs[0].(map[string]any)["message"].(string), "no <root_account> row") {
+		t.Errorf("errors = %v", errs)
+	}
+}
+
+// The printed policy holds exactly what the collectors declare, and what
+// the live audit calls is in it (checked end to end in internal/collect).
+func TestPermissions(t *testing.T) {
+	r := run(t, "permissions")
+	var doc struct {
+		Version   string
+		Statement []struct {
+			Sid, Effect, Resource string
+			Action                []string
+		}
+	}
+	if err := json.Unmarshal([]byte(r.out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for _, s := range doc.Statement {
+		if s.Effect != "Allow" || s.Resource != "*" {
+			t.Errorf("statement %+v", s)
+		}
+		all = append(all, s.Action...)
+	}
+	want := append(collect.BaseActions(), collect.Actions(collect.Collectors(collect.Options{}))...)
+	slices.Sort(all)
+	slices.Sort(want)
+	if doc.Version != "2012-10-17" || !slices.Equal(all, want) {
+		t.Errorf("policy actions %v, want %v", all, want)
+	}
+	for _, s := range doc.Statement {
+		for _, a := range s.Action {
+			if a == "iam:GenerateCredentialReport" && s.Sid != "RootwatchGenerateCredentialReport" {
+				t.Errorf("the one non-read action is not in a statement of its own")
+			}
+		}
+	}
+}

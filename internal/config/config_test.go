@@ -14,7 +14,7 @@ func TestParseDuration(t *testing.T) {
 			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "seven", "7", "d", "-3d", "7d-1h", "1.5d"} {
+	for _, in := range []string{"", "seven", "7", "d", "-3d", "7d-1h", "1.5d", "110000d", "200000d", "9000000h"} {
 		if _, err := ParseDuration(in); err == nil {
 			t.Errorf("ParseDuration(%q) accepted", in)
 		}

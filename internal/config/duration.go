@@ -9,6 +9,9 @@ import (
 	"time"
 )
 
+// maxDays bounds durations (a century), far from time.Duration's limit.
+const maxDays = 36500
+
 // ParseDuration reads a duration written in days and/or Go units: "7d",
 // "36h", "1d12h", "90m".
 func ParseDuration(s string) (time.Duration, error) {
@@ -19,6 +22,9 @@ func ParseDuration(s string) (time.Duration, error) {
 		if err != nil {
 			return 0, fmt.Errorf("invalid duration %q: want e.g. 7d, 36h or 1d12h", s)
 		}
+		if days > maxDays {
+			return 0, fmt.Errorf("invalid duration %q: at most %dd", s, maxDays)
+		}
 		total = time.Duration(days) * 24 * time.Hour
 		in = in[i+1:]
 		if in == "" {
@@ -26,8 +32,8 @@ func ParseDuration(s string) (time.Duration, error) {
 		}
 	}
 	d, err := time.ParseDuration(in)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("invalid duration %q: want e.g. 7d, 36h or 1d12h", s)
+	if err != nil || d < 0 || d > maxDays*24*time.Hour {
+		return 0, fmt.Errorf("invalid duration %q: want e.g. 7d, 36h or 1d12h, at most %dd", s, maxDays)
 	}
 	return total + d, nil
 }

@@ -8,16 +8,19 @@ import (
 // Derive computes the facts that rules judge from the raw credentials:
 // whether root holds any credential at all, and its most recent use.
 func (r *Root) Derive() {
-	anyActive := false
+	// A key or certificate exists when it is active or has a rotation
+	// date: an inactive key is still a credential (it can be reactivated,
+	// and it may have been used recently).
+	anyCredential := false
 	for _, k := range r.AccessKeys {
-		anyActive = anyActive || k.Active
+		anyCredential = anyCredential || k.Active || k.LastRotated.IsSet()
 	}
 	for _, c := range r.Certificates {
-		anyActive = anyActive || c.Active
+		anyCredential = anyCredential || c.Active || c.LastRotated.IsSet()
 	}
 	// An older report's "not_supported" says nothing about the password, so
 	// it never proves absence.
-	r.CredentialsAbsent = r.PasswordEnabled == "false" && !anyActive && !r.MFAActive
+	r.CredentialsAbsent = r.PasswordEnabled == "false" && !anyCredential && !r.MFAActive
 
 	// Recent use is the latest of the password and both keys: reading only
 	// the first filled field misses key use.

@@ -44,6 +44,7 @@ func TestDerive(t *testing.T) {
 		{"never had credentials", Root{PasswordEnabled: "false", PasswordLastUsed: at("N/A")}, true, "", ""},
 		{"older report cannot prove absence", Root{PasswordEnabled: "not_supported"}, false, "", ""},
 		{"MFA device left behind", Root{PasswordEnabled: "false", MFAActive: true}, false, "", ""},
+		{"inactive key left behind", Root{PasswordEnabled: "false", AccessKeys: []Key{{Slot: 1, LastRotated: at("2020-01-01T00:00:00Z")}}}, false, "", ""},
 		{"active certificate", Root{PasswordEnabled: "false", Certificates: []Cert{{Slot: 1, Active: true}}}, false, "", ""},
 		{"key 2 used after the password", Root{PasswordEnabled: "true", PasswordLastUsed: at("2024-01-01T00:00:00Z"),
 			AccessKeys: []Key{{Slot: 1, LastUsed: at("N/A")}, {Slot: 2, Active: true, LastUsed: at("2024-02-01T00:00:00Z")}}},

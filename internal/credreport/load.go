@@ -50,14 +50,25 @@ type Loaded struct {
 func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error) {
 	var inputs []string
 	var out Loaded
+	seen := map[string]bool{}
 	for _, p := range paths {
+		if p == "" {
+			out.Errors = append(out.Errors, model.SourceError{Source: p, Message: "an empty path was given as a credential report"})
+			continue
+		}
 		if p == "-" {
 			inputs = append(inputs, p)
 			continue
 		}
 		files, errs := expand(p)
 		out.Errors = append(out.Errors, errs...)
-		inputs = append(inputs, files...)
+		for _, f := range files {
+			// A file named twice (a path and its directory, say) is one input.
+			if c := filepath.Clean(f); !seen[c] {
+				seen[c] = true
+				inputs = append(inputs, f)
+			}
+		}
 	}
 
 	type result struct {
@@ -124,22 +135,24 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 			continue
 		}
 		cur := &kept{acct: acct, src: inputs[i]}
-		older, newer, why := prev, cur, "audited the one generated later"
+		older, newer, why := prev, cur, "generated later"
 		switch known := func(k *kept) bool { return k.acct.CredentialReport.GeneratedAtSource != "audit-time" }; {
 		case known(prev) && !known(cur):
-			older, newer, why = cur, prev, "audited the one whose generation time is known"
+			older, newer, why = cur, prev, "chosen: it carries its generation time"
 		case !known(prev) && known(cur):
-			why = "audited the one whose generation time is known"
+			why = "chosen: it carries its generation time"
 		case !known(prev) && !known(cur):
-			older, newer, why = cur, prev, "neither carries a generation time (bare CSV); audited the first"
+			older, newer, why = cur, prev, "chosen: neither carries a generation time (bare CSV) and it came first"
 		case acct.CredentialReport.GeneratedAt.Before(prev.acct.CredentialReport.GeneratedAt):
 			older, newer = cur, prev
+		case acct.CredentialReport.GeneratedAt.Equal(prev.acct.CredentialReport.GeneratedAt):
+			older, newer, why = cur, prev, "chosen: both were generated at the same time and it came first"
 		}
 		byAccount[acct.ID] = newer
 		out.Errors = append(out.Errors, model.SourceError{
 			Account: acct.ID,
 			Source:  older.src,
-			Message: fmt.Sprintf("%s: second credential report for account %s (also in %s); %s, %s", older.src, acct.ID, newer.src, why, newer.src),
+			Message: fmt.Sprintf("%s: not audited: another credential report of account %s, in %s, was %s", older.src, acct.ID, newer.src, why),
 		})
 	}
 	for _, k := range byAccount {

@@ -266,7 +266,7 @@ func TestLoadKeepsLaterReportOfAnAccount(t *testing.T) {
 			if e.Source != oldPath || e.Account != acct {
 				t.Errorf("error %+v, want source %s account %s", e, oldPath, acct)
 			}
-			if !strings.Contains(e.Message, "second credential report for account "+acct) || !strings.Contains(e.Message, newPath) {
+			if !strings.Contains(e.Message, "another credential report of account "+acct) || !strings.Contains(e.Message, "generated later") || !strings.Contains(e.Message, newPath) {
 				t.Errorf("message %q", e.Message)
 			}
 		})
@@ -374,7 +374,7 @@ func TestLoadPrefersAKnownGenerationTime(t *testing.T) {
 		if len(out.Accounts) != 1 || out.Accounts[0].CredentialReport.Source != jsonPath {
 			t.Fatalf("%v: kept %+v", paths, out.Accounts)
 		}
-		if len(out.Errors) != 1 || out.Errors[0].Source != csvPath || !strings.Contains(out.Errors[0].Message, "generation time is known") {
+		if len(out.Errors) != 1 || out.Errors[0].Source != csvPath || !strings.Contains(out.Errors[0].Message, "carries its generation time") {
 			t.Errorf("%v: errors %+v", paths, out.Errors)
 		}
 	}
@@ -432,3 +432,25 @@ func TestLoadRefusesHugeInputs(t *testing.T) {
 type zeros struct{}
 
 func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// The same file named twice (directly and through its directory) is read
+// once: no duplicate error, nothing to exit 3 for.
+func TestLoadSameFileTwice(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, filepath.Join(dir, "a.csv"), simpleReport("123456789012"))
+	out := load(t, []string{p, dir, filepath.Join(dir, ".", "a.csv")}, credreport.LoadOptions{})
+	if len(out.Accounts) != 1 || len(out.Errors) != 0 {
+		t.Fatalf("accounts %v errors %+v", accountIDs(out), out.Errors)
+	}
+	// Two copies generated at the same time: the first is kept and the
+	// message does not claim one is later.
+	b := writeFile(t, filepath.Join(dir, "b.json"), cliJSON(t, simpleReport("123456789012"), "2024-01-01T00:00:00Z"))
+	c := writeFile(t, filepath.Join(dir, "c.json"), cliJSON(t, simpleReport("123456789012"), "2024-01-01T00:00:00Z"))
+	out = load(t, []string{b, c}, credreport.LoadOptions{})
+	if out.Accounts[0].CredentialReport.Source != b || !strings.Contains(out.Errors[0].Message, "same time") {
+		t.Errorf("kept %s, errors %+v", out.Accounts[0].CredentialReport.Source, out.Errors)
+	}
+	if out = load(t, []string{""}, credreport.LoadOptions{}); len(out.Errors) != 1 || !strings.Contains(out.Errors[0].Message, "empty path") {
+		t.Errorf("empty path: %+v", out.Errors)
+	}
+}

@@ -51,8 +51,9 @@ type Report struct {
 // Error is a problem with a report, naming where it is.
 type Error struct {
 	Source string // file name, or "-" for standard input
-	Line   int    // 1-based CSV line; 0 when not about a line
-	Column string // column name, when about one field
+	Line   int    // 1-based line; 0 when not about a line
+	Column string // CSV column name, when about one field
+	Field  string // JSON field name, when about one
 	Msg    string
 }
 
@@ -64,6 +65,9 @@ func (e *Error) Error() string {
 	}
 	if e.Column != "" {
 		fmt.Fprintf(&b, ": column %s", e.Column)
+	}
+	if e.Field != "" {
+		fmt.Fprintf(&b, ": field %s", e.Field)
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Msg)
@@ -81,9 +85,13 @@ type cliJSON struct {
 // Parse reads one credential report, CSV or the CLI's JSON, from data.
 // source names the input in errors.
 func Parse(source string, data []byte) (*Report, error) {
-	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\ufeff")))
+	noBOM := bytes.TrimPrefix(data, []byte("\ufeff"))
+	trimmed := bytes.TrimSpace(noBOM)
 	if len(trimmed) == 0 {
 		return nil, &Error{Source: source, Msg: "empty file: not a credential report"}
+	}
+	if trimmed[0] == '[' {
+		return nil, &Error{Source: source, Line: 1, Msg: "a JSON array; want one JSON object as `aws iam get-credential-report` prints (one report per file)"}
 	}
 	if trimmed[0] != '{' {
 		return ParseCSV(source, data)
@@ -94,7 +102,8 @@ func Parse(source string, data []byte) (*Report, error) {
 	var j cliJSON
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	if err := dec.Decode(&j); err != nil {
-		return nil, &Error{Source: source, Msg: fmt.Sprintf("invalid JSON: %v (want the output of `aws iam get-credential-report`)", err)}
+		lead := len(noBOM) - len(bytes.TrimLeft(noBOM, " \t\r\n"))
+		return nil, jsonError(source, noBOM, lead, err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, &Error{Source: source, Msg: "data after the JSON object (want the output of one `aws iam get-credential-report` per file)"}
@@ -104,7 +113,7 @@ func Parse(source string, data []byte) (*Report, error) {
 	}
 	csvData, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(*j.Content), ""))
 	if err != nil {
-		return nil, &Error{Source: source, Column: "Content", Msg: fmt.Sprintf("invalid base64: %v", err)}
+		return nil, &Error{Source: source, Field: "Content", Msg: fmt.Sprintf("invalid base64: %v", err)}
 	}
 	return fromCLIJSON(source, j, csvData)
 }
@@ -122,11 +131,39 @@ func fromCLIJSON(source string, j cliJSON, csvData []byte) (*Report, error) {
 	if j.GeneratedTime != "" {
 		t, err := parseTime(j.GeneratedTime)
 		if err != nil {
-			return nil, &Error{Source: source, Column: "GeneratedTime", Msg: fmt.Sprintf("want an RFC 3339 time, got %q", j.GeneratedTime)}
+			return nil, &Error{Source: source, Field: "GeneratedTime", Msg: fmt.Sprintf("want an RFC 3339 time, got %q", j.GeneratedTime)}
 		}
 		rep.GeneratedAt = t.UTC()
 	}
 	return rep, nil
+}
+
+// jsonError words a JSON decoding error with its line and column, and
+// without Go's type names.
+func jsonError(source string, data []byte, lead int, err error) error {
+	const want = " (want the output of `aws iam get-credential-report`)"
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		line, col := position(data, lead+int(se.Offset)-1) // Offset is just past the bad byte
+		return &Error{Source: source, Line: line, Msg: fmt.Sprintf("invalid JSON at character %d: %v%s", col, se, want)}
+	case errors.As(err, &te):
+		line, col := position(data, lead+int(te.Offset))
+		return &Error{Source: source, Line: line, Field: te.Field, Msg: fmt.Sprintf("want a %s, got a JSON %s (character %d)%s", te.Type.Kind(), te.Value, col, want)}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		line, _ := position(data, len(data))
+		return &Error{Source: source, Line: line, Msg: "the JSON ends before its object does (truncated?)" + want}
+	}
+	return &Error{Source: source, Msg: fmt.Sprintf("invalid JSON: %v%s", err, want)}
+}
+
+// position turns a byte offset into a 1-based line and column.
+func position(data []byte, off int) (line, col int) {
+	off = min(max(off, 0), len(data))
+	line = 1 + bytes.Count(data[:off], []byte{'\n'})
+	col = off - bytes.LastIndexByte(data[:off], '\n')
+	return line, col
 }
 
 // ParseCSV reads a credential report in CSV.

@@ -433,6 +433,7 @@ type badCase struct {
 	source string // the Source of the error; the input's name when empty
 	line   int
 	column string
+	field  string
 	msg    []string // substrings of Msg
 }
 
@@ -532,17 +533,18 @@ func badCases(t testing.TB) []badCase {
 		{name: "JSON of another call", data: `{"State": "COMPLETE", "Description": "No report exists. Starting a new report generation task"}`,
 			msg: []string{"no Content field"}},
 		{name: "JSON with invalid base64", data: `{"Content": "dXNlcixhcm4*%%%", "ReportFormat": "text/csv"}`,
-			column: "Content", msg: []string{"invalid base64"}},
+			field: "Content", msg: []string{"invalid base64"}},
 		{name: "JSON with bad GeneratedTime", data: cliJSON(t, simpleReport(acct), "2023-01-03 10:15:03"),
-			column: "GeneratedTime", msg: []string{"RFC 3339", `"2023-01-03 10:15:03"`}},
+			field: "GeneratedTime", msg: []string{"RFC 3339", `"2023-01-03 10:15:03"`}},
 		{name: "JSON with GeneratedTime as epoch", data: cliJSON(t, simpleReport(acct), "1672740903"),
-			column: "GeneratedTime", msg: []string{"RFC 3339"}},
+			field: "GeneratedTime", msg: []string{"RFC 3339"}},
 		{name: "JSON with unsupported ReportFormat",
 			data: `{"Content": "` + base64.StdEncoding.EncodeToString([]byte(simpleReport(acct))) + `", "ReportFormat": "application/xml"}`,
 			msg:  []string{`unsupported ReportFormat "application/xml"`}},
-		{name: "invalid JSON", data: `{"Content": "dXNlcg==", "ReportFormat": `, msg: []string{"invalid JSON"}},
-		{name: "JSON with Content not a string", data: `{"Content": 42}`, msg: []string{"invalid JSON"}},
-		{name: "JSON array", data: `[{"Content": "dXNlcg=="}]`, line: 1, msg: []string{"malformed CSV"}},
+		{name: "truncated JSON", data: `{"Content": "dXNlcg==", "ReportFormat": `, line: 1, msg: []string{"truncated"}},
+		{name: "invalid JSON", data: "{\n  \"Content\": \"dXNlcg==\"\n  \"ReportFormat\": \"text/csv\"}", line: 3, msg: []string{"invalid JSON at character 3"}},
+		{name: "JSON with Content not a string", data: `{"Content": 42}`, line: 1, field: "Content", msg: []string{"want a string, got a JSON number"}},
+		{name: "JSON array", data: `[{"Content": "dXNlcg=="}]`, line: 1, msg: []string{"JSON array", "one JSON object"}},
 		{name: "JSON Content is empty", data: `{"Content": ""}`, source: "in.json (Content)", msg: []string{"empty file"}},
 		{name: "JSON Content is not a report", data: `{"Content": "` + base64.StdEncoding.EncodeToString([]byte("hello\nworld\n")) + `"}`,
 			source: "in.json (Content)", line: 1, msg: []string{"no credential report header"}},
@@ -579,6 +581,9 @@ func TestParseErrors(t *testing.T) {
 			}
 			if ce.Column != tt.column {
 				t.Errorf("Column = %q, want %q (%v)", ce.Column, tt.column, err)
+			}
+			if ce.Field != tt.field {
+				t.Errorf("Field = %q, want %q (%v)", ce.Field, tt.field, err)
 			}
 			for _, m := range tt.msg {
 				if !strings.Contains(ce.Msg, m) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -46,6 +47,9 @@ func newRulesListCmd(d *Deps) *cobra.Command {
 			rs, err := rules.Builtin()
 			if err != nil {
 				return &ExitError{Code: exitInternal, Err: err}
+			}
+			if o.Framework != "" && !slices.Contains(rules.KnownFrameworks(), o.Framework) {
+				return usageError("--framework %q: known frameworks are %s", o.Framework, strings.Join(rules.KnownFrameworks(), ", "))
 			}
 			return listRules(o, rs)
 		},

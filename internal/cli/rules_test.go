@@ -18,6 +18,9 @@ func TestRulesList(t *testing.T) {
 	if !strings.Contains(r.out, "CIS-AWS-V1.4") || !strings.Contains(r.out, "1.7") {
 		t.Errorf("framework column:\n%s", r.out)
 	}
+	if r := run(t, "rules", "list", "--framework", "cis-aws-v9"); r.code != ExitUsage || !strings.Contains(r.err, "cis-aws-v7.0") {
+		t.Errorf("unknown framework: exit %d %s", r.code, r.err)
+	}
 	r = run(t, "rules", "list", "--format", "json")
 	var list []map[string]any
 	if err := json.Unmarshal([]byte(r.out), &list); err != nil || len(list) != 7 {

@@ -122,6 +122,15 @@ func (r *Rule) Validate() error {
 	return nil
 }
 
+// KnownFrameworks are the compliance framework names rules may map to.
+func KnownFrameworks() []string {
+	return []string{
+		"cis-aws-v1.2", "cis-aws-v1.4", "cis-aws-v1.5", "cis-aws-v2.0", "cis-aws-v3.0", "cis-aws-v4.0",
+		"cis-aws-v5.0", "cis-aws-v6.0", "cis-aws-v7.0",
+		"aws-securityhub", "aws-config", "trend-conformity", "pci-dss-v3.2.1", "pci-dss-v4.0.1", "nist-800-53-r5",
+	}
+}
+
 //go:embed builtin/*.yaml
 var builtinFS embed.FS
 

@@ -1,0 +1,66 @@
+package rules
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The compliance mapping of shared/DESIGN.md's table, control by control.
+// A change to a rule's mapping that departs from it fails here.
+func TestBuiltinComplianceMatchesDesign(t *testing.T) {
+	rs, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]*Rule{}
+	for _, r := range rs {
+		byID[r.ID] = r
+	}
+	want := map[string]map[string]string{
+		"root-access-key-present": {"cis-aws-v1.2": "1.12", "cis-aws-v1.4": "1.4", "cis-aws-v3.0": "1.4", "cis-aws-v4.0": "1.4", "cis-aws-v5.0": "1.3",
+			"cis-aws-v6.0": "2.3", "cis-aws-v7.0": "2.4", "aws-securityhub": "IAM.4", "aws-config": "iam-root-access-key-check"},
+		"root-mfa-enabled": {"cis-aws-v1.2": "1.13", "cis-aws-v1.4": "1.5", "cis-aws-v4.0": "1.5", "cis-aws-v5.0": "1.4",
+			"cis-aws-v6.0": "2.4", "cis-aws-v7.0": "2.5", "aws-securityhub": "IAM.9", "aws-config": "root-account-mfa-enabled"},
+		"root-hardware-mfa": {"cis-aws-v1.2": "1.14", "cis-aws-v1.4": "1.6", "cis-aws-v4.0": "1.6", "cis-aws-v5.0": "1.5",
+			"cis-aws-v6.0": "2.5", "cis-aws-v7.0": "2.6", "aws-securityhub": "IAM.6", "aws-config": "root-account-hardware-mfa-enabled"},
+		"root-recent-use": {"cis-aws-v1.2": "1.1", "cis-aws-v1.4": "1.7", "cis-aws-v4.0": "1.7", "cis-aws-v5.0": "1.6",
+			"cis-aws-v6.0": "2.6", "cis-aws-v7.0": "2.7", "aws-securityhub": "CloudWatch.1", "trend-conformity": "IAM-035"},
+	}
+	for id, fws := range want {
+		r := byID[id]
+		if r == nil {
+			t.Errorf("no rule %s", id)
+			continue
+		}
+		for fw, ctl := range fws {
+			if !slices.Contains(r.Compliance[fw], ctl) {
+				t.Errorf("%s: %s = %v, want %s", id, fw, r.Compliance[fw], ctl)
+			}
+		}
+	}
+	// Every framework name is one of the known ones, so a typo is caught.
+	known := KnownFrameworks()
+	for _, r := range rs {
+		for fw := range r.Compliance {
+			if !slices.Contains(known, fw) {
+				t.Errorf("%s: unknown framework %q", r.ID, fw)
+			}
+		}
+	}
+}
+
+func TestBuiltinRulesAreWellFormed(t *testing.T) {
+	rs, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if !strings.HasSuffix(r.Source, r.ID+".yaml") {
+			t.Errorf("rule %s lives in %s: one file per rule, named by its ID", r.ID, r.Source)
+		}
+		if len(r.Samples) < 2 {
+			t.Errorf("rule %s has %d samples", r.ID, len(r.Samples))
+		}
+	}
+}

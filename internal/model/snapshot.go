@@ -26,7 +26,7 @@ type Organization struct {
 
 // SourceError records an input or account that could not be evaluated.
 type SourceError struct {
-	Account string `json:"account,omitempty"`
+	Account string `json:"account"`
 	Source  string `json:"source"`
 	Message string `json:"message"`
 }

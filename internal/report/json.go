@@ -100,6 +100,7 @@ func writeFindings(w *bufio.Writer, fs []model.Finding) error {
 					b.WriteString("\n    ")
 					if err := enc.Encode(&fs[i]); err != nil {
 						fmt.Fprintf(&b, "%q", "unencodable finding: "+err.Error())
+						continue
 					}
 					b.Truncate(b.Len() - 1) // Encode's newline
 				}

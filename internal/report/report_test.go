@@ -95,3 +95,33 @@ func TestFailing(t *testing.T) {
 		}
 	}
 }
+
+func TestTableEscapesBidiOverrides(t *testing.T) {
+	if got := terminalSafe("us-east-1\u202Eevil\u2066"); got != `us-east-1\u202eevil\u2066` {
+		t.Errorf("terminalSafe = %q", got)
+	}
+}
+
+// Checks that could not be evaluated make the SARIF run unsuccessful, with
+// a notification each; inputs that failed are named once.
+func TestSARIFReportsErrors(t *testing.T) {
+	snap := &model.Snapshot{Accounts: []model.Account{{ID: "123456789012"}},
+		Errors: []model.SourceError{{Source: "x.csv", Message: "x.csv: no such file"}}}
+	r := New(snap, []model.Finding{{ID: "a", Check: "root-mfa-enabled", Severity: "critical", Status: model.StatusError,
+		Account: "123456789012", Resource: "arn:aws:iam::123456789012:root", Message: "cannot evaluate"}}, Tool{Name: "rootwatch", Version: "t"}, time.Unix(0, 0))
+	rep := BuildSARIF(r)
+	if err := rep.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	inv := rep.Runs[0].Invocations[0]
+	if inv.ExecutionSuccessful == nil || *inv.ExecutionSuccessful {
+		t.Error("run marked successful")
+	}
+	var msgs []string
+	for _, n := range inv.ToolExecutionNotifications {
+		msgs = append(msgs, *n.Message.Text)
+	}
+	if len(msgs) != 2 || msgs[0] != "x.csv: no such file" || !strings.Contains(msgs[1], "root-mfa-enabled could not be evaluated") {
+		t.Errorf("notifications = %q", msgs)
+	}
+}

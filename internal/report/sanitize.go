@@ -5,16 +5,21 @@ import (
 	"unicode"
 )
 
-// terminalSafe replaces control characters (which could move the cursor,
-// recolour or clear a terminal) with visible escapes. Account names, tags and
-// messages can carry text written by whoever controls an account.
+// unsafeRune is a control character (which could move the cursor, recolour
+// or clear a terminal) or an invisible format character (bidirectional
+// overrides reorder what is shown: "Trojan Source").
+func unsafeRune(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
+
+// terminalSafe replaces unsafe characters with visible escapes. Account
+// names, tags and messages can carry text written by whoever controls an
+// account.
 func terminalSafe(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+	if strings.IndexFunc(s, unsafeRune) < 0 {
 		return s
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		if unsafeRune(r) {
 			if r < 0x100 {
 				b.WriteString(`\x`)
 				b.WriteByte("0123456789abcdef"[r>>4])

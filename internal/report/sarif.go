@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 
@@ -77,15 +78,29 @@ func BuildSARIF(r *Report) *sarif.Report {
 			AddLocation(loc).
 			WithPartialFingerprints(map[string]string{"rootwatchFindingId/v1": f.ID})
 	}
-	inv := sarif.NewInvocation().WithExecutionSuccessful(len(r.Errors) == 0)
+	// Inputs that could not be read and checks that could not be evaluated
+	// are tool execution notifications: the run is then not successful.
+	inv := sarif.NewInvocation()
+	failed := len(r.Errors) > 0
 	for _, e := range r.Errors {
 		msg := e.Message
-		if e.Account != "" {
+		if !strings.Contains(msg, e.Source) {
+			msg = e.Source + ": " + msg
+		}
+		if e.Account != "" && !strings.Contains(msg, e.Account) {
 			msg = e.Account + ": " + msg
 		}
 		inv.AddToolExecutionNotification(sarif.NewNotification().
-			WithLevel("error").WithMessage(sarif.NewTextMessage(e.Source + ": " + msg)))
+			WithLevel("error").WithMessage(sarif.NewTextMessage(msg)))
 	}
+	for _, f := range r.Findings {
+		if f.Status == model.StatusError {
+			failed = true
+			inv.AddToolExecutionNotification(sarif.NewNotification().WithLevel("error").
+				WithMessage(sarif.NewTextMessage(fmt.Sprintf("%s: %s could not be evaluated: %s", f.Account, f.Check, f.Message))))
+		}
+	}
+	inv.WithExecutionSuccessful(!failed)
 	run.AddInvocation(inv)
 	rep.AddRun(run)
 	return rep

@@ -69,7 +69,8 @@ period before the report are not_applicable for usage checks.
 
 Exit codes: 0 no failing finding at or above --fail-on; 1 failing findings;
 2 usage or input error (nothing audited); 3 some inputs or accounts could not
-be evaluated (the report holds the rest and lists them under errors).`,
+be evaluated (the report holds the rest and lists them under errors); 4 the
+report could not be written; 130 interrupted.`,
 		Example: `  # The demo organization, as a table
   rootwatch audit --demo
 
@@ -172,6 +173,10 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 	if err != nil {
 		return usageError("--format: %v", err)
 	}
+	outPath, err := outputPath(o.Output)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
 	builtin, err := rules.Builtin()
 	if err != nil {
 		return &ExitError{Code: exitInternal, Err: err}
@@ -241,7 +246,7 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 
 	findings := eng.Evaluate(snap.Accounts)
 	rep := report.New(snap, findings, report.Tool{Name: "rootwatch", Version: d.Version}, now)
-	if err := writeReport(o, d.Out, writer, rep); err != nil {
+	if err := writeReport(outPath, d.Out, writer, rep); err != nil {
 		return &ExitError{Code: exitInternal, Err: err}
 	}
 
@@ -263,41 +268,70 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 	return nil
 }
 
+// outputPath checks --output before any work is done and returns the file
+// to write: a link's target (the link stays a link), never a directory, in
+// a directory that exists.
+func outputPath(out string) (string, error) {
+	if out == "" || out == "-" {
+		return out, nil
+	}
+	target := out
+	if fi, err := os.Lstat(out); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if target, err = filepath.EvalSymlinks(out); err != nil {
+			return "", fmt.Errorf("--output %s: a link whose target cannot be resolved: %w", out, err)
+		}
+	}
+	if fi, err := os.Stat(target); err == nil && fi.IsDir() {
+		return "", fmt.Errorf("--output %s is a directory; give a file name", out)
+	}
+	if fi, err := os.Stat(filepath.Dir(target)); err != nil || !fi.IsDir() {
+		return "", fmt.Errorf("--output %s: directory %s does not exist", out, filepath.Dir(target))
+	}
+	return target, nil
+}
+
 // writeReport writes to stdout or, through a temporary file renamed into
-// place, to --output, so an interrupted run never leaves a torn report.
-func writeReport(o *AuditOptions, stdout io.Writer, w report.Writer, rep *report.Report) error {
-	if o.Output == "" || o.Output == "-" {
+// place, to path, so an interrupted run never leaves a torn report. An
+// existing file keeps its permissions.
+func writeReport(path string, stdout io.Writer, w report.Writer, rep *report.Report) error {
+	if path == "" || path == "-" {
 		return w.Write(stdout, rep)
 	}
-	// A device, FIFO or the like (/dev/null, /dev/stdout, a pipe) is written
-	// in place: renaming a file over it would replace the device.
-	if fi, err := os.Stat(o.Output); err == nil && !fi.Mode().IsRegular() {
-		f, err := os.OpenFile(o.Output, os.O_WRONLY, 0)
-		if err != nil {
-			return fmt.Errorf("write report %s: %w", o.Output, err)
+	mode := os.FileMode(0o644) // a report is not a secret; CreateTemp makes 0600
+	if fi, err := os.Stat(path); err == nil {
+		if !fi.Mode().IsRegular() {
+			// A device, FIFO or the like (/dev/null, a pipe) is written in
+			// place: renaming a file over it would replace the device.
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				return fmt.Errorf("write report %s: %w", path, err)
+			}
+			if err := w.Write(f, rep); err != nil {
+				f.Close()
+				return fmt.Errorf("write report %s: %w", path, err)
+			}
+			return f.Close()
 		}
-		if err := w.Write(f, rep); err != nil {
-			f.Close()
-			return fmt.Errorf("write report %s: %w", o.Output, err)
-		}
-		return f.Close()
+		mode = fi.Mode().Perm()
 	}
-	dir := filepath.Dir(o.Output)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(o.Output)+".*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return fmt.Errorf("write report %s: %w", o.Output, err)
+		return fmt.Errorf("write report %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
-	_ = tmp.Chmod(0o644) // a report is not a secret; CreateTemp makes 0600
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
 	if err := w.Write(tmp, rep); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write report %s: %w", o.Output, err)
+		return fmt.Errorf("write report %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write report %s: %w", o.Output, err)
+		return fmt.Errorf("write report %s: %w", path, err)
 	}
-	if err := os.Rename(tmp.Name(), o.Output); err != nil {
-		return fmt.Errorf("write report %s: %w", o.Output, err)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
 	}
 	return nil
 }

@@ -509,10 +509,32 @@ func TestAuditOutputFile(t *testing.T) {
 	}
 	os.Remove(fifo)
 
-	// An unwritable destination is an error, and nothing is left behind.
-	if r := run(t, "audit", "--demo", "--output", filepath.Join(dir, "no", "such", "dir", "r.json")); r.code == 0 || !strings.Contains(r.err, "write report") {
-		t.Errorf("unwritable output: exit %d %s", r.code, r.err)
+	// A destination that cannot be written is refused before any work:
+	// exit 2, nothing left behind.
+	for _, bad := range []string{filepath.Join(dir, "no", "such", "dir", "r.json"), dir} {
+		if r := run(t, "audit", "--demo", "--output", bad); r.code != ExitUsage || !strings.Contains(r.err, "--output") {
+			t.Errorf("--output %s: exit %d %s", bad, r.code, r.err)
+		}
 	}
+	// A link is written through: it stays a link, its target gets the
+	// report, and an existing file keeps its permissions.
+	target := filepath.Join(dir, "target.json")
+	os.WriteFile(target, []byte("old"), 0o600)
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, "audit", "--demo", "--format", "json", "--output", link); r.code != ExitFailing {
+		t.Fatalf("--output link: exit %d %s", r.code, r.err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Error("the link was replaced")
+	}
+	if fi, _ := os.Stat(target); fi.Mode().Perm() != 0o600 {
+		t.Errorf("target mode %v, want 0600 kept", fi.Mode().Perm())
+	}
+	data, _ = os.ReadFile(target)
+	jsonReport(t, string(data))
 }
 
 func TestAuditTableColour(t *testing.T) {

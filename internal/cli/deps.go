@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -62,11 +63,14 @@ func (d *Deps) logger() *slog.Logger {
 
 // Exit codes, as documented.
 const (
-	ExitOK       = 0
-	ExitFailing  = 1
-	ExitUsage    = 2
-	ExitPartial  = 3
-	exitInternal = 4
+	ExitOK      = 0
+	ExitFailing = 1
+	ExitUsage   = 2
+	ExitPartial = 3
+	// exitInternal: the report could not be written, or rootwatch itself
+	// failed.
+	exitInternal    = 4
+	ExitInterrupted = 130
 )
 
 // ExitError carries the process exit code; Err, when set, is printed.
@@ -94,6 +98,9 @@ func usageError(format string, args ...any) error {
 func ExitCode(err error) (code int, print bool) {
 	if err == nil {
 		return ExitOK, false
+	}
+	if errors.Is(err, context.Canceled) {
+		return ExitInterrupted, true
 	}
 	var ee *ExitError
 	if errors.As(err, &ee) {

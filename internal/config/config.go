@@ -100,6 +100,10 @@ func Parse(name string, r io.Reader) (*Config, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("config %s: %w", name, err)
 	}
+	var more any
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("config %s: holds more than one YAML document; put everything in one", name)
+	}
 	if _, err := c.Params(DefaultParams()); err != nil {
 		return nil, fmt.Errorf("config %s: %w", name, err)
 	}

@@ -129,6 +129,10 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 			continue
 		}
 		acct := accountFrom(inputs[i], r.rep, opts)
+		if err := consistentTime(inputs[i], acct); err != nil {
+			out.Errors = append(out.Errors, model.SourceError{Account: acct.ID, Source: inputs[i], Message: err.Error()})
+			continue
+		}
 		prev, dup := byAccount[acct.ID]
 		if !dup {
 			byAccount[acct.ID] = &kept{acct: acct, src: inputs[i]}
@@ -185,7 +189,7 @@ func readFile(path string) ([]byte, error) {
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxReportSize {
-		return nil, fmt.Errorf("%d MiB, larger than any credential report (%d MiB at most)", fi.Size()>>20, MaxReportSize>>20)
+		return nil, fmt.Errorf("%.1f MiB, larger than any credential report (%d MiB at most)", float64(fi.Size())/(1<<20), MaxReportSize>>20)
 	}
 	return readStdin(f)
 }
@@ -249,6 +253,27 @@ func expand(p string) ([]string, []model.SourceError) {
 		fail(p, "directory holds no files")
 	}
 	return files, errs
+}
+
+// consistentTime refuses a report whose evidence time is earlier than the
+// times it holds: windows measured from it would run backwards. It catches
+// a wrong --report-time, and a clock set in the past.
+func consistentTime(source string, a model.Account) error {
+	latest, col := a.Root.LatestTime()
+	cr := a.CredentialReport
+	if !latest.After(cr.GeneratedAt.Add(15 * time.Minute)) { // key use is recorded to 15 minutes
+		return nil
+	}
+	switch cr.GeneratedAtSource {
+	case "flag":
+		return fmt.Errorf("%s: --report-time %s is before the report's %s of root (%s): give the time the report was generated",
+			source, cr.GeneratedAt.Format(time.RFC3339), col, latest.Format(time.RFC3339))
+	case "audit-time":
+		return fmt.Errorf("%s: the report's %s of root (%s) is after the audit time %s: is this machine's clock right?",
+			source, col, latest.Format(time.RFC3339), cr.GeneratedAt.Format(time.RFC3339))
+	}
+	return fmt.Errorf("%s: the report says it was generated at %s, before its %s of root (%s)",
+		source, cr.GeneratedAt.Format(time.RFC3339), col, latest.Format(time.RFC3339))
 }
 
 // accountFrom turns a parsed report into the snapshot's account.

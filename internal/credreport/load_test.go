@@ -454,3 +454,29 @@ func TestLoadSameFileTwice(t *testing.T) {
 		t.Errorf("empty path: %+v", out.Errors)
 	}
 }
+
+// A report whose evidence time is before the times it holds is refused with
+// the reason: a wrong --report-time, or a clock in the past.
+func TestLoadRefusesEvidenceTimeBeforeTheReport(t *testing.T) {
+	dir := t.TempDir()
+	used := csvReport(row(rootARN("123456789012"), map[string]string{"password_last_used": "2024-04-20T10:00:00+00:00"}))
+	p := writeFile(t, filepath.Join(dir, "r.csv"), used)
+	for _, tc := range []struct {
+		opts credreport.LoadOptions
+		want string
+	}{
+		{credreport.LoadOptions{ReportTime: mustTime(t, "2024-04-01T00:00:00Z")}, "--report-time 2024-04-01T00:00:00Z is before the report's password_last_used"},
+		{credreport.LoadOptions{AuditTime: mustTime(t, "2024-04-01T00:00:00Z")}, "clock"},
+	} {
+		out := load(t, []string{p}, tc.opts)
+		if len(out.Accounts) != 0 || len(out.Errors) != 1 || !strings.Contains(out.Errors[0].Message, tc.want) {
+			t.Errorf("accounts %v errors %+v, want %q", accountIDs(out), out.Errors, tc.want)
+		}
+	}
+	// Within the 15 minutes of recording granularity, and after: fine.
+	for _, rt := range []string{"2024-04-20T09:50:00Z", "2024-04-21T00:00:00Z"} {
+		if out := load(t, []string{p}, credreport.LoadOptions{ReportTime: mustTime(t, rt)}); len(out.Accounts) != 1 {
+			t.Errorf("--report-time %s: errors %+v", rt, out.Errors)
+		}
+	}
+}

@@ -49,7 +49,7 @@ func fleet() []spec {
 			why: "management account: MFA, no keys, root last used 20 days ago"},
 		{id: "210987654322", name: "security-tooling", ou: "Root/Security", created: 2000 * d, password: "false", users: 2,
 			why: "member created by Organizations: root never had credentials"},
-		{id: "210987654323", name: "log-archive", ou: "Root/Security", created: 2000 * d, password: "false", pwUsed: 400 * d, users: 1,
+		{id: "210987654323", name: "log-archive", ou: "Root/Security", created: 2000 * d, password: "false", users: 1,
 			why: "root credentials removed through centralized root access"},
 		{id: "210987654324", name: "payments-prod", ou: "Root/Workloads/Prod", created: 1500 * d, password: "true", pwUsed: 90 * d, mfa: true, users: 37,
 			keys: [2]key{{active: true, rotated: 420 * d, used: 2 * d, region: "eu-west-1", service: "s3"}},

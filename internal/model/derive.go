@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Derive computes the facts that rules judge from the raw credentials:
@@ -35,6 +36,27 @@ func (r *Root) Derive() {
 	if idx >= 0 {
 		r.LastUsedBy = names[idx]
 	}
+}
+
+// LatestTime returns the latest time the root row holds and the column it
+// is in: no report can be generated before it.
+func (r *Root) LatestTime() (time.Time, string) {
+	best, col := r.CreatedAt, "user_creation_time"
+	consider := func(s Stamp, c string) {
+		if s.IsSet() && s.Time.After(best) {
+			best, col = s.Time, c
+		}
+	}
+	consider(r.PasswordLastUsed, "password_last_used")
+	consider(r.PasswordLastChanged, "password_last_changed")
+	for _, k := range r.AccessKeys {
+		consider(k.LastRotated, fmt.Sprintf("access_key_%d_last_rotated", k.Slot))
+		consider(k.LastUsed, fmt.Sprintf("access_key_%d_last_used_date", k.Slot))
+	}
+	for _, c := range r.Certificates {
+		consider(c.LastRotated, fmt.Sprintf("cert_%d_last_rotated", c.Slot))
+	}
+	return best, col
 }
 
 // PartitionOf returns the partition of an ARN ("aws", "aws-cn",

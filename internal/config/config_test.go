@@ -40,12 +40,13 @@ func TestParseConfig(t *testing.T) {
 		t.Errorf("empty config: %v", err)
 	}
 	for in, want := range map[string]string{
-		"window: soon\n":                   "window",
-		"window: 0d\n":                     "longer than zero",
-		"fail_on: urgent\n":                "fail_on",
-		"checks:\n  x: {severity: huge}\n": "checks.x.severity",
-		"widow: 7d\n":                      "widow",
-		"window: [1]\n":                    "line 1",
+		"window: soon\n":                              "window",
+		"window: 0d\n":                                "longer than zero",
+		"fail_on: urgent\n":                           "fail_on",
+		"checks:\n  x: {severity: huge}\n":            "checks.x.severity",
+		"widow: 7d\n":                                 "widow",
+		"window: 7d\n---\nwindow: 9d\n":               "more than one YAML document",
+		"window: [1]\n":                               "line 1",
 		"checks:\n  x: {severity: low, color: red}\n": "color",
 	} {
 		if _, err := Parse("bad.yaml", strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "bad.yaml") {

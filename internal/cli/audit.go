@@ -39,10 +39,17 @@ type AuditOptions struct {
 	NoColor     bool
 
 	// Live collection.
-	Profile      string
-	Region       string
-	EndpointURL  string
-	MaxReportAge string
+	Org             bool
+	RoleName        string
+	ExternalID      string
+	Accounts        []string
+	ExcludeAccounts []string
+	OUs             []string
+	Concurrency     int
+	Profile         string
+	Region          string
+	EndpointURL     string
+	MaxReportAge    string
 }
 
 func newAuditCmd(d *Deps) *cobra.Command {
@@ -113,6 +120,13 @@ report could not be written; 130 interrupted.`,
 	f.StringVar(&opts.Region, "region", "", "live: AWS `REGION` (default: AWS_REGION or the profile's)")
 	f.StringVar(&opts.EndpointURL, "endpoint-url", "", "live: send AWS calls to this `URL` (emulators, VPC endpoints)")
 	f.StringVar(&opts.MaxReportAge, "max-report-age", "4h", "live: reuse a credential report younger than this `DURATION`, else generate one")
+	f.BoolVar(&opts.Org, "org", false, "live: audit every active account of the organization (from the management account or a delegated administrator)")
+	f.StringVar(&opts.RoleName, "role-name", "OrganizationAccountAccessRole", "--org: the `ROLE` assumed in each member account")
+	f.StringVar(&opts.ExternalID, "external-id", "", "--org: the external `ID` the role requires")
+	f.StringSliceVar(&opts.Accounts, "accounts", nil, "--org: audit only these account `IDs` (comma-separated)")
+	f.StringSliceVar(&opts.ExcludeAccounts, "exclude-accounts", nil, "--org: leave out these account `IDs`")
+	f.StringSliceVar(&opts.OUs, "ous", nil, "--org: audit only accounts under these `OUs` (ou-/r- IDs, or paths such as Root/Workloads)")
+	f.IntVar(&opts.Concurrency, "concurrency", 16, "--org: accounts audited at once")
 	return cmd
 }
 

@@ -31,14 +31,16 @@ type Deps struct {
 	Now    func() time.Time
 	// Version is the build's version.
 	Version string
-	// AWSClients builds the AWS clients of an account; nil means the real
+	// AWSClients builds the AWS clients for an account; nil means the real
 	// SDK clients. Tests put fakes behind it for what moto cannot emulate.
-	AWSClients func(aws.Config) *collect.Clients
+	AWSClients func(cfg aws.Config, account string) *collect.Clients
+	// AWSRecord, when set, is told every AWS call (tests).
+	AWSRecord func(action string)
 }
 
-func (d *Deps) awsClients(cfg aws.Config) *collect.Clients {
+func (d *Deps) awsClients(cfg aws.Config, account string) *collect.Clients {
 	if d.AWSClients != nil {
-		return d.AWSClients(cfg)
+		return d.AWSClients(cfg, account)
 	}
 	return collect.NewClients(cfg)
 }

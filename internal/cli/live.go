@@ -3,29 +3,148 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/rootwatch/rootwatch/internal/collect"
 	"github.com/rootwatch/rootwatch/internal/model"
 )
 
-// collectLive audits the account of the current AWS credentials. An error
-// means nothing could be collected (no credentials, STS unreachable);
+// collectLive audits the account of the current AWS credentials or, with
+// --org, every active account of its organization. An error means nothing
+// could be collected (no credentials, not an organization); accounts and
 // collectors that fail are recorded in the snapshot's errors instead.
 func collectLive(ctx context.Context, o *AuditOptions, maxReportAge time.Duration, now time.Time) (*model.Snapshot, error) {
 	d := o.Deps
-	cfg, err := collect.LoadConfig(ctx, collect.Options{Profile: o.Profile, Region: o.Region, EndpointURL: o.EndpointURL})
+	cfg, err := collect.LoadConfig(ctx, collect.Options{Profile: o.Profile, Region: o.Region, EndpointURL: o.EndpointURL, Record: d.AWSRecord})
 	if err != nil {
 		return nil, err
 	}
-	clients := d.awsClients(cfg)
-	acct, partition, err := collect.CurrentAccount(ctx, clients)
+	current, partition, err := collect.CurrentAccount(ctx, collect.NewClients(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("%w\n(rootwatch uses the AWS credential chain: AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID, SSO, instance and container roles)", err)
 	}
-	d.logger().Info("auditing the current account", "account", acct)
-	a := model.Account{ID: acct, Partition: partition}
 	cs := collect.Collectors(collect.Options{MaxReportAge: maxReportAge, Poll: collect.DefaultPoll()})
-	errs := collect.CollectAccount(ctx, cs, clients, &a)
-	return &model.Snapshot{CollectedAt: now, Accounts: []model.Account{a}, Errors: errs}, nil
+	snap := &model.Snapshot{CollectedAt: now}
+	if !o.Org {
+		d.logger().Info("auditing the current account", "account", current)
+		a := model.Account{ID: current, Partition: partition}
+		snap.Errors = collect.CollectAccount(ctx, cs, d.awsClients(cfg, current), &a)
+		snap.Accounts = []model.Account{a}
+		return snap, nil
+	}
+
+	org, members, err := collect.WalkOrganization(ctx, organizations.NewFromConfig(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("%w\n(--org runs from the organization's management account or a delegated administrator)", err)
+	}
+	snap.Organizations = []model.Organization{org}
+	targets, err := o.selectAccounts(members)
+	if err != nil {
+		return nil, err
+	}
+	d.logger().Info("auditing the organization", "org", org.ID, "accounts", len(targets), "concurrency", o.Concurrency)
+
+	accounts := make([]model.Account, len(targets))
+	var mu sync.Mutex
+	var progress *fileProgress
+	if d.ErrIsTerminal {
+		progress = &fileProgress{w: d.ErrOut, what: "auditing accounts", unit: "accounts", threshold: 2}
+		progress.Start(len(targets))
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, o.Concurrency))
+	for i, m := range targets {
+		g.Go(func() error {
+			a := model.Account{ID: m.ID, Name: m.Name, Partition: partition, Org: org.ID, OUPath: m.OUPath, IsManagement: m.ID == org.ManagementAccount}
+			errs := collectMember(gctx, o, cfg, current, cs, &a)
+			accounts[i] = a
+			mu.Lock()
+			snap.Errors = append(snap.Errors, errs...)
+			mu.Unlock()
+			if progress != nil {
+				progress.Add(1)
+			}
+			return gctx.Err()
+		})
+	}
+	err = g.Wait()
+	if progress != nil {
+		progress.Finish()
+	}
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(snap.Errors, func(a, b model.SourceError) int { return strings.Compare(a.Account, b.Account) })
+	snap.Accounts = accounts
+	return snap, nil
+}
+
+// collectMember reaches one account (through a role, unless it is the one
+// the credentials are of) and runs the collectors there.
+func collectMember(ctx context.Context, o *AuditOptions, base aws.Config, current string, cs []collect.Collector, a *model.Account) []model.SourceError {
+	cfg := base
+	if a.ID != current {
+		role := collect.RoleARN(a.Partition, a.ID, o.RoleName)
+		cfg = collect.AssumeRole(base, role, o.ExternalID)
+		// Assume the role now, so a role that cannot be assumed is reported
+		// as that, not as the first collector's failure.
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			return []model.SourceError{{Account: a.ID, Source: "sts:AssumeRole",
+				Message: fmt.Sprintf("cannot assume %s: %s", role, collect.Describe(err))}}
+		}
+	}
+	return collect.CollectAccount(ctx, cs, o.Deps.awsClients(cfg, a.ID), a)
+}
+
+// selectAccounts keeps the active accounts that --accounts, --exclude-accounts
+// and --ous select; naming an account or OU that is not there is an error.
+func (o *AuditOptions) selectAccounts(members []collect.OrgAccount) ([]collect.OrgAccount, error) {
+	known := map[string]bool{}
+	ous := map[string]bool{}
+	for _, m := range members {
+		known[m.ID] = true
+		for _, id := range m.OUIDs {
+			ous[id] = true
+		}
+	}
+	for _, id := range append(slices.Clone(o.Accounts), o.ExcludeAccounts...) {
+		if !model.ValidAccountID(id) {
+			return nil, fmt.Errorf("%q is not a 12-digit account ID", id)
+		}
+		if !known[id] {
+			return nil, fmt.Errorf("account %s is not in the organization", id)
+		}
+	}
+	for _, ou := range o.OUs {
+		if !ous[ou] && !strings.HasPrefix(ou, "Root") {
+			return nil, fmt.Errorf("--ous %q: no such OU or root ID in the organization (give an ou-/r- ID or a path such as Root/Workloads)", ou)
+		}
+	}
+	var out []collect.OrgAccount
+	for _, m := range members {
+		switch {
+		case m.Status != "ACTIVE":
+			continue
+		case len(o.Accounts) > 0 && !slices.Contains(o.Accounts, m.ID):
+			continue
+		case slices.Contains(o.ExcludeAccounts, m.ID):
+			continue
+		case len(o.OUs) > 0 && !slices.ContainsFunc(o.OUs, func(ou string) bool {
+			return slices.Contains(m.OUIDs, ou) || m.OUPath == ou || strings.HasPrefix(m.OUPath, ou+"/")
+		}):
+			continue
+		}
+		out = append(out, m)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no active account of the organization is selected")
+	}
+	return out, nil
 }

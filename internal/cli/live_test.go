@@ -28,7 +28,10 @@ func startMoto(t *testing.T) *awstest.Moto {
 
 // motoRootRow stands in for what moto cannot emulate: its credential report
 // has no <root_account> row, so one is added to the report moto generated.
-type motoRootRow struct{ collect.IAMAPI }
+type motoRootRow struct {
+	collect.IAMAPI
+	account string
+}
 
 func (f motoRootRow) GetCredentialReport(ctx context.Context, in *iam.GetCredentialReportInput, o ...func(*iam.Options)) (*iam.GetCredentialReportOutput, error) {
 	out, err := f.IAMAPI.GetCredentialReport(ctx, in, o...)
@@ -36,7 +39,7 @@ func (f motoRootRow) GetCredentialReport(ctx context.Context, in *iam.GetCredent
 		return out, err
 	}
 	header, rest, _ := bytes.Cut(out.Content, []byte("\n"))
-	row := "<root_account>,arn:aws:iam::123456789012:root,2019-05-01T10:00:00+00:00,true,2015-01-30T10:00:00+00:00,not_supported,not_supported,true,true,2014-12-01T00:00:00+00:00,2015-01-31T00:00:00+00:00,us-east-1,iam,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A"
+	row := "<root_account>,arn:aws:iam::" + f.account + ":root,2014-05-01T10:00:00+00:00,true,2015-01-30T10:00:00+00:00,not_supported,not_supported,true,true,2014-12-01T00:00:00+00:00,2015-01-31T00:00:00+00:00,us-east-1,iam,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A"
 	out.Content = slices.Concat(header, []byte("\n"+row+"\n"), rest)
 	return out, nil
 }
@@ -46,9 +49,9 @@ func (f motoRootRow) GetCredentialReport(ctx context.Context, in *iam.GetCredent
 func TestAuditLive_FakeRootRow(t *testing.T) {
 	m := startMoto(t)
 	d, _, _ := testDeps("")
-	d.AWSClients = func(cfg aws.Config) *collect.Clients {
+	d.AWSClients = func(cfg aws.Config, account string) *collect.Clients {
 		c := collect.NewClients(cfg)
-		c.IAM = motoRootRow{c.IAM}
+		c.IAM = motoRootRow{c.IAM, account}
 		return c
 	}
 	r := runWith(t, d, "audit", "--endpoint-url", m.Endpoint, "--format", "json")
@@ -112,7 +115,7 @@ func TestPermissions(t *testing.T) {
 		}
 		all = append(all, s.Action...)
 	}
-	want := append(collect.BaseActions(), collect.Actions(collect.Collectors(collect.Options{}))...)
+	want := append(append(collect.BaseActions(), collect.OrgActions()...), collect.Actions(collect.Collectors(collect.Options{}))...)
 	slices.Sort(all)
 	slices.Sort(want)
 	if doc.Version != "2012-10-17" || !slices.Equal(all, want) {

@@ -42,6 +42,11 @@ func PermissionsPolicy() policyDocument {
 		doc.Statement = append(doc.Statement, policyStatement{Sid: "RootwatchGenerateCredentialReport", Effect: "Allow",
 			Action: []string{"iam:GenerateCredentialReport"}, Resource: "*"})
 	}
+	// For --org, from the management account or a delegated administrator:
+	// the organization walk and the role assumed in each member, whose own
+	// policy needs the two statements above.
+	doc.Statement = append(doc.Statement, policyStatement{Sid: "RootwatchOrganization", Effect: "Allow",
+		Action: collect.OrgActions(), Resource: "*"})
 	return doc
 }
 
@@ -51,7 +56,9 @@ func newPermissionsCmd(d *Deps) *cobra.Command {
 		Short: "Print the least-privilege IAM policy a live audit needs",
 		Long: `Print the IAM policy document with exactly the actions rootwatch's collectors
 call. Every action is a read, except iam:GenerateCredentialReport, which asks
-IAM to refresh the account's credential report.`,
+IAM to refresh the account's credential report. The RootwatchOrganization
+statement is needed only for --org, in the account rootwatch runs from; the
+role it assumes in each member account needs the other statements.`,
 		Example: `  rootwatch permissions > rootwatch-audit-policy.json
   aws iam create-policy --policy-name rootwatch-audit --policy-document file://rootwatch-audit-policy.json`,
 		Args: cobra.NoArgs,

@@ -15,20 +15,28 @@ const progressThreshold = 500
 // fileProgress shows a progress bar on stderr while inputs are read, only on
 // a terminal and only for runs long enough to need one.
 type fileProgress struct {
-	w   io.Writer
-	mu  sync.Mutex
-	bar *progressbar.ProgressBar
+	w io.Writer
+	// what and unit describe the work ("reading credential reports",
+	// "reports"); threshold is the least total worth a bar. Zero values
+	// mean reading reports.
+	what, unit string
+	threshold  int
+	mu         sync.Mutex
+	bar        *progressbar.ProgressBar
 }
 
 func (p *fileProgress) Start(total int) {
-	if total < progressThreshold {
+	if p.what == "" {
+		p.what, p.unit, p.threshold = "reading credential reports", "reports", progressThreshold
+	}
+	if total < p.threshold {
 		return
 	}
 	p.bar = progressbar.NewOptions(total,
 		progressbar.OptionSetWriter(p.w),
-		progressbar.OptionSetDescription("reading credential reports"),
+		progressbar.OptionSetDescription(p.what),
 		progressbar.OptionShowCount(),
-		progressbar.OptionSetItsString("reports"),
+		progressbar.OptionSetItsString(p.unit),
 		progressbar.OptionShowIts(),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),

@@ -105,6 +105,10 @@ func CollectAccount(ctx context.Context, cs []Collector, c *Clients, a *model.Ac
 	return errs
 }
 
+// Describe words an AWS error for a person: the API, the class of failure
+// and AWS's own message.
+func Describe(err error) string { return describe(err) }
+
 // describe words an AWS error for a person: the API, the class of failure
 // and AWS's own message.
 func describe(err error) string {
@@ -133,10 +137,12 @@ func describe(err error) string {
 // "service:Action", before it is sent.
 func RecordActions(record func(action string)) func(*middleware.Stack) error {
 	return func(s *middleware.Stack) error {
-		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("rootwatchRecordAction",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		// At the Serialize step the service metadata is in the context
+		// whichever order the Initialize middlewares were added in.
+		return s.Serialize.Add(middleware.SerializeMiddlewareFunc("rootwatchRecordAction",
+			func(ctx context.Context, in middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
 				record(ActionName(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)))
-				return next.HandleInitialize(ctx, in)
+				return next.HandleSerialize(ctx, in)
 			}), middleware.Before)
 	}
 }

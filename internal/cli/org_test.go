@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+
+	"github.com/rootwatch/rootwatch/internal/collect"
+)
+
+// mustOrg builds an organization in moto: the management account, OUs
+// Root/Workloads/Prod and Root/Security, and three members placed in them.
+// It returns the member IDs by name.
+func mustOrg(t *testing.T, endpoint string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := collect.LoadConfig(ctx, collect.Options{EndpointURL: endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := organizations.NewFromConfig(cfg)
+	if _, err := org.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
+		t.Fatal(err)
+	}
+	roots, err := org.ListRoots(ctx, &organizations.ListRootsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := aws.ToString(roots.Roots[0].Id)
+	ou := func(parent, name string) string {
+		out, err := org.CreateOrganizationalUnit(ctx, &organizations.CreateOrganizationalUnitInput{ParentId: aws.String(parent), Name: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.OrganizationalUnit.Id)
+	}
+	workloads := ou(root, "Workloads")
+	prod := ou(workloads, "Prod")
+	security := ou(root, "Security")
+	ids := map[string]string{}
+	for name, parent := range map[string]string{"prod-a": prod, "prod-b": prod, "audit": security} {
+		out, err := org.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String(name), Email: aws.String(name + "@example.com")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := aws.ToString(out.CreateAccountStatus.AccountId)
+		if _, err := org.MoveAccount(ctx, &organizations.MoveAccountInput{AccountId: aws.String(id), SourceParentId: aws.String(root), DestinationParentId: aws.String(parent)}); err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = id
+	}
+	return ids
+}
+
+// The whole organization through the real SDK against moto: the OU tree is
+// walked, each member is reached through OrganizationAccountAccessRole, and
+// every call made is a declared one. The root row comes from a fake (moto's
+// credential report has none).
+func TestAuditOrg_FakeRootRow(t *testing.T) {
+	m := startMoto(t)
+	ids := mustOrg(t, m.Endpoint)
+	var mu sync.Mutex
+	var calls []string
+	deps := func() *Deps {
+		d, _, _ := testDeps("")
+		d.AWSRecord = func(a string) { mu.Lock(); calls = append(calls, a); mu.Unlock() }
+		d.AWSClients = func(cfg aws.Config, account string) *collect.Clients {
+			c := collect.NewClients(cfg)
+			c.IAM = motoRootRow{c.IAM, account}
+			return c
+		}
+		return d
+	}
+	r := runWith(t, deps(), "audit", "--org", "--endpoint-url", m.Endpoint, "--format", "json")
+	if r.code != ExitFailing {
+		t.Fatalf("exit %d, want 1; stderr %s", r.code, r.err)
+	}
+	doc := jsonReport(t, r.out)
+	paths := map[string]string{}
+	for _, a := range doc["accounts"].([]any) {
+		am := a.(map[string]any)
+		paths[am["id"].(string)] = am["ou_path"].(string)
+		if am["status"].(map[string]any)["error"] != nil {
+			t.Errorf("account %v has errors: %v", am["id"], doc["errors"])
+		}
+		if mgmt, _ := am["is_management"].(bool); mgmt != (am["id"] == "123456789012") {
+			t.Errorf("account %v is_management = %v", am["id"], mgmt)
+		}
+	}
+	want := map[string]string{"123456789012": "Root", ids["prod-a"]: "Root/Workloads/Prod", ids["prod-b"]: "Root/Workloads/Prod", ids["audit"]: "Root/Security"}
+	for id, p := range want {
+		if paths[id] != p {
+			t.Errorf("account %s: OU path %q, want %q (all: %v)", id, paths[id], p, paths)
+		}
+	}
+	if n := len(doc["findings"].([]any)); n != 4*7 {
+		t.Errorf("%d findings, want 28", n)
+	}
+	declared := append(append(collect.BaseActions(), collect.OrgActions()...), collect.Actions(collect.Collectors(collect.Options{}))...)
+	for _, c := range calls {
+		if !slices.Contains(declared, c) {
+			t.Errorf("%s was called but is not declared", c)
+		}
+		op := c[strings.IndexByte(c, ':')+1:]
+		if c != "iam:GenerateCredentialReport" && c != "sts:AssumeRole" && !strings.HasPrefix(op, "Get") && !strings.HasPrefix(op, "List") && !strings.HasPrefix(op, "Describe") {
+			t.Errorf("%s is not a read", c)
+		}
+	}
+	if !slices.Contains(calls, "sts:AssumeRole") {
+		t.Errorf("no role assumed: %v", calls)
+	}
+
+	// Narrowing the run.
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--ous", "Root/Workloads"}, []string{ids["prod-a"], ids["prod-b"]}},
+		{[]string{"--accounts", ids["audit"]}, []string{ids["audit"]}},
+		{[]string{"--exclude-accounts", ids["prod-a"] + "," + ids["prod-b"]}, []string{"123456789012", ids["audit"]}},
+	} {
+		r := runWith(t, deps(), append([]string{"audit", "--org", "--endpoint-url", m.Endpoint, "--format", "json"}, tc.args...)...)
+		var got []string
+		for _, a := range jsonReport(t, r.out)["accounts"].([]any) {
+			got = append(got, a.(map[string]any)["id"].(string))
+		}
+		slices.Sort(got)
+		slices.Sort(tc.want)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%v: accounts %v, want %v", tc.args, got, tc.want)
+		}
+	}
+	for _, bad := range [][]string{{"--accounts", "1234"}, {"--accounts", "999999999999"}, {"--ous", "ou-nope-12345678"}} {
+		if r := runWith(t, deps(), append([]string{"audit", "--org", "--endpoint-url", m.Endpoint}, bad...)...); r.code != ExitUsage {
+			t.Errorf("%v: exit %d %s", bad, r.code, r.err)
+		}
+	}
+}

@@ -7,13 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rootwatch/rootwatch/internal/config"
-	"github.com/rootwatch/rootwatch/internal/credreport"
-	"github.com/rootwatch/rootwatch/internal/demo"
 	"github.com/rootwatch/rootwatch/internal/engine"
 	"github.com/rootwatch/rootwatch/internal/model"
 	"github.com/rootwatch/rootwatch/internal/report"
@@ -23,9 +20,8 @@ import (
 // AuditOptions are the audit command's flags and dependencies.
 type AuditOptions struct {
 	Deps *Deps
+	InputOptions
 
-	Demo        bool
-	Reports     []string
 	Format      string
 	Output      string
 	FailOn      string
@@ -33,23 +29,9 @@ type AuditOptions struct {
 	Window      string
 	KeyMaxAge   string
 	GracePeriod string
-	ReportTime  string
 	Checks      []string
 	All         bool
 	NoColor     bool
-
-	// Live collection.
-	Org             bool
-	RoleName        string
-	ExternalID      string
-	Accounts        []string
-	ExcludeAccounts []string
-	OUs             []string
-	Concurrency     int
-	Profile         string
-	Region          string
-	EndpointURL     string
-	MaxReportAge    string
 }
 
 func newAuditCmd(d *Deps) *cobra.Command {
@@ -60,7 +42,8 @@ func newAuditCmd(d *Deps) *cobra.Command {
 		Long: `Audit the root user of one or many AWS accounts and report every check's
 verdict with its evidence.
 
-Inputs (with none, the account of the current AWS credentials is audited live):
+Inputs (with none, the account of the current AWS credentials is audited live;
+--org audits every account of its organization):
   --credential-report PATH  An IAM credential report: the CSV downloaded from the
                             console or decoded from the API, the JSON printed by
                             'aws iam get-credential-report', or a directory of such
@@ -68,6 +51,8 @@ Inputs (with none, the account of the current AWS credentials is audited live):
                             the ARNs, file names carry no meaning). '-' reads
                             standard input. More paths may follow the flag.
   --demo                    A bundled demo organization; no AWS account needed.
+  --snapshot FILE           A snapshot written by 'rootwatch snapshot': collect
+                            once, judge many times.
 
 Usage checks measure time back from each report's generation time (the
 GeneratedTime of the JSON; a bare CSV has none, so the audit time is used
@@ -103,8 +88,8 @@ report could not be written; 130 interrupted.`,
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&opts.Demo, "demo", false, "audit the bundled demo organization (no AWS account needed)")
-	f.StringArrayVar(&opts.Reports, "credential-report", nil, "credential report `PATH` (CSV, the CLI's JSON, a directory, or - for stdin); repeatable")
+	addInputFlags(f, &opts.InputOptions, "audit")
+	f.StringVar(&opts.SnapshotPath, "snapshot", "", "audit a snapshot `FILE` written by 'rootwatch snapshot'")
 	f.StringVarP(&opts.Format, "format", "f", "table", "output `FORMAT`: "+strings.Join(report.Formats(), ", "))
 	f.StringVarP(&opts.Output, "output", "o", "", "write the report to `FILE` instead of standard output")
 	f.StringVar(&opts.FailOn, "fail-on", "", "lowest `SEVERITY` of a failing finding that exits 1: critical, high, medium, low, info or none (default high)")
@@ -112,21 +97,9 @@ report could not be written; 130 interrupted.`,
 	f.StringVar(&opts.Window, "window", "", "how far back root use counts as recent (`DURATION`: 7d, 10d, 36h; default 7d)")
 	f.StringVar(&opts.KeyMaxAge, "key-max-age", "", "`AGE` past which an active root key is stale (default 90d)")
 	f.StringVar(&opts.GracePeriod, "grace-period", "", "accounts younger than this `DURATION` are left out of usage checks (default 30d)")
-	f.StringVar(&opts.ReportTime, "report-time", "", "generation `TIME` (RFC 3339) of reports that carry none (bare CSV); default: now")
 	f.StringSliceVar(&opts.Checks, "checks", nil, "run only these check `IDs` (comma-separated)")
 	f.BoolVar(&opts.All, "all", false, "table: list passing and not-applicable findings too")
 	f.BoolVar(&opts.NoColor, "no-color", false, "never colour the table (also: NO_COLOR)")
-	f.StringVar(&opts.Profile, "profile", "", "live: AWS `PROFILE` from the shared config (default: AWS_PROFILE or the default chain)")
-	f.StringVar(&opts.Region, "region", "", "live: AWS `REGION` (default: AWS_REGION or the profile's)")
-	f.StringVar(&opts.EndpointURL, "endpoint-url", "", "live: send AWS calls to this `URL` (emulators, VPC endpoints)")
-	f.StringVar(&opts.MaxReportAge, "max-report-age", "4h", "live: reuse a credential report younger than this `DURATION`, else generate one")
-	f.BoolVar(&opts.Org, "org", false, "live: audit every active account of the organization (from the management account or a delegated administrator)")
-	f.StringVar(&opts.RoleName, "role-name", "OrganizationAccountAccessRole", "--org: the `ROLE` assumed in each member account")
-	f.StringVar(&opts.ExternalID, "external-id", "", "--org: the external `ID` the role requires")
-	f.StringSliceVar(&opts.Accounts, "accounts", nil, "--org: audit only these account `IDs` (comma-separated)")
-	f.StringSliceVar(&opts.ExcludeAccounts, "exclude-accounts", nil, "--org: leave out these account `IDs`")
-	f.StringSliceVar(&opts.OUs, "ous", nil, "--org: audit only accounts under these `OUs` (ou-/r- IDs, or paths such as Root/Workloads)")
-	f.IntVar(&opts.Concurrency, "concurrency", 16, "--org: accounts audited at once")
 	return cmd
 }
 
@@ -139,13 +112,8 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 	log := d.logger()
 
 	// Validate everything before reading any input.
-	if o.Demo && len(o.Reports) > 0 {
-		return usageError("give either --demo or --credential-report, not both")
-	}
-	live := !o.Demo && len(o.Reports) == 0
-	maxReportAge, err := config.ParseDuration(o.MaxReportAge)
-	if err != nil {
-		return usageError("--max-report-age: %v", err)
+	if err := o.check(); err != nil {
+		return err
 	}
 	cfg := &config.Config{}
 	if o.ConfigPath != "" {
@@ -175,12 +143,6 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 	}
 	if failOn != "none" && model.SeverityRank(failOn) < 0 {
 		return usageError("--fail-on %q: want one of %s or none", failOn, strings.Join(model.Severities(), ", "))
-	}
-	var reportTime time.Time
-	if o.ReportTime != "" {
-		if reportTime, err = time.Parse(time.RFC3339, o.ReportTime); err != nil {
-			return usageError("--report-time %q: want an RFC 3339 time such as 2025-06-01T12:00:00Z", o.ReportTime)
-		}
 	}
 	color := d.OutIsTerminal && o.Output == "" && !o.NoColor && d.Getenv("NO_COLOR") == ""
 	writer, err := report.NewWriter(o.Format, report.Options{Color: color, Terminal: d.OutIsTerminal && o.Output == "", All: o.All, Now: now})
@@ -227,32 +189,9 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 		return &ExitError{Code: exitInternal, Err: err}
 	}
 
-	// Collect the snapshot.
-	var snap *model.Snapshot
-	switch {
-	case live:
-		if snap, err = collectLive(ctx, o, maxReportAge, now); err != nil {
-			return &ExitError{Code: ExitUsage, Err: err}
-		}
-	case o.Demo:
-		if snap, err = demo.Snapshot(now); err != nil {
-			return &ExitError{Code: exitInternal, Err: err}
-		}
-	default:
-		lo := credreport.LoadOptions{Stdin: d.In, ReportTime: reportTime, AuditTime: now}
-		var progress *fileProgress
-		if d.ErrIsTerminal {
-			progress = &fileProgress{w: d.ErrOut}
-			lo.Progress = progress
-		}
-		loaded, err := credreport.Load(ctx, o.Reports, lo)
-		if progress != nil {
-			progress.Finish()
-		}
-		if err != nil {
-			return &ExitError{Code: exitInternal, Err: err}
-		}
-		snap = &model.Snapshot{CollectedAt: now, Accounts: loaded.Accounts, Errors: loaded.Errors}
+	snap, err := collectSnapshot(ctx, d, &o.InputOptions, now)
+	if err != nil {
+		return err
 	}
 	for _, e := range snap.Errors {
 		log.Warn("input skipped", "error", e.Message)

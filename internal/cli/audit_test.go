@@ -339,7 +339,8 @@ func TestAuditUsageErrors(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"audit", "--demo", "--credential-report", "x.csv"}, "not both"},
+		{[]string{"audit", "--demo", "--credential-report", "x.csv"}, "give one of"},
+		{[]string{"audit", "--org", "--demo"}, "--org collects live"},
 		{[]string{"audit", "--demo", "--max-report-age", "old"}, "--max-report-age"},
 		{[]string{"audit", "--demo", "--format", "xml"}, `unknown format "xml"`},
 		{[]string{"audit", "--demo", "--window", "seven"}, "--window"},

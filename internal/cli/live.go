@@ -20,8 +20,7 @@ import (
 // --org, every active account of its organization. An error means nothing
 // could be collected (no credentials, not an organization); accounts and
 // collectors that fail are recorded in the snapshot's errors instead.
-func collectLive(ctx context.Context, o *AuditOptions, maxReportAge time.Duration, now time.Time) (*model.Snapshot, error) {
-	d := o.Deps
+func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (*model.Snapshot, error) {
 	cfg, err := collect.LoadConfig(ctx, collect.Options{Profile: o.Profile, Region: o.Region, EndpointURL: o.EndpointURL, Record: d.AWSRecord})
 	if err != nil {
 		return nil, err
@@ -30,7 +29,7 @@ func collectLive(ctx context.Context, o *AuditOptions, maxReportAge time.Duratio
 	if err != nil {
 		return nil, fmt.Errorf("%w\n(rootwatch uses the AWS credential chain: AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID, SSO, instance and container roles)", err)
 	}
-	cs := collect.Collectors(collect.Options{MaxReportAge: maxReportAge, Poll: collect.DefaultPoll()})
+	cs := collect.Collectors(collect.Options{MaxReportAge: o.maxReportAge, Poll: collect.DefaultPoll()})
 	snap := &model.Snapshot{CollectedAt: now}
 	if !o.Org {
 		d.logger().Info("auditing the current account", "account", current)
@@ -63,7 +62,7 @@ func collectLive(ctx context.Context, o *AuditOptions, maxReportAge time.Duratio
 	for i, m := range targets {
 		g.Go(func() error {
 			a := model.Account{ID: m.ID, Name: m.Name, Partition: partition, Org: org.ID, OUPath: m.OUPath, IsManagement: m.ID == org.ManagementAccount}
-			errs := collectMember(gctx, o, cfg, current, cs, &a)
+			errs := collectMember(gctx, d, o, cfg, current, cs, &a)
 			accounts[i] = a
 			mu.Lock()
 			snap.Errors = append(snap.Errors, errs...)
@@ -88,7 +87,7 @@ func collectLive(ctx context.Context, o *AuditOptions, maxReportAge time.Duratio
 
 // collectMember reaches one account (through a role, unless it is the one
 // the credentials are of) and runs the collectors there.
-func collectMember(ctx context.Context, o *AuditOptions, base aws.Config, current string, cs []collect.Collector, a *model.Account) []model.SourceError {
+func collectMember(ctx context.Context, d *Deps, o *InputOptions, base aws.Config, current string, cs []collect.Collector, a *model.Account) []model.SourceError {
 	cfg := base
 	if a.ID != current {
 		role := collect.RoleARN(a.Partition, a.ID, o.RoleName)
@@ -100,12 +99,12 @@ func collectMember(ctx context.Context, o *AuditOptions, base aws.Config, curren
 				Message: fmt.Sprintf("cannot assume %s: %s", role, collect.Describe(err))}}
 		}
 	}
-	return collect.CollectAccount(ctx, cs, o.Deps.awsClients(cfg, a.ID), a)
+	return collect.CollectAccount(ctx, cs, d.awsClients(cfg, a.ID), a)
 }
 
 // selectAccounts keeps the active accounts that --accounts, --exclude-accounts
 // and --ous select; naming an account or OU that is not there is an error.
-func (o *AuditOptions) selectAccounts(members []collect.OrgAccount) ([]collect.OrgAccount, error) {
+func (o *InputOptions) selectAccounts(members []collect.OrgAccount) ([]collect.OrgAccount, error) {
 	known := map[string]bool{}
 	ous := map[string]bool{}
 	for _, m := range members {

@@ -1,0 +1,166 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/rootwatch/rootwatch/internal/config"
+	"github.com/rootwatch/rootwatch/internal/credreport"
+	"github.com/rootwatch/rootwatch/internal/demo"
+	"github.com/rootwatch/rootwatch/internal/model"
+)
+
+// InputOptions say where a snapshot comes from: files, the demo, a saved
+// snapshot, or AWS live (the current account or the organization).
+type InputOptions struct {
+	Demo         bool
+	Reports      []string
+	ReportTime   string
+	SnapshotPath string
+
+	// Live collection.
+	Org             bool
+	RoleName        string
+	ExternalID      string
+	Accounts        []string
+	ExcludeAccounts []string
+	OUs             []string
+	Concurrency     int
+	Profile         string
+	Region          string
+	EndpointURL     string
+	MaxReportAge    string
+
+	// Parsed by check.
+	reportTime   time.Time
+	maxReportAge time.Duration
+}
+
+func addInputFlags(f *pflag.FlagSet, in *InputOptions, verb string) {
+	f.BoolVar(&in.Demo, "demo", false, verb+" the bundled demo organization (no AWS account needed)")
+	f.StringArrayVar(&in.Reports, "credential-report", nil, "credential report `PATH` (CSV, the CLI's JSON, a directory, or - for stdin); repeatable")
+	f.StringVar(&in.ReportTime, "report-time", "", "generation `TIME` (RFC 3339) of reports that carry none (bare CSV); default: now")
+	f.StringVar(&in.Profile, "profile", "", "live: AWS `PROFILE` from the shared config (default: AWS_PROFILE or the default chain)")
+	f.StringVar(&in.Region, "region", "", "live: AWS `REGION` (default: AWS_REGION or the profile's)")
+	f.StringVar(&in.EndpointURL, "endpoint-url", "", "live: send AWS calls to this `URL` (emulators, VPC endpoints)")
+	f.StringVar(&in.MaxReportAge, "max-report-age", "4h", "live: reuse a credential report younger than this `DURATION`, else generate one")
+	f.BoolVar(&in.Org, "org", false, "live: "+verb+" every active account of the organization (from the management account or a delegated administrator)")
+	f.StringVar(&in.RoleName, "role-name", "OrganizationAccountAccessRole", "--org: the `ROLE` assumed in each member account")
+	f.StringVar(&in.ExternalID, "external-id", "", "--org: the external `ID` the role requires")
+	f.StringSliceVar(&in.Accounts, "accounts", nil, "--org: only these account `IDs` (comma-separated)")
+	f.StringSliceVar(&in.ExcludeAccounts, "exclude-accounts", nil, "--org: leave out these account `IDs`")
+	f.StringSliceVar(&in.OUs, "ous", nil, "--org: only accounts under these `OUs` (ou-/r- IDs, or paths such as Root/Workloads)")
+	f.IntVar(&in.Concurrency, "concurrency", 16, "--org: accounts collected at once")
+}
+
+// check validates the input flags before any work is done.
+func (in *InputOptions) check() error {
+	sources := 0
+	for _, set := range []bool{in.Demo, len(in.Reports) > 0, in.SnapshotPath != ""} {
+		if set {
+			sources++
+		}
+	}
+	if sources > 1 {
+		return usageError("give one of --demo, --credential-report and --snapshot")
+	}
+	if in.Org && sources > 0 {
+		return usageError("--org collects live: it does not go with --demo, --credential-report or --snapshot")
+	}
+	var err error
+	if in.maxReportAge, err = config.ParseDuration(in.MaxReportAge); err != nil {
+		return usageError("--max-report-age: %v", err)
+	}
+	if in.ReportTime != "" {
+		if in.reportTime, err = time.Parse(time.RFC3339, in.ReportTime); err != nil {
+			return usageError("--report-time %q: want an RFC 3339 time such as 2025-06-01T12:00:00Z", in.ReportTime)
+		}
+	}
+	if in.Concurrency < 1 {
+		return usageError("--concurrency must be at least 1")
+	}
+	return nil
+}
+
+// collectSnapshot builds the snapshot from the chosen input. An error is an
+// ExitError with the right code.
+func collectSnapshot(ctx context.Context, d *Deps, in *InputOptions, now time.Time) (*model.Snapshot, error) {
+	switch {
+	case in.SnapshotPath != "":
+		snap, err := readSnapshot(in.SnapshotPath)
+		if err != nil {
+			return nil, &ExitError{Code: ExitUsage, Err: err}
+		}
+		return snap, nil
+	case in.Demo:
+		snap, err := demo.Snapshot(now)
+		if err != nil {
+			return nil, &ExitError{Code: exitInternal, Err: err}
+		}
+		return snap, nil
+	case len(in.Reports) > 0:
+		lo := credreport.LoadOptions{Stdin: d.In, ReportTime: in.reportTime, AuditTime: now}
+		var progress *fileProgress
+		if d.ErrIsTerminal {
+			progress = &fileProgress{w: d.ErrOut}
+			lo.Progress = progress
+		}
+		loaded, err := credreport.Load(ctx, in.Reports, lo)
+		if progress != nil {
+			progress.Finish()
+		}
+		if err != nil {
+			return nil, &ExitError{Code: exitInternal, Err: err}
+		}
+		return &model.Snapshot{CollectedAt: now, Accounts: loaded.Accounts, Errors: loaded.Errors}, nil
+	}
+	snap, err := collectLive(ctx, d, in, now)
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	return snap, nil
+}
+
+// SnapshotVersion is the version of the snapshot file format.
+const SnapshotVersion = 1
+
+// snapshotFile is a snapshot as written by 'rootwatch snapshot'.
+type snapshotFile struct {
+	Version int    `json:"rootwatch_snapshot"`
+	Tool    string `json:"tool_version"`
+	*model.Snapshot
+}
+
+// readSnapshot reads a snapshot file, refusing fields it does not know so a
+// file from a newer rootwatch is not silently misread.
+func readSnapshot(path string) (*model.Snapshot, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read snapshot: %w", err)
+	}
+	f := snapshotFile{Snapshot: &model.Snapshot{}}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("snapshot %s: %v", path, err)
+	}
+	if f.Version != SnapshotVersion {
+		return nil, fmt.Errorf("snapshot %s: version %d, this rootwatch reads version %d", path, f.Version, SnapshotVersion)
+	}
+	for i := range f.Accounts {
+		a := &f.Accounts[i]
+		if !model.ValidAccountID(a.ID) {
+			return nil, fmt.Errorf("snapshot %s: account %q is not a 12-digit account ID", path, a.ID)
+		}
+		if a.Root != nil {
+			a.Root.Derive() // derived facts are recomputed, never trusted from the file
+		}
+	}
+	return f.Snapshot, nil
+}

@@ -99,8 +99,8 @@ func TestAuditOrg_FakeRootRow(t *testing.T) {
 			t.Errorf("account %s: OU path %q, want %q (all: %v)", id, paths[id], p, paths)
 		}
 	}
-	if n := len(doc["findings"].([]any)); n != 4*7 {
-		t.Errorf("%d findings, want 28", n)
+	if n := len(doc["findings"].([]any)); n != 4*numRules(t) {
+		t.Errorf("%d findings, want %d", n, 4*numRules(t))
 	}
 	declared := append(append(collect.BaseActions(), collect.OrgActions()...), collect.Actions(collect.Collectors(collect.Options{}))...)
 	for _, c := range calls {

@@ -23,7 +23,7 @@ func TestRulesList(t *testing.T) {
 	}
 	r = run(t, "rules", "list", "--format", "json")
 	var list []map[string]any
-	if err := json.Unmarshal([]byte(r.out), &list); err != nil || len(list) != 7 {
+	if err := json.Unmarshal([]byte(r.out), &list); err != nil || len(list) != numRules(t) {
 		t.Fatalf("json list: %v %d", err, len(list))
 	}
 }

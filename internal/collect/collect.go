@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/account"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -35,15 +36,21 @@ type STSAPI interface {
 	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
+// AccountAPI is the part of the Account client rootwatch uses.
+type AccountAPI interface {
+	GetAlternateContact(context.Context, *account.GetAlternateContactInput, ...func(*account.Options)) (*account.GetAlternateContactOutput, error)
+}
+
 // Clients are the service clients of one account.
 type Clients struct {
-	IAM IAMAPI
-	STS STSAPI
+	IAM     IAMAPI
+	STS     STSAPI
+	Account AccountAPI
 }
 
 // NewClients builds the clients of one account from its configuration.
 func NewClients(cfg aws.Config) *Clients {
-	return &Clients{IAM: iam.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg)}
+	return &Clients{IAM: iam.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg), Account: account.NewFromConfig(cfg)}
 }
 
 // BaseActions are called once per run, outside the collectors.
@@ -74,6 +81,7 @@ func Collectors(o Options) []Collector {
 	return []Collector{
 		&CredentialReport{MaxAge: o.MaxReportAge, Poll: o.Poll},
 		&RootMFA{},
+		&AlternateContacts{},
 	}
 }
 
@@ -100,6 +108,7 @@ func CollectAccount(ctx context.Context, cs []Collector, c *Clients, a *model.Ac
 	for _, col := range cs {
 		if err := col.Collect(ctx, c, a); err != nil {
 			errs = append(errs, model.SourceError{Account: a.ID, Source: col.Name(), Message: describe(err)})
+			a.FailedCollectors = append(a.FailedCollectors, col.Name())
 		}
 	}
 	return errs

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/account"
+	accounttypes "github.com/aws/aws-sdk-go-v2/service/account/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
@@ -93,11 +95,17 @@ func TestCollectFromMoto_FakeRootRow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if _, err := account.NewFromConfig(cfg).PutAlternateContact(context.Background(), &account.PutAlternateContactInput{
+		AlternateContactType: accounttypes.AlternateContactTypeSecurity, EmailAddress: aws.String("security@example.com"),
+		Name: aws.String("Security team"), PhoneNumber: aws.String("+1 555 0100"), Title: aws.String("Security")}); err != nil {
+		t.Fatal(err)
+	}
 	mu.Lock()
 	calls = nil // the setup's calls are not the audit's
 	mu.Unlock()
 
-	cl := &Clients{IAM: withRootRow{IAMAPI: iam.NewFromConfig(cfg), row: rootRow(true)}}
+	cl := NewClients(cfg)
+	cl.IAM = withRootRow{IAMAPI: cl.IAM, row: rootRow(true)}
 	cs := Collectors(Options{MaxReportAge: 4 * time.Hour, Poll: instantPoll()})
 	var a model.Account
 	if errs := CollectAccount(context.Background(), cs, cl, &a); len(errs) != 0 {
@@ -121,6 +129,10 @@ func TestCollectFromMoto_FakeRootRow(t *testing.T) {
 	// active: every root device is hardware.
 	if a.Root.HardwareMFA == nil || !*a.Root.HardwareMFA {
 		t.Errorf("hardware MFA = %v", a.Root.HardwareMFA)
+	}
+	// Contacts: the security one that was set, none of the others.
+	if c := a.Contacts; c == nil || c.Security == nil || c.Security.Email != "security@example.com" || c.Billing != nil || c.Operations != nil {
+		t.Errorf("contacts = %+v", a.Contacts)
 	}
 	checkDeclared(t, cs, calls)
 }
@@ -158,7 +170,8 @@ func (virtualRoot) ListVirtualMFADevices(context.Context, *iam.ListVirtualMFADev
 // A virtual device on root means no hardware MFA, even beside a FIDO key.
 func TestRootVirtualMFA_FakeAssignment(t *testing.T) {
 	cfg := motoConfig(t, nil)
-	cl := &Clients{IAM: virtualRoot{withRootRow{IAMAPI: iam.NewFromConfig(cfg), row: rootRow(true)}}}
+	cl := NewClients(cfg)
+	cl.IAM = virtualRoot{withRootRow{IAMAPI: cl.IAM, row: rootRow(true)}}
 	var a model.Account
 	if errs := CollectAccount(context.Background(), Collectors(Options{Poll: instantPoll()}), cl, &a); len(errs) != 0 {
 		t.Fatalf("errors: %+v", errs)

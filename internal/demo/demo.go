@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,7 +40,9 @@ type spec struct {
 	keys         [2]key
 	cert         bool
 	users        int
-	why          string
+	// noContacts lists the alternate contacts the account lacks.
+	noContacts []string
+	why        string
 }
 
 func fleet() []spec {
@@ -54,7 +57,7 @@ func fleet() []spec {
 		{id: "210987654324", name: "payments-prod", ou: "Root/Workloads/Prod", created: 1500 * d, password: "true", pwUsed: 90 * d, mfa: true, users: 37,
 			keys: [2]key{{active: true, rotated: 420 * d, used: 2 * d, region: "eu-west-1", service: "s3"}},
 			why:  "active root key, 420 days old, used 2 days ago"},
-		{id: "210987654325", name: "web-prod", ou: "Root/Workloads/Prod", created: 1300 * d, password: "true", pwUsed: 2 * d, users: 12,
+		{id: "210987654325", name: "web-prod", ou: "Root/Workloads/Prod", created: 1300 * d, password: "true", pwUsed: 2 * d, users: 12, noContacts: []string{"security"},
 			why: "root signed in 2 days ago, no MFA"},
 		{id: "210987654326", name: "data-lake-prod", ou: "Root/Workloads/Prod", created: 900 * d, password: "true", pwUsed: 300 * d, mfa: true, users: 61,
 			keys: [2]key{{rotated: 700 * d, used: 650 * d, region: "us-east-1", service: "iam"}, {active: true, rotated: 60 * d, used: 3 * d, region: "us-east-1", service: "glue"}},
@@ -62,12 +65,13 @@ func fleet() []spec {
 		{id: "210987654327", name: "staging", ou: "Root/Workloads/NonProd", created: 800 * d, password: "true", mfa: true, users: 9,
 			keys: [2]key{{active: true, rotated: 30 * d}},
 			why:  "active root key created 30 days ago, never used"},
-		{id: "210987654328", name: "sandbox", ou: "Root/Workloads/NonProd", created: 600 * d, password: "true", pwUsed: 20 * d, mfa: true, users: 3,
+		{id: "210987654328", name: "sandbox", ou: "Root/Workloads/NonProd", created: 600 * d, password: "true", pwUsed: 20 * d, mfa: true, users: 3, noContacts: []string{"billing", "operations"},
 			keys: [2]key{{rotated: 500 * d, used: 20 * d, region: "us-west-2", service: "ec2"}},
 			why:  "inactive root key used 20 days ago; root signed in 20 days ago"},
 		{id: "210987654329", name: "ml-platform", ou: "Root/Workloads/NonProd", created: 12 * d, password: "true", pwUsed: 1 * d, mfa: true, users: 2,
 			why: "account created 12 days ago: root used yesterday to set it up"},
 		{id: "210987654330", name: "legacy-billing", ou: "Root/Legacy", created: 3200 * d, reportAge: 380 * d, password: "not_supported", pwUsed: 45 * d, users: 7,
+			noContacts: []string{"billing", "operations", "security"},
 			cert: true,
 			why:  "old report (password_enabled not_supported), no MFA, active signing certificate"},
 		{id: "210987654331", name: "shared-network", ou: "Root/Infrastructure", created: 1700 * d, password: "true", mfa: true, users: 5,
@@ -106,9 +110,26 @@ func Snapshot(now time.Time) (*model.Snapshot, error) {
 			},
 			Root:     &root,
 			IAMUsers: rep.Users,
+			Contacts: contacts(s),
 		})
 	}
 	return snap, nil
+}
+
+// contacts are the demo account's alternate contacts: team mailboxes,
+// except those the spec leaves out.
+func contacts(s spec) *model.Contacts {
+	c := &model.Contacts{}
+	for _, t := range []struct {
+		kind string
+		into **model.Contact
+	}{{"billing", &c.Billing}, {"operations", &c.Operations}, {"security", &c.Security}} {
+		if slices.Contains(s.noContacts, t.kind) {
+			continue
+		}
+		*t.into = &model.Contact{Name: t.kind + " team", Title: t.kind, Email: t.kind + "+" + s.name + "@example.com", Phone: "+1 555 0100"}
+	}
+	return c
 }
 
 // Reports returns each demo account's credential report as the CLI prints

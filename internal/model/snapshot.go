@@ -51,6 +51,28 @@ type Account struct {
 	// IAMUsers is the number of IAM users in the credential report (one of
 	// the asset counts of the account size buckets).
 	IAMUsers int `json:"iam_users"`
+
+	// Contacts are the account's alternate contacts; nil when not collected
+	// (credential reports hold none).
+	Contacts *Contacts `json:"contacts,omitempty"`
+	// FailedCollectors names the live collectors that failed on this
+	// account: their facts are unknown, and checks on them say error.
+	FailedCollectors []string `json:"failed_collectors,omitempty"`
+}
+
+// Contacts are an account's alternate contacts; a nil one is not set.
+type Contacts struct {
+	Billing    *Contact `json:"billing,omitempty"`
+	Operations *Contact `json:"operations,omitempty"`
+	Security   *Contact `json:"security,omitempty"`
+}
+
+// Contact is one alternate contact, as the account's owner wrote it.
+type Contact struct {
+	Name  string `json:"name"`
+	Title string `json:"title"`
+	Email string `json:"email"`
+	Phone string `json:"phone"`
 }
 
 // CredentialReportInfo says where the credential report came from and how old

@@ -1,0 +1,47 @@
+package collect
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/account"
+	accounttypes "github.com/aws/aws-sdk-go-v2/service/account/types"
+
+	"github.com/rootwatch/rootwatch/internal/model"
+)
+
+// AlternateContacts reads the billing, operations and security contacts:
+// who AWS tells when something is wrong with the account, the root user's
+// among it.
+type AlternateContacts struct{}
+
+func (*AlternateContacts) Name() string { return "alternate contacts" }
+
+func (*AlternateContacts) Actions() []string { return []string{"account:GetAlternateContact"} }
+
+func (*AlternateContacts) Collect(ctx context.Context, cl *Clients, a *model.Account) error {
+	var cs model.Contacts
+	for _, t := range []struct {
+		kind accounttypes.AlternateContactType
+		into **model.Contact
+	}{
+		{accounttypes.AlternateContactTypeBilling, &cs.Billing},
+		{accounttypes.AlternateContactTypeOperations, &cs.Operations},
+		{accounttypes.AlternateContactTypeSecurity, &cs.Security},
+	} {
+		out, err := cl.Account.GetAlternateContact(ctx, &account.GetAlternateContactInput{AlternateContactType: t.kind})
+		var nf *accounttypes.ResourceNotFoundException
+		switch {
+		case errors.As(err, &nf):
+			continue // not set
+		case err != nil:
+			return err
+		}
+		c := out.AlternateContact
+		*t.into = &model.Contact{Name: aws.ToString(c.Name), Title: aws.ToString(c.Title),
+			Email: aws.ToString(c.EmailAddress), Phone: aws.ToString(c.PhoneNumber)}
+	}
+	a.Contacts = &cs
+	return nil
+}

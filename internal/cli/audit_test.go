@@ -229,6 +229,7 @@ func TestDemoExercisesEveryOutcome(t *testing.T) {
 		"root-signing-certificate":    {"pass", "fail"},
 		"security-contact-registered": {"pass", "fail"},
 		"alternate-contacts":          {"pass", "fail"},
+		"budget-alert":                {"pass", "fail"},
 	}
 	for c, statuses := range want {
 		for _, s := range statuses {

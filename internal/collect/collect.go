@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/account"
+	"github.com/aws/aws-sdk-go-v2/service/budgets"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -41,16 +42,24 @@ type AccountAPI interface {
 	GetAlternateContact(context.Context, *account.GetAlternateContactInput, ...func(*account.Options)) (*account.GetAlternateContactOutput, error)
 }
 
+// BudgetsAPI is the part of the Budgets client rootwatch uses.
+type BudgetsAPI interface {
+	budgets.DescribeBudgetsAPIClient
+	budgets.DescribeNotificationsForBudgetAPIClient
+}
+
 // Clients are the service clients of one account.
 type Clients struct {
 	IAM     IAMAPI
 	STS     STSAPI
 	Account AccountAPI
+	Budgets BudgetsAPI
 }
 
 // NewClients builds the clients of one account from its configuration.
 func NewClients(cfg aws.Config) *Clients {
-	return &Clients{IAM: iam.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg), Account: account.NewFromConfig(cfg)}
+	return &Clients{IAM: iam.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg), Account: account.NewFromConfig(cfg),
+		Budgets: budgets.NewFromConfig(cfg)}
 }
 
 // BaseActions are called once per run, outside the collectors.
@@ -82,6 +91,7 @@ func Collectors(o Options) []Collector {
 		&CredentialReport{MaxAge: o.MaxReportAge, Poll: o.Poll},
 		&RootMFA{},
 		&AlternateContacts{},
+		&Budgets{},
 	}
 }
 
@@ -156,14 +166,18 @@ func RecordActions(record func(action string)) func(*middleware.Stack) error {
 	}
 }
 
-// ActionName turns an SDK service ID and operation into an IAM action.
+// ActionName turns an SDK service ID and operation into the IAM action
+// that authorises it: mostly the same name, except for services whose
+// actions are named otherwise (every Budgets read is budgets:ViewBudget).
 func ActionName(serviceID, operation string) string {
 	prefix := strings.ToLower(strings.ReplaceAll(serviceID, " ", ""))
 	switch serviceID {
 	case "CloudWatch Logs":
 		prefix = "logs"
-	case "CloudWatch":
-		prefix = "cloudwatch"
+	case "Budgets":
+		if strings.HasPrefix(operation, "Describe") {
+			return "budgets:ViewBudget"
+		}
 	}
 	return prefix + ":" + operation
 }

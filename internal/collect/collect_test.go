@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/account"
 	accounttypes "github.com/aws/aws-sdk-go-v2/service/account/types"
+	"github.com/aws/aws-sdk-go-v2/service/budgets"
+	budgetstypes "github.com/aws/aws-sdk-go-v2/service/budgets/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
@@ -100,6 +102,17 @@ func TestCollectFromMoto_FakeRootRow(t *testing.T) {
 		Name: aws.String("Security team"), PhoneNumber: aws.String("+1 555 0100"), Title: aws.String("Security")}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := budgets.NewFromConfig(cfg).CreateBudget(context.Background(), &budgets.CreateBudgetInput{
+		AccountId: aws.String(motoAccount),
+		Budget: &budgetstypes.Budget{BudgetName: aws.String("monthly"), BudgetType: budgetstypes.BudgetTypeCost, TimeUnit: budgetstypes.TimeUnitMonthly,
+			BudgetLimit: &budgetstypes.Spend{Amount: aws.String("100"), Unit: aws.String("USD")}},
+		NotificationsWithSubscribers: []budgetstypes.NotificationWithSubscribers{{
+			Notification: &budgetstypes.Notification{NotificationType: budgetstypes.NotificationTypeActual, ComparisonOperator: budgetstypes.ComparisonOperatorGreaterThan, Threshold: 80},
+			Subscribers:  []budgetstypes.Subscriber{{SubscriptionType: budgetstypes.SubscriptionTypeEmail, Address: aws.String("finops@example.com")}},
+		}},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	mu.Lock()
 	calls = nil // the setup's calls are not the audit's
 	mu.Unlock()
@@ -134,6 +147,9 @@ func TestCollectFromMoto_FakeRootRow(t *testing.T) {
 	if c := a.Contacts; c == nil || c.Security == nil || c.Security.Email != "security@example.com" || c.Billing != nil || c.Operations != nil {
 		t.Errorf("contacts = %+v", a.Contacts)
 	}
+	if a.Budgets == nil || len(*a.Budgets) != 1 || (*a.Budgets)[0].Name != "monthly" || len((*a.Budgets)[0].Notifications) != 1 {
+		t.Errorf("budgets = %+v", a.Budgets)
+	}
 	checkDeclared(t, cs, calls)
 }
 
@@ -150,7 +166,7 @@ func checkDeclared(t *testing.T, cs []Collector, calls []string) {
 			t.Errorf("%s was called but no collector declares it", c)
 		}
 		op := c[strings.IndexByte(c, ':')+1:]
-		if c != "iam:GenerateCredentialReport" && !strings.HasPrefix(op, "Get") && !strings.HasPrefix(op, "List") && !strings.HasPrefix(op, "Describe") {
+		if c != "iam:GenerateCredentialReport" && !strings.HasPrefix(op, "Get") && !strings.HasPrefix(op, "List") && !strings.HasPrefix(op, "Describe") && !strings.HasPrefix(op, "View") {
 			t.Errorf("%s is not a read", c)
 		}
 	}
@@ -185,7 +201,7 @@ func TestRootVirtualMFA_FakeAssignment(t *testing.T) {
 // used: the error says so, names the API, and no root is invented.
 func TestCollectFromMotoWithoutRootRow(t *testing.T) {
 	cfg := motoConfig(t, nil)
-	var a model.Account
+	a := model.Account{ID: motoAccount} // as the CLI knows it from STS or the organization
 	errs := CollectAccount(context.Background(), Collectors(Options{Poll: instantPoll()}), NewClients(cfg), &a)
 	if len(errs) != 1 || errs[0].Source != "credential report" || !strings.Contains(errs[0].Message, "no <root_account> row") {
 		t.Fatalf("errors = %+v", errs)

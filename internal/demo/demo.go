@@ -42,7 +42,9 @@ type spec struct {
 	users        int
 	// noContacts lists the alternate contacts the account lacks.
 	noContacts []string
-	why        string
+	// budget: "" a monthly budget with alerts, "silent" one without, "none".
+	budget string
+	why    string
 }
 
 func fleet() []spec {
@@ -65,10 +67,10 @@ func fleet() []spec {
 		{id: "210987654327", name: "staging", ou: "Root/Workloads/NonProd", created: 800 * d, password: "true", mfa: true, users: 9,
 			keys: [2]key{{active: true, rotated: 30 * d}},
 			why:  "active root key created 30 days ago, never used"},
-		{id: "210987654328", name: "sandbox", ou: "Root/Workloads/NonProd", created: 600 * d, password: "true", pwUsed: 20 * d, mfa: true, users: 3, noContacts: []string{"billing", "operations"},
+		{id: "210987654328", name: "sandbox", ou: "Root/Workloads/NonProd", created: 600 * d, password: "true", pwUsed: 20 * d, mfa: true, users: 3, noContacts: []string{"billing", "operations"}, budget: "none",
 			keys: [2]key{{rotated: 500 * d, used: 20 * d, region: "us-west-2", service: "ec2"}},
 			why:  "inactive root key used 20 days ago; root signed in 20 days ago"},
-		{id: "210987654329", name: "ml-platform", ou: "Root/Workloads/NonProd", created: 12 * d, password: "true", pwUsed: 1 * d, mfa: true, users: 2,
+		{id: "210987654329", name: "ml-platform", ou: "Root/Workloads/NonProd", created: 12 * d, password: "true", pwUsed: 1 * d, mfa: true, users: 2, budget: "silent",
 			why: "account created 12 days ago: root used yesterday to set it up"},
 		{id: "210987654330", name: "legacy-billing", ou: "Root/Legacy", created: 3200 * d, reportAge: 380 * d, password: "not_supported", pwUsed: 45 * d, users: 7,
 			noContacts: []string{"billing", "operations", "security"},
@@ -111,6 +113,7 @@ func Snapshot(now time.Time) (*model.Snapshot, error) {
 			Root:     &root,
 			IAMUsers: rep.Users,
 			Contacts: contacts(s),
+			Budgets:  budgets(s),
 		})
 	}
 	return snap, nil
@@ -130,6 +133,21 @@ func contacts(s spec) *model.Contacts {
 		*t.into = &model.Contact{Name: t.kind + " team", Title: t.kind, Email: t.kind + "+" + s.name + "@example.com", Phone: "+1 555 0100"}
 	}
 	return c
+}
+
+// budgets are the demo account's budgets, as its spec says.
+func budgets(s spec) *[]model.Budget {
+	var out []model.Budget
+	switch s.budget {
+	case "none":
+		out = []model.Budget{}
+	case "silent":
+		out = []model.Budget{{Name: "monthly-cost", Type: "COST", Notifications: []string{}}}
+	default:
+		out = []model.Budget{{Name: "monthly-cost", Type: "COST",
+			Notifications: []string{"ACTUAL GREATER_THAN 80 PERCENTAGE", "FORECASTED GREATER_THAN 100 PERCENTAGE"}}}
+	}
+	return &out
 }
 
 // Reports returns each demo account's credential report as the CLI prints

@@ -55,9 +55,20 @@ type Account struct {
 	// Contacts are the account's alternate contacts; nil when not collected
 	// (credential reports hold none).
 	Contacts *Contacts `json:"contacts,omitempty"`
+	// Budgets are the account's AWS Budgets; nil when not collected.
+	Budgets *[]Budget `json:"budgets,omitempty"`
 	// FailedCollectors names the live collectors that failed on this
 	// account: their facts are unknown, and checks on them say error.
 	FailedCollectors []string `json:"failed_collectors,omitempty"`
+}
+
+// Budget is one AWS Budget and its notifications.
+type Budget struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+	// Notifications are "ACTUAL > 80 PERCENTAGE"-style descriptions; AWS
+	// requires a subscriber on every notification.
+	Notifications []string `json:"notifications"`
 }
 
 // Contacts are an account's alternate contacts; a nil one is not set.

@@ -15,7 +15,11 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/account"
 	"github.com/aws/aws-sdk-go-v2/service/budgets"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
@@ -50,16 +54,24 @@ type BudgetsAPI interface {
 
 // Clients are the service clients of one account.
 type Clients struct {
-	IAM     IAMAPI
-	STS     STSAPI
-	Account AccountAPI
-	Budgets BudgetsAPI
+	IAM        IAMAPI
+	STS        STSAPI
+	Account    AccountAPI
+	Budgets    BudgetsAPI
+	CloudTrail CloudTrailAPI
+	// Regional returns the clients of a region.
+	Regional func(region string) Regional
 }
 
 // NewClients builds the clients of one account from its configuration.
 func NewClients(cfg aws.Config) *Clients {
 	return &Clients{IAM: iam.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg), Account: account.NewFromConfig(cfg),
-		Budgets: budgets.NewFromConfig(cfg)}
+		Budgets: budgets.NewFromConfig(cfg), CloudTrail: cloudtrail.NewFromConfig(cfg),
+		Regional: func(region string) Regional {
+			rc := cfg.Copy()
+			rc.Region = region
+			return Regional{Logs: cloudwatchlogs.NewFromConfig(rc), CloudWatch: cloudwatch.NewFromConfig(rc), SNS: sns.NewFromConfig(rc)}
+		}}
 }
 
 // BaseActions are called once per run, outside the collectors.
@@ -92,6 +104,7 @@ func Collectors(o Options) []Collector {
 		&RootMFA{},
 		&AlternateContacts{},
 		&Budgets{},
+		&RootUsageAlarm{},
 	}
 }
 

@@ -44,7 +44,11 @@ type spec struct {
 	noContacts []string
 	// budget: "" a monthly budget with alerts, "silent" one without, "none".
 	budget string
-	why    string
+	// alarm: "" the organization trail's chain, judged in the management
+	// account; "own-no-alarm" an own trail and filter without an alarm;
+	// "no-trail" no trail at all.
+	alarm string
+	why   string
 }
 
 func fleet() []spec {
@@ -67,15 +71,15 @@ func fleet() []spec {
 		{id: "210987654327", name: "staging", ou: "Root/Workloads/NonProd", created: 800 * d, password: "true", mfa: true, users: 9,
 			keys: [2]key{{active: true, rotated: 30 * d}},
 			why:  "active root key created 30 days ago, never used"},
-		{id: "210987654328", name: "sandbox", ou: "Root/Workloads/NonProd", created: 600 * d, password: "true", pwUsed: 20 * d, mfa: true, users: 3, noContacts: []string{"billing", "operations"}, budget: "none",
+		{id: "210987654328", name: "sandbox", ou: "Root/Workloads/NonProd", created: 600 * d, password: "true", pwUsed: 20 * d, mfa: true, users: 3, noContacts: []string{"billing", "operations"}, budget: "none", alarm: "no-trail",
 			keys: [2]key{{rotated: 500 * d, used: 20 * d, region: "us-west-2", service: "ec2"}},
 			why:  "inactive root key used 20 days ago; root signed in 20 days ago"},
 		{id: "210987654329", name: "ml-platform", ou: "Root/Workloads/NonProd", created: 12 * d, password: "true", pwUsed: 1 * d, mfa: true, users: 2, budget: "silent",
 			why: "account created 12 days ago: root used yesterday to set it up"},
 		{id: "210987654330", name: "legacy-billing", ou: "Root/Legacy", created: 3200 * d, reportAge: 380 * d, password: "not_supported", pwUsed: 45 * d, users: 7,
-			noContacts: []string{"billing", "operations", "security"},
-			cert:       true,
-			why:        "old report (password_enabled not_supported), no MFA, active signing certificate"},
+			noContacts: []string{"billing", "operations", "security"}, alarm: "own-no-alarm",
+			cert: true,
+			why:  "old report (password_enabled not_supported), no MFA, active signing certificate"},
 		{id: "210987654331", name: "shared-network", ou: "Root/Infrastructure", created: 1700 * d, password: "true", mfa: true, users: 5,
 			why: "clean: MFA, no keys, root never used"},
 		{id: "210987654332", name: "ci-tooling", ou: "Root/Infrastructure", created: 1100 * d, password: "false", users: 14,
@@ -99,6 +103,7 @@ func Snapshot(now time.Time) (*model.Snapshot, error) {
 			return nil, fmt.Errorf("demo account %s: %w", s.id, err)
 		}
 		root := rep.Root
+		trails, alarm := monitoring(s)
 		snap.Accounts = append(snap.Accounts, model.Account{
 			ID:           rep.Account,
 			Name:         s.name,
@@ -110,10 +115,12 @@ func Snapshot(now time.Time) (*model.Snapshot, error) {
 			CredentialReport: &model.CredentialReportInfo{
 				Source: src, GeneratedAt: rep.GeneratedAt, GeneratedAtSource: "report",
 			},
-			Root:     &root,
-			IAMUsers: rep.Users,
-			Contacts: contacts(s),
-			Budgets:  budgets(s),
+			Root:           &root,
+			IAMUsers:       rep.Users,
+			Contacts:       contacts(s),
+			Budgets:        budgets(s),
+			Trails:         trails,
+			RootUsageAlarm: alarm,
 		})
 	}
 	return snap, nil
@@ -133,6 +140,30 @@ func contacts(s spec) *model.Contacts {
 		*t.into = &model.Contact{Name: t.kind + " team", Title: t.kind, Email: t.kind + "+" + s.name + "@example.com", Phone: "+1 555 0100"}
 	}
 	return c
+}
+
+// monitoring returns the demo account's trails and root-usage chain.
+func monitoring(s spec) (*[]model.Trail, *model.RootUsageAlarm) {
+	orgTrail := model.Trail{Name: "org-trail", ARN: "arn:aws:cloudtrail:us-east-1:" + ManagementAccount + ":trail/org-trail",
+		HomeRegion: "us-east-1", MultiRegion: true, Organization: true, Logging: true,
+		LogGroupARN: "arn:aws:logs:us-east-1:" + ManagementAccount + ":log-group:org-trail:*"}
+	switch {
+	case s.alarm == "no-trail":
+		return &[]model.Trail{}, &model.RootUsageAlarm{Missing: "no trail: CloudTrail does not record this account's activity"}
+	case s.alarm == "own-no-alarm":
+		own := model.Trail{Name: "legacy", ARN: "arn:aws:cloudtrail:eu-west-1:" + s.id + ":trail/legacy", HomeRegion: "eu-west-1",
+			MultiRegion: true, Logging: true, LogGroupARN: "arn:aws:logs:eu-west-1:" + s.id + ":log-group:legacy:*"}
+		return &[]model.Trail{own}, &model.RootUsageAlarm{Missing: "no alarm on metric CISBenchmark/RootUsage", Trail: "legacy",
+			LogGroup: "legacy", Filter: "RootUsage", Metric: "CISBenchmark/RootUsage",
+			FilterPattern: `{$.userIdentity.type="Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType !="AwsServiceEvent"}`}
+	case s.id == ManagementAccount:
+		return &[]model.Trail{orgTrail}, &model.RootUsageAlarm{Complete: true, Trail: "org-trail", LogGroup: "org-trail", Filter: "RootUsage",
+			FilterPattern: `{$.userIdentity.type="Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType !="AwsServiceEvent"}`,
+			Metric:        "CISBenchmark/RootUsage", Alarm: "root-usage", Topic: "arn:aws:sns:us-east-1:" + ManagementAccount + ":security-alerts",
+			ConfirmedSubscriptions: 2}
+	}
+	return &[]model.Trail{orgTrail}, &model.RootUsageAlarm{Trail: "org-trail", ElsewhereAccount: ManagementAccount,
+		Missing: "trail org-trail sends to log group org-trail in account " + ManagementAccount + ", where its metric filter and alarm live"}
 }
 
 // budgets are the demo account's budgets, as its spec says.

@@ -55,11 +55,50 @@ type Account struct {
 	// Contacts are the account's alternate contacts; nil when not collected
 	// (credential reports hold none).
 	Contacts *Contacts `json:"contacts,omitempty"`
+	// Trails are the CloudTrail trails the account sees (its own and the
+	// organization's); nil when not collected.
+	Trails *[]Trail `json:"trails,omitempty"`
+	// RootUsageAlarm is the CIS root-usage monitoring chain as found; nil
+	// when not collected.
+	RootUsageAlarm *RootUsageAlarm `json:"root_usage_alarm,omitempty"`
 	// Budgets are the account's AWS Budgets; nil when not collected.
 	Budgets *[]Budget `json:"budgets,omitempty"`
 	// FailedCollectors names the live collectors that failed on this
 	// account: their facts are unknown, and checks on them say error.
 	FailedCollectors []string `json:"failed_collectors,omitempty"`
+}
+
+// Trail is a CloudTrail trail.
+type Trail struct {
+	Name         string `json:"name"`
+	ARN          string `json:"arn"`
+	HomeRegion   string `json:"home_region"`
+	MultiRegion  bool   `json:"multi_region"`
+	Organization bool   `json:"organization"`
+	Logging      bool   `json:"logging"`
+	LogGroupARN  string `json:"log_group_arn,omitempty"`
+}
+
+// RootUsageAlarm is the chain CIS asks for: a multi-region trail that is
+// logging to CloudWatch Logs, a metric filter for root use on its log group,
+// an alarm on the filter's metric, and an SNS topic with a confirmed
+// subscription among the alarm's actions. Complete says whether one chain
+// is whole; Missing names the first missing link of the longest one found.
+type RootUsageAlarm struct {
+	Complete bool   `json:"complete"`
+	Missing  string `json:"missing,omitempty"`
+	// ElsewhereAccount is set when the only logging multi-region trail is
+	// an organization trail whose log group (and so the alarm) lives in
+	// another account: the chain is judged there.
+	ElsewhereAccount       string `json:"elsewhere_account,omitempty"`
+	Trail                  string `json:"trail,omitempty"`
+	LogGroup               string `json:"log_group,omitempty"`
+	Filter                 string `json:"filter,omitempty"`
+	FilterPattern          string `json:"filter_pattern,omitempty"`
+	Metric                 string `json:"metric,omitempty"`
+	Alarm                  string `json:"alarm,omitempty"`
+	Topic                  string `json:"topic,omitempty"`
+	ConfirmedSubscriptions int    `json:"confirmed_subscriptions"`
 }
 
 // Budget is one AWS Budget and its notifications.

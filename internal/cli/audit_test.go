@@ -230,7 +230,7 @@ func TestDemoExercisesEveryOutcome(t *testing.T) {
 		"security-contact-registered": {"pass", "fail"},
 		"alternate-contacts":          {"pass", "fail"},
 		"budget-alert":                {"pass", "fail"},
-		"root-usage-alarm":            {"pass", "fail", "manual"},
+		"root-usage-alarm":            {"pass", "fail"},
 	}
 	for c, statuses := range want {
 		for _, s := range statuses {

@@ -82,6 +82,7 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 	}
 	slices.SortFunc(snap.Errors, func(a, b model.SourceError) int { return strings.Compare(a.Account, b.Account) })
 	snap.Accounts = accounts
+	snap.ResolveElsewhereAlarms()
 	return snap, nil
 }
 

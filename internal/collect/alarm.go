@@ -95,7 +95,7 @@ func followChain(ctx context.Context, cl *Clients, account string, trails []mode
 		region, group, owner, ok := logGroupOf(t.LogGroupARN)
 		if ok && owner != "" && owner != account {
 			c.Missing = fmt.Sprintf("trail %s sends to log group %s in account %s, where its metric filter and alarm live", t.Name, group, owner)
-			c.ElsewhereAccount = owner
+			c.ElsewhereAccount, c.LogGroup = owner, group
 			better(4, c)
 			continue
 		}

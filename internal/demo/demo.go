@@ -123,6 +123,7 @@ func Snapshot(now time.Time) (*model.Snapshot, error) {
 			RootUsageAlarm: alarm,
 		})
 	}
+	snap.ResolveElsewhereAlarms()
 	return snap, nil
 }
 
@@ -162,7 +163,7 @@ func monitoring(s spec) (*[]model.Trail, *model.RootUsageAlarm) {
 			Metric:        "CISBenchmark/RootUsage", Alarm: "root-usage", Topic: "arn:aws:sns:us-east-1:" + ManagementAccount + ":security-alerts",
 			ConfirmedSubscriptions: 2}
 	}
-	return &[]model.Trail{orgTrail}, &model.RootUsageAlarm{Trail: "org-trail", ElsewhereAccount: ManagementAccount,
+	return &[]model.Trail{orgTrail}, &model.RootUsageAlarm{Trail: "org-trail", LogGroup: "org-trail", ElsewhereAccount: ManagementAccount,
 		Missing: "trail org-trail sends to log group org-trail in account " + ManagementAccount + ", where its metric filter and alarm live"}
 }
 

@@ -59,6 +59,30 @@ func (r *Root) LatestTime() (time.Time, string) {
 	return best, col
 }
 
+// ResolveElsewhereAlarms completes the root-usage chain of accounts whose
+// organization trail logs to another account of the snapshot: when that
+// account's chain is whole on the same log group, root use in this account
+// raises its alarm too.
+func (s *Snapshot) ResolveElsewhereAlarms() {
+	byID := make(map[string]*Account, len(s.Accounts))
+	for i := range s.Accounts {
+		byID[s.Accounts[i].ID] = &s.Accounts[i]
+	}
+	for i := range s.Accounts {
+		c := s.Accounts[i].RootUsageAlarm
+		if c == nil || c.Complete || c.ElsewhereAccount == "" {
+			continue
+		}
+		owner := byID[c.ElsewhereAccount]
+		if owner == nil || owner.RootUsageAlarm == nil || !owner.RootUsageAlarm.Complete || owner.RootUsageAlarm.LogGroup != c.LogGroup {
+			continue
+		}
+		resolved := *owner.RootUsageAlarm
+		resolved.ElsewhereAccount = c.ElsewhereAccount
+		s.Accounts[i].RootUsageAlarm = &resolved
+	}
+}
+
 // PartitionOf returns the partition of an ARN ("aws", "aws-cn",
 // "aws-us-gov"), or "" when s is not an ARN.
 func PartitionOf(arn string) string {

@@ -71,3 +71,20 @@ func TestAccountHelpers(t *testing.T) {
 		t.Error("RootARN")
 	}
 }
+
+func TestResolveElsewhereAlarms(t *testing.T) {
+	whole := &RootUsageAlarm{Complete: true, Trail: "org", LogGroup: "org-logs", Alarm: "root", Topic: "arn:aws:sns:us-east-1:222222222222:t", ConfirmedSubscriptions: 1}
+	s := &Snapshot{Accounts: []Account{
+		{ID: "222222222222", RootUsageAlarm: whole},
+		{ID: "333333333333", RootUsageAlarm: &RootUsageAlarm{Trail: "org", LogGroup: "org-logs", ElsewhereAccount: "222222222222", Missing: "elsewhere"}},
+		{ID: "444444444444", RootUsageAlarm: &RootUsageAlarm{Trail: "other", LogGroup: "other-logs", ElsewhereAccount: "222222222222", Missing: "elsewhere"}},
+		{ID: "555555555555", RootUsageAlarm: &RootUsageAlarm{Trail: "org", LogGroup: "org-logs", ElsewhereAccount: "999999999999", Missing: "elsewhere"}},
+	}}
+	s.ResolveElsewhereAlarms()
+	if c := s.Accounts[1].RootUsageAlarm; !c.Complete || c.Alarm != "root" || c.ElsewhereAccount != "222222222222" {
+		t.Errorf("member of the same log group: %+v", c)
+	}
+	if s.Accounts[2].RootUsageAlarm.Complete || s.Accounts[3].RootUsageAlarm.Complete {
+		t.Error("completed a chain on another log group, or one judged in an account not audited")
+	}
+}

@@ -231,6 +231,7 @@ func TestDemoExercisesEveryOutcome(t *testing.T) {
 		"alternate-contacts":          {"pass", "fail"},
 		"budget-alert":                {"pass", "fail"},
 		"root-usage-alarm":            {"pass", "fail"},
+		"root-scp-guardrail":          {"pass", "fail", "not_applicable"},
 	}
 	for c, statuses := range want {
 		for _, s := range statuses {

@@ -39,7 +39,8 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 		return snap, nil
 	}
 
-	org, members, err := collect.WalkOrganization(ctx, organizations.NewFromConfig(cfg))
+	orgAPI := organizations.NewFromConfig(cfg)
+	org, members, err := collect.WalkOrganization(ctx, orgAPI)
 	if err != nil {
 		return nil, fmt.Errorf("%w\n(--org runs from the organization's management account or a delegated administrator)", err)
 	}
@@ -57,12 +58,22 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 		progress = &fileProgress{w: d.ErrOut, what: "auditing accounts", unit: "accounts", threshold: 2}
 		progress.Start(len(targets))
 	}
+	scps := &collect.SCPReader{API: orgAPI}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(1, o.Concurrency))
 	for i, m := range targets {
 		g.Go(func() error {
 			a := model.Account{ID: m.ID, Name: m.Name, Partition: partition, Org: org.ID, OUPath: m.OUPath, IsManagement: m.ID == org.ManagementAccount}
 			errs := collectMember(gctx, d, o, cfg, current, cs, &a)
+			// SCPs never apply to the management account: not read for it.
+			if !a.IsManagement {
+				if guard, err := scps.Guardrail(gctx, m); err != nil {
+					errs = append(errs, model.SourceError{Account: a.ID, Source: "service control policies", Message: err.Error()})
+					a.FailedCollectors = append(a.FailedCollectors, "service control policies")
+				} else {
+					a.SCP = guard
+				}
+			}
 			accounts[i] = a
 			mu.Lock()
 			snap.Errors = append(snap.Errors, errs...)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -55,6 +56,19 @@ func mustOrg(t *testing.T, endpoint string) map[string]string {
 		}
 		ids[name] = id
 	}
+	// The seed's deny-root-without-MFA SCP on Root/Workloads/Prod.
+	doc, err := os.ReadFile("../scp/testdata/deny-root-without-mfa.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := org.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String("root-mfa"), Description: aws.String("deny root without MFA"),
+		Type: orgtypes.PolicyTypeServiceControlPolicy, Content: aws.String(string(doc))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := org.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: pol.Policy.PolicySummary.Id, TargetId: aws.String(prod)}); err != nil {
+		t.Fatal(err)
+	}
 	return ids
 }
 
@@ -98,6 +112,16 @@ func TestAuditOrg_FakeRootRow(t *testing.T) {
 		if paths[id] != p {
 			t.Errorf("account %s: OU path %q, want %q (all: %v)", id, paths[id], p, paths)
 		}
+	}
+	fs := findings(doc)
+	for id, want := range map[string]string{"123456789012": "not_applicable", ids["prod-a"]: "pass", ids["prod-b"]: "pass", ids["audit"]: "fail"} {
+		f := fs[[2]string{id, "root-scp-guardrail"}]
+		if f["status"] != want {
+			t.Errorf("%s root-scp-guardrail: %v %v, want %s", id, f["status"], f["message"], want)
+		}
+	}
+	if f := fs[[2]string{ids["prod-a"], "root-scp-guardrail"}]; !strings.Contains(f["message"].(string), "without MFA by root-mfa") {
+		t.Errorf("message %v", f["message"])
 	}
 	if n := len(doc["findings"].([]any)); n != 4*numRules(t) {
 		t.Errorf("%d findings, want %d", n, 4*numRules(t))

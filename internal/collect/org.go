@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/rootwatch/rootwatch/internal/model"
+	"github.com/rootwatch/rootwatch/internal/scp"
 )
 
 // OrgAPI is the part of the Organizations client the organization walk uses.
@@ -21,13 +23,15 @@ type OrgAPI interface {
 	ListRoots(context.Context, *organizations.ListRootsInput, ...func(*organizations.Options)) (*organizations.ListRootsOutput, error)
 	ListOrganizationalUnitsForParent(context.Context, *organizations.ListOrganizationalUnitsForParentInput, ...func(*organizations.Options)) (*organizations.ListOrganizationalUnitsForParentOutput, error)
 	ListAccountsForParent(context.Context, *organizations.ListAccountsForParentInput, ...func(*organizations.Options)) (*organizations.ListAccountsForParentOutput, error)
+	ListPoliciesForTarget(context.Context, *organizations.ListPoliciesForTargetInput, ...func(*organizations.Options)) (*organizations.ListPoliciesForTargetOutput, error)
+	DescribePolicy(context.Context, *organizations.DescribePolicyInput, ...func(*organizations.Options)) (*organizations.DescribePolicyOutput, error)
 }
 
 // OrgActions are the calls of the organization walk and of reaching member
 // accounts, made from the management (or delegated administrator) account.
 func OrgActions() []string {
-	return []string{"organizations:DescribeOrganization", "organizations:ListAccountsForParent",
-		"organizations:ListOrganizationalUnitsForParent", "organizations:ListRoots", "sts:AssumeRole"}
+	return []string{"organizations:DescribeOrganization", "organizations:DescribePolicy", "organizations:ListAccountsForParent",
+		"organizations:ListOrganizationalUnitsForParent", "organizations:ListPoliciesForTarget", "organizations:ListRoots", "sts:AssumeRole"}
 }
 
 // OrgAccount is an account of the organization with where it sits.
@@ -100,6 +104,86 @@ func WalkOrganization(ctx context.Context, api OrgAPI) (model.Organization, []Or
 	}
 	slices.SortFunc(accounts, func(a, b OrgAccount) int { return strings.Compare(a.ID, b.ID) })
 	return org, accounts, nil
+}
+
+// SCPReader reads the SCPs attached to targets, each policy once.
+type SCPReader struct {
+	API      OrgAPI
+	mu       sync.Mutex
+	attached map[string][]orgtypes.PolicySummary
+	content  map[string]string
+}
+
+// Guardrail returns the effective SCP guardrail on root of a member
+// account: the policies attached to it and to every OU and root above it.
+func (r *SCPReader) Guardrail(ctx context.Context, m OrgAccount) (*model.SCPGuardrail, error) {
+	var policies []scp.Policy
+	for _, target := range append(slices.Clone(m.OUIDs), m.ID) {
+		summaries, err := r.attachedTo(ctx, target)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range summaries {
+			doc, err := r.document(ctx, aws.ToString(s.Id))
+			if err != nil {
+				return nil, err
+			}
+			policies = append(policies, scp.Policy{ID: aws.ToString(s.Id), Name: aws.ToString(s.Name), Target: target, Document: doc})
+		}
+	}
+	g, err := scp.Evaluate(m.ID, policies)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.SCPGuardrail{Kind: g.Kind, By: g.By, AssumedRootExempt: g.AssumedRootExempt, Notes: g.Notes, Policies: []string{}}
+	for _, p := range policies {
+		out.Policies = append(out.Policies, fmt.Sprintf("%s (%s) on %s", p.Name, p.ID, p.Target))
+	}
+	return out, nil
+}
+
+func (r *SCPReader) attachedTo(ctx context.Context, target string) ([]orgtypes.PolicySummary, error) {
+	r.mu.Lock()
+	if r.attached == nil {
+		r.attached, r.content = map[string][]orgtypes.PolicySummary{}, map[string]string{}
+	}
+	got, ok := r.attached[target]
+	r.mu.Unlock()
+	if ok {
+		return got, nil
+	}
+	var list []orgtypes.PolicySummary
+	p := organizations.NewListPoliciesForTargetPaginator(r.API, &organizations.ListPoliciesForTargetInput{
+		TargetId: aws.String(target), Filter: orgtypes.PolicyTypeServiceControlPolicy})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("SCPs attached to %s: %s", target, describe(err))
+		}
+		list = append(list, page.Policies...)
+	}
+	r.mu.Lock()
+	r.attached[target] = list
+	r.mu.Unlock()
+	return list, nil
+}
+
+func (r *SCPReader) document(ctx context.Context, id string) (string, error) {
+	r.mu.Lock()
+	doc, ok := r.content[id]
+	r.mu.Unlock()
+	if ok {
+		return doc, nil
+	}
+	out, err := r.API.DescribePolicy(ctx, &organizations.DescribePolicyInput{PolicyId: aws.String(id)})
+	if err != nil {
+		return "", fmt.Errorf("SCP %s: %s", id, describe(err))
+	}
+	doc = aws.ToString(out.Policy.Content)
+	r.mu.Lock()
+	r.content[id] = doc
+	r.mu.Unlock()
+	return doc, nil
 }
 
 // AssumeRole returns a configuration whose calls are made in another

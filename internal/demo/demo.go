@@ -104,6 +104,10 @@ func Snapshot(now time.Time) (*model.Snapshot, error) {
 		}
 		root := rep.Root
 		trails, alarm := monitoring(s)
+		var guard *model.SCPGuardrail
+		if s.id != ManagementAccount {
+			guard = guardrail(s)
+		}
 		snap.Accounts = append(snap.Accounts, model.Account{
 			ID:           rep.Account,
 			Name:         s.name,
@@ -120,6 +124,7 @@ func Snapshot(now time.Time) (*model.Snapshot, error) {
 			Contacts:       contacts(s),
 			Budgets:        budgets(s),
 			Trails:         trails,
+			SCP:            guard,
 			RootUsageAlarm: alarm,
 		})
 	}
@@ -165,6 +170,26 @@ func monitoring(s spec) (*[]model.Trail, *model.RootUsageAlarm) {
 	}
 	return &[]model.Trail{orgTrail}, &model.RootUsageAlarm{Trail: "org-trail", LogGroup: "org-trail", ElsewhereAccount: ManagementAccount,
 		Missing: "trail org-trail sends to log group org-trail in account " + ManagementAccount + ", where its metric filter and alarm live"}
+}
+
+// guardrail is the SCP guardrail on a demo member: root is denied outright
+// under Root/Security, denied without MFA under Root/Workloads/NonProd, and
+// not at all elsewhere (Root/Legacy has a narrower policy that is noted).
+func guardrail(s spec) *model.SCPGuardrail {
+	full := "FullAWSAccess (p-FullAWSAccess) on r-dm01"
+	switch {
+	case strings.HasPrefix(s.ou, "Root/Security"):
+		by := "deny-root (p-denyroot) on ou-dm01-security"
+		return &model.SCPGuardrail{Kind: "deny-all", By: []string{by}, AssumedRootExempt: true, Policies: []string{full, by}}
+	case strings.HasPrefix(s.ou, "Root/Workloads/NonProd"):
+		by := "root-mfa (p-rootmfa1) on ou-dm01-nonprod"
+		return &model.SCPGuardrail{Kind: "deny-without-mfa", By: []string{by}, Policies: []string{full, by}}
+	case strings.HasPrefix(s.ou, "Root/Legacy"):
+		legacy := "legacy-exceptions (p-legacy01) on ou-dm01-legacy"
+		return &model.SCPGuardrail{Kind: "none", Policies: []string{full, legacy},
+			Notes: []string{legacy + ": denies root only iam:CreateAccessKey, not every action"}}
+	}
+	return &model.SCPGuardrail{Kind: "none", Policies: []string{full}}
 }
 
 // budgets are the demo account's budgets, as its spec says.

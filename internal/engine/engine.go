@@ -18,6 +18,7 @@ import (
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/ext"
 
 	"github.com/rootwatch/rootwatch/internal/config"
 	"github.com/rootwatch/rootwatch/internal/model"
@@ -78,6 +79,7 @@ func NewEnv() (*cel.Env, error) {
 		cel.Variable("account", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("as_of", cel.TimestampType),
 		cel.Variable("params", cel.MapType(cel.StringType, cel.DynType)),
+		ext.Strings(), // join, split, lowerAscii, replace, ...
 		durationFunction("days", cel.IntType, func(d time.Duration) ref.Val { return types.Int(d / (24 * time.Hour)) }),
 		durationFunction("fmt_duration", cel.StringType, func(d time.Duration) ref.Val { return types.String(HumanDuration(d)) }),
 	)

@@ -61,6 +61,9 @@ type Account struct {
 	// RootUsageAlarm is the CIS root-usage monitoring chain as found; nil
 	// when not collected.
 	RootUsageAlarm *RootUsageAlarm `json:"root_usage_alarm,omitempty"`
+	// SCP is the effective service control policy guardrail on root; nil
+	// when not collected (only --org reads SCPs).
+	SCP *SCPGuardrail `json:"scp,omitempty"`
 	// Budgets are the account's AWS Budgets; nil when not collected.
 	Budgets *[]Budget `json:"budgets,omitempty"`
 	// FailedCollectors names the live collectors that failed on this
@@ -99,6 +102,18 @@ type RootUsageAlarm struct {
 	Alarm                  string `json:"alarm,omitempty"`
 	Topic                  string `json:"topic,omitempty"`
 	ConfirmedSubscriptions int    `json:"confirmed_subscriptions"`
+}
+
+// SCPGuardrail is what the SCPs attached at the account, its OUs and the
+// organization root do to the root user.
+type SCPGuardrail struct {
+	// Kind is deny-all, deny-without-mfa or none.
+	Kind              string   `json:"kind"`
+	By                []string `json:"by,omitempty"`
+	AssumedRootExempt bool     `json:"assumed_root_exempt"`
+	Notes             []string `json:"notes,omitempty"`
+	// Policies are every SCP in force, as "name (id) on target".
+	Policies []string `json:"policies"`
 }
 
 // Budget is one AWS Budget and its notifications.

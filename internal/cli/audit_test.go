@@ -232,6 +232,7 @@ func TestDemoExercisesEveryOutcome(t *testing.T) {
 		"budget-alert":                {"pass", "fail"},
 		"root-usage-alarm":            {"pass", "fail"},
 		"root-scp-guardrail":          {"pass", "fail", "not_applicable"},
+		"centralized-root-access":     {"pass", "fail", "not_applicable"},
 	}
 	for c, statuses := range want {
 		for _, s := range statuses {

@@ -59,12 +59,23 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 		progress.Start(len(targets))
 	}
 	scps := &collect.SCPReader{API: orgAPI}
+	// Centralized root access is a fact of the organization, read once from
+	// here; a failure leaves it unknown for every member.
+	central, centralErr := collect.CentralizedRootAccess(ctx, d.awsClients(cfg, current).IAM)
+	if centralErr != nil {
+		snap.Errors = append(snap.Errors, model.SourceError{Account: current, Source: "centralized root access", Message: centralErr.Error()})
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(1, o.Concurrency))
 	for i, m := range targets {
 		g.Go(func() error {
 			a := model.Account{ID: m.ID, Name: m.Name, Partition: partition, Org: org.ID, OUPath: m.OUPath, IsManagement: m.ID == org.ManagementAccount}
 			errs := collectMember(gctx, d, o, cfg, current, cs, &a)
+			if centralErr != nil {
+				a.FailedCollectors = append(a.FailedCollectors, "centralized root access")
+			} else {
+				a.CentralizedRoot = central
+			}
 			// SCPs never apply to the management account: not read for it.
 			if !a.IsManagement {
 				if guard, err := scps.Guardrail(gctx, m); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/rootwatch/rootwatch/internal/awstest"
 	"github.com/rootwatch/rootwatch/internal/collect"
@@ -42,6 +43,13 @@ func (f motoRootRow) GetCredentialReport(ctx context.Context, in *iam.GetCredent
 	row := "<root_account>,arn:aws:iam::" + f.account + ":root,2014-05-01T10:00:00+00:00,true,2015-01-30T10:00:00+00:00,not_supported,not_supported,true,true,2014-12-01T00:00:00+00:00,2015-01-31T00:00:00+00:00,us-east-1,iam,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A"
 	out.Content = slices.Concat(header, []byte("\n"+row+"\n"), rest)
 	return out, nil
+}
+
+// ListOrganizationsFeatures stands in for what moto does not implement:
+// both centralized root access features enabled.
+func (motoRootRow) ListOrganizationsFeatures(context.Context, *iam.ListOrganizationsFeaturesInput, ...func(*iam.Options)) (*iam.ListOrganizationsFeaturesOutput, error) {
+	return &iam.ListOrganizationsFeaturesOutput{OrganizationId: aws.String("o-fake"),
+		EnabledFeatures: []iamtypes.FeatureType{iamtypes.FeatureTypeRootCredentialsManagement, iamtypes.FeatureTypeRootSessions}}, nil
 }
 
 // The current account, live, through the real SDK against moto, with the
@@ -86,7 +94,7 @@ func TestAuditLiveCollectorFailure(t *testing.T) {
 	for _, f := range doc["findings"].([]any) {
 		fm := f.(map[string]any)
 		check, st := fm["check"].(string), fm["status"]
-		fromReport := strings.HasPrefix(check, "root-") && check != "root-usage-alarm" && check != "root-scp-guardrail"
+		fromReport := (strings.HasPrefix(check, "root-") && check != "root-usage-alarm" && check != "root-scp-guardrail")
 		switch {
 		case fromReport && st != "error":
 			t.Errorf("%v: %v without a credential report", check, st)

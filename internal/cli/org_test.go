@@ -120,6 +120,11 @@ func TestAuditOrg_FakeRootRow(t *testing.T) {
 			t.Errorf("%s root-scp-guardrail: %v %v, want %s", id, f["status"], f["message"], want)
 		}
 	}
+	// Centralized root access is on (from the fake: moto lacks the API), but
+	// the member roots still hold a password, a key and MFA.
+	if f := fs[[2]string{ids["audit"], "centralized-root-access"}]; f["status"] != "fail" || !strings.Contains(f["message"].(string), "a password, access keys, an MFA device") {
+		t.Errorf("centralized-root-access: %v %v", f["status"], f["message"])
+	}
 	if f := fs[[2]string{ids["prod-a"], "root-scp-guardrail"}]; !strings.Contains(f["message"].(string), "without MFA by root-mfa") {
 		t.Errorf("message %v", f["message"])
 	}

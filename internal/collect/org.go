@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -31,7 +33,8 @@ type OrgAPI interface {
 // accounts, made from the management (or delegated administrator) account.
 func OrgActions() []string {
 	return []string{"organizations:DescribeOrganization", "organizations:DescribePolicy", "organizations:ListAccountsForParent",
-		"organizations:ListOrganizationalUnitsForParent", "organizations:ListPoliciesForTarget", "organizations:ListRoots", "sts:AssumeRole"}
+		"organizations:ListOrganizationalUnitsForParent", "organizations:ListPoliciesForTarget", "organizations:ListRoots", "sts:AssumeRole",
+		"iam:ListOrganizationsFeatures"}
 }
 
 // OrgAccount is an account of the organization with where it sits.
@@ -184,6 +187,26 @@ func (r *SCPReader) document(ctx context.Context, id string) (string, error) {
 	r.content[id] = doc
 	r.mu.Unlock()
 	return doc, nil
+}
+
+// CentralizedRootAccess reads which centralized root access features the
+// organization has enabled (an IAM API, answered only for the management
+// account or the IAM delegated administrator).
+func CentralizedRootAccess(ctx context.Context, api IAMAPI) (*model.CentralizedRoot, error) {
+	out, err := api.ListOrganizationsFeatures(ctx, &iam.ListOrganizationsFeaturesInput{})
+	if err != nil {
+		return nil, fmt.Errorf("iam:ListOrganizationsFeatures: %s", describe(err))
+	}
+	c := &model.CentralizedRoot{}
+	for _, f := range out.EnabledFeatures {
+		switch f {
+		case iamtypes.FeatureTypeRootCredentialsManagement:
+			c.CredentialsManagement = true
+		case iamtypes.FeatureTypeRootSessions:
+			c.RootSessions = true
+		}
+	}
+	return c, nil
 }
 
 // AssumeRole returns a configuration whose calls are made in another

@@ -119,13 +119,14 @@ func Snapshot(now time.Time) (*model.Snapshot, error) {
 			CredentialReport: &model.CredentialReportInfo{
 				Source: src, GeneratedAt: rep.GeneratedAt, GeneratedAtSource: "report",
 			},
-			Root:           &root,
-			IAMUsers:       rep.Users,
-			Contacts:       contacts(s),
-			Budgets:        budgets(s),
-			Trails:         trails,
-			SCP:            guard,
-			RootUsageAlarm: alarm,
+			Root:            &root,
+			IAMUsers:        rep.Users,
+			Contacts:        contacts(s),
+			Budgets:         budgets(s),
+			Trails:          trails,
+			SCP:             guard,
+			CentralizedRoot: &model.CentralizedRoot{CredentialsManagement: true, RootSessions: true},
+			RootUsageAlarm:  alarm,
 		})
 	}
 	snap.ResolveElsewhereAlarms()

@@ -61,6 +61,9 @@ type Account struct {
 	// RootUsageAlarm is the CIS root-usage monitoring chain as found; nil
 	// when not collected.
 	RootUsageAlarm *RootUsageAlarm `json:"root_usage_alarm,omitempty"`
+	// CentralizedRoot says whether the organization manages member roots
+	// centrally (IAM's Organizations features); nil when not collected.
+	CentralizedRoot *CentralizedRoot `json:"centralized_root,omitempty"`
 	// SCP is the effective service control policy guardrail on root; nil
 	// when not collected (only --org reads SCPs).
 	SCP *SCPGuardrail `json:"scp,omitempty"`
@@ -102,6 +105,17 @@ type RootUsageAlarm struct {
 	Alarm                  string `json:"alarm,omitempty"`
 	Topic                  string `json:"topic,omitempty"`
 	ConfirmedSubscriptions int    `json:"confirmed_subscriptions"`
+}
+
+// CentralizedRoot is the organization's centralized root access, as
+// iam:ListOrganizationsFeatures reports it.
+type CentralizedRoot struct {
+	// CredentialsManagement: the management account (or delegated admin)
+	// can delete and audit member roots' credentials.
+	CredentialsManagement bool `json:"credentials_management"`
+	// RootSessions: it can open short root sessions (sts:AssumeRoot) in
+	// members for the few tasks that need root.
+	RootSessions bool `json:"root_sessions"`
 }
 
 // SCPGuardrail is what the SCPs attached at the account, its OUs and the

@@ -28,6 +28,7 @@ func TestBuiltinComplianceMatchesDesign(t *testing.T) {
 			"cis-aws-v6.0": "2.6", "cis-aws-v7.0": "2.7", "aws-securityhub": "CloudWatch.1", "trend-conformity": "IAM-035"},
 		"root-usage-alarm": {"cis-aws-v1.2": "3.3", "cis-aws-v1.4": "4.3", "cis-aws-v5.0": "4.3", "cis-aws-v6.0": "5.3", "cis-aws-v7.0": "5.3",
 			"aws-securityhub": "CloudWatch.1"},
+		"centralized-root-access": {"cis-aws-v7.0": "2.1.1"},
 		"security-contact-registered": {"cis-aws-v1.2": "1.18", "cis-aws-v1.4": "1.2", "cis-aws-v5.0": "1.2", "cis-aws-v6.0": "2.2",
 			"cis-aws-v7.0": "2.3", "aws-securityhub": "Account.1", "aws-config": "security-account-information-provided"},
 	}

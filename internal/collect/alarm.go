@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/rootwatch/rootwatch/internal/model"
@@ -23,6 +25,10 @@ type CloudTrailAPI interface {
 // Regional are the clients of one region, where a trail's log group, its
 // alarms and their topics live.
 type Regional struct {
+	EC2 interface {
+		ec2.DescribeInstancesAPIClient
+	}
+	RDS        rds.DescribeDBInstancesAPIClient
 	Logs       cloudwatchlogs.DescribeMetricFiltersAPIClient
 	CloudWatch interface {
 		DescribeAlarmsForMetric(context.Context, *cloudwatch.DescribeAlarmsForMetricInput, ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsForMetricOutput, error)

@@ -18,7 +18,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -60,6 +63,12 @@ type Clients struct {
 	Account    AccountAPI
 	Budgets    BudgetsAPI
 	CloudTrail CloudTrailAPI
+	S3         interface {
+		ListBuckets(context.Context, *s3.ListBucketsInput, ...func(*s3.Options)) (*s3.ListBucketsOutput, error)
+	}
+	EC2 interface {
+		DescribeRegions(context.Context, *ec2.DescribeRegionsInput, ...func(*ec2.Options)) (*ec2.DescribeRegionsOutput, error)
+	}
 	// Regional returns the clients of a region.
 	Regional func(region string) Regional
 }
@@ -67,11 +76,12 @@ type Clients struct {
 // NewClients builds the clients of one account from its configuration.
 func NewClients(cfg aws.Config) *Clients {
 	return &Clients{IAM: iam.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg), Account: account.NewFromConfig(cfg),
-		Budgets: budgets.NewFromConfig(cfg), CloudTrail: cloudtrail.NewFromConfig(cfg),
+		Budgets: budgets.NewFromConfig(cfg), CloudTrail: cloudtrail.NewFromConfig(cfg), S3: s3.NewFromConfig(cfg), EC2: ec2.NewFromConfig(cfg),
 		Regional: func(region string) Regional {
 			rc := cfg.Copy()
 			rc.Region = region
-			return Regional{Logs: cloudwatchlogs.NewFromConfig(rc), CloudWatch: cloudwatch.NewFromConfig(rc), SNS: sns.NewFromConfig(rc)}
+			return Regional{Logs: cloudwatchlogs.NewFromConfig(rc), CloudWatch: cloudwatch.NewFromConfig(rc), SNS: sns.NewFromConfig(rc),
+				EC2: ec2.NewFromConfig(rc), RDS: rds.NewFromConfig(rc)}
 		}}
 }
 
@@ -106,6 +116,7 @@ func Collectors(o Options) []Collector {
 		&AlternateContacts{},
 		&Budgets{},
 		&RootUsageAlarm{},
+		&AssetCounts{},
 	}
 }
 
@@ -191,6 +202,10 @@ func ActionName(serviceID, operation string) string {
 	case "Budgets":
 		if strings.HasPrefix(operation, "Describe") {
 			return "budgets:ViewBudget"
+		}
+	case "S3":
+		if operation == "ListBuckets" {
+			return "s3:ListAllMyBuckets"
 		}
 	}
 	return prefix + ":" + operation

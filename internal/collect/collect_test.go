@@ -18,6 +18,7 @@ import (
 	budgetstypes "github.com/aws/aws-sdk-go-v2/service/budgets/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/rootwatch/rootwatch/internal/awstest"
 	"github.com/rootwatch/rootwatch/internal/model"
@@ -113,6 +114,9 @@ func TestCollectFromMoto_FakeRootRow(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s3.NewFromConfig(cfg).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("data")}); err != nil {
+		t.Fatal(err)
+	}
 	mu.Lock()
 	calls = nil // the setup's calls are not the audit's
 	mu.Unlock()
@@ -150,6 +154,9 @@ func TestCollectFromMoto_FakeRootRow(t *testing.T) {
 	if a.Budgets == nil || len(*a.Budgets) != 1 || (*a.Budgets)[0].Name != "monthly" || len((*a.Budgets)[0].Notifications) != 1 {
 		t.Errorf("budgets = %+v", a.Budgets)
 	}
+	if as := a.Assets; as == nil || as.S3Buckets != 1 || as.IAMUsers != 3 || as.Total != 4 || as.Size != "small" || len(as.Regions) == 0 {
+		t.Errorf("assets = %+v", a.Assets)
+	}
 	checkDeclared(t, cs, calls)
 }
 
@@ -167,6 +174,7 @@ func checkDeclared(t *testing.T, cs []Collector, calls []string) {
 		}
 		op := c[strings.IndexByte(c, ':')+1:]
 		if c != "iam:GenerateCredentialReport" && !strings.HasPrefix(op, "Get") && !strings.HasPrefix(op, "List") && !strings.HasPrefix(op, "Describe") && !strings.HasPrefix(op, "View") {
+			// reads all start so; s3:ListAllMyBuckets too
 			t.Errorf("%s is not a read", c)
 		}
 	}

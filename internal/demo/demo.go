@@ -126,6 +126,7 @@ func Snapshot(now time.Time) (*model.Snapshot, error) {
 			Trails:          trails,
 			SCP:             guard,
 			CentralizedRoot: &model.CentralizedRoot{CredentialsManagement: true, RootSessions: true},
+			Assets:          assets(s, len(*trails)),
 			RootUsageAlarm:  alarm,
 		})
 	}
@@ -191,6 +192,15 @@ func guardrail(s spec) *model.SCPGuardrail {
 			Notes: []string{legacy + ": denies root only iam:CreateAccessKey, not every action"}}
 	}
 	return &model.SCPGuardrail{Kind: "none", Policies: []string{full}}
+}
+
+// assets are the demo account's asset counts: bigger teams, more of all.
+func assets(s spec, trails int) *model.Assets {
+	a := &model.Assets{IAMUsers: s.users, S3Buckets: 3 + s.users/2, EC2Instances: s.users * s.users / 4, RDSInstances: s.users / 5,
+		Trails: trails, Regions: []string{"eu-west-1", "us-east-1", "us-west-2"}}
+	a.Total = a.IAMUsers + a.S3Buckets + a.EC2Instances + a.RDSInstances + a.Trails
+	a.Size = model.SizeOf(a.Total)
+	return a
 }
 
 // budgets are the demo account's budgets, as its spec says.

@@ -88,3 +88,11 @@ func TestResolveElsewhereAlarms(t *testing.T) {
 		t.Error("completed a chain on another log group, or one judged in an account not audited")
 	}
 }
+
+func TestSizeOf(t *testing.T) {
+	for total, want := range map[int]string{0: "small", 49: "small", 50: "medium", 250: "medium", 251: "large"} {
+		if got := SizeOf(total); got != want {
+			t.Errorf("SizeOf(%d) = %s, want %s", total, got, want)
+		}
+	}
+}

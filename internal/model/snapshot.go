@@ -67,6 +67,9 @@ type Account struct {
 	// SCP is the effective service control policy guardrail on root; nil
 	// when not collected (only --org reads SCPs).
 	SCP *SCPGuardrail `json:"scp,omitempty"`
+	// Assets are the counts of the seed study's account size buckets; nil
+	// when not collected.
+	Assets *Assets `json:"assets,omitempty"`
 	// Budgets are the account's AWS Budgets; nil when not collected.
 	Budgets *[]Budget `json:"budgets,omitempty"`
 	// FailedCollectors names the live collectors that failed on this
@@ -128,6 +131,32 @@ type SCPGuardrail struct {
 	Notes             []string `json:"notes,omitempty"`
 	// Policies are every SCP in force, as "name (id) on target".
 	Policies []string `json:"policies"`
+}
+
+// Assets counts what the seed study sized accounts by: IAM users, RDS
+// instances, S3 buckets, EC2 instances and CloudTrail trails, in the regions
+// enabled for the account.
+type Assets struct {
+	IAMUsers     int      `json:"iam_users"`
+	RDSInstances int      `json:"rds_instances"`
+	S3Buckets    int      `json:"s3_buckets"`
+	EC2Instances int      `json:"ec2_instances"`
+	Trails       int      `json:"trails"`
+	Regions      []string `json:"regions"`
+	// Total is the sum; Size is small (< 50), medium (50–250) or large.
+	Total int    `json:"total"`
+	Size  string `json:"size"`
+}
+
+// SizeOf buckets an asset total as the seed study did.
+func SizeOf(total int) string {
+	switch {
+	case total < 50:
+		return "small"
+	case total <= 250:
+		return "medium"
+	}
+	return "large"
 }
 
 // Budget is one AWS Budget and its notifications.

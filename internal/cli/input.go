@@ -32,6 +32,7 @@ type InputOptions struct {
 	ExcludeAccounts []string
 	OUs             []string
 	Concurrency     int
+	AssumeRoot      bool
 	Profile         string
 	Region          string
 	EndpointURL     string
@@ -57,6 +58,7 @@ func addInputFlags(f *pflag.FlagSet, in *InputOptions, verb string) {
 	f.StringSliceVar(&in.ExcludeAccounts, "exclude-accounts", nil, "--org: leave out these account `IDs`")
 	f.StringSliceVar(&in.OUs, "ous", nil, "--org: only accounts under these `OUs` (ou-/r- IDs, or paths such as Root/Workloads)")
 	f.IntVar(&in.Concurrency, "concurrency", 16, "--org: accounts collected at once")
+	f.BoolVar(&in.AssumeRoot, "assume-root", false, "--org: read member roots' credentials in sts:AssumeRoot sessions (IAMAuditRootUserCredentials), even where no role can be assumed")
 }
 
 // check validates the input flags before any work is done.
@@ -72,6 +74,9 @@ func (in *InputOptions) check() error {
 	}
 	if in.Org && sources > 0 {
 		return usageError("--org collects live: it does not go with --demo, --credential-report or --snapshot")
+	}
+	if in.AssumeRoot && !in.Org {
+		return usageError("--assume-root reads the roots of an organization's members: use it with --org")
 	}
 	var err error
 	if in.maxReportAge, err = config.ParseDuration(in.MaxReportAge); err != nil {

@@ -71,6 +71,9 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 		g.Go(func() error {
 			a := model.Account{ID: m.ID, Name: m.Name, Partition: partition, Org: org.ID, OUPath: m.OUPath, IsManagement: m.ID == org.ManagementAccount}
 			errs := collectMember(gctx, d, o, cfg, current, cs, &a)
+			if o.AssumeRoot && !a.IsManagement {
+				errs = append(errs, readRootInSession(gctx, d, cfg, current, &a, now)...)
+			}
 			if centralErr != nil {
 				a.FailedCollectors = append(a.FailedCollectors, "centralized root access")
 			} else {
@@ -118,11 +121,30 @@ func collectMember(ctx context.Context, d *Deps, o *InputOptions, base aws.Confi
 		// Assume the role now, so a role that cannot be assumed is reported
 		// as that, not as the first collector's failure.
 		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			// Nothing could be read in the account: every collector's facts
+			// are unknown, so their checks say error (--assume-root may
+			// still read the root's credentials).
+			for _, c := range cs {
+				a.FailedCollectors = append(a.FailedCollectors, c.Name())
+			}
 			return []model.SourceError{{Account: a.ID, Source: "sts:AssumeRole",
 				Message: fmt.Sprintf("cannot assume %s: %s", role, collect.Describe(err))}}
 		}
 	}
 	return collect.CollectAccount(ctx, cs, d.awsClients(cfg, a.ID), a)
+}
+
+// readRootInSession reads a member root's credentials in an AssumeRoot
+// session with the audit task policy. They replace what the credential
+// report said (a live read has no 4-hour lag); the report's IAM user count
+// is kept.
+func readRootInSession(ctx context.Context, d *Deps, base aws.Config, current string, a *model.Account, now time.Time) []model.SourceError {
+	rootCfg := collect.AssumeRootConfig(base, d.awsClients(base, current).STS, a.ID)
+	if err := collect.RootFromSession(ctx, d.awsClients(rootCfg, a.ID).IAM, a, now); err != nil {
+		return []model.SourceError{{Account: a.ID, Source: "sts:AssumeRoot", Message: collect.Describe(err)}}
+	}
+	a.FailedCollectors = slices.DeleteFunc(a.FailedCollectors, func(c string) bool { return c == "credential report" || c == "root MFA" })
+	return nil
 }
 
 // selectAccounts keeps the active accounts that --accounts, --exclude-accounts

@@ -130,6 +130,7 @@ func TestPermissions(t *testing.T) {
 		all = append(all, s.Action...)
 	}
 	want := append(append(collect.BaseActions(), collect.OrgActions()...), collect.Actions(collect.Collectors(collect.Options{}))...)
+	want = append(want, "sts:AssumeRoot")
 	slices.Sort(all)
 	slices.Sort(want)
 	if doc.Version != "2012-10-17" || !slices.Equal(all, want) {

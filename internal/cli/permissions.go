@@ -47,6 +47,10 @@ func PermissionsPolicy() policyDocument {
 	// policy needs the two statements above.
 	doc.Statement = append(doc.Statement, policyStatement{Sid: "RootwatchOrganization", Effect: "Allow",
 		Action: collect.OrgActions(), Resource: "*"})
+	// For --assume-root: the session's reads are granted by the AWS-managed
+	// task policy; the caller needs only sts:AssumeRoot.
+	doc.Statement = append(doc.Statement, policyStatement{Sid: "RootwatchAssumeRoot", Effect: "Allow",
+		Action: []string{"sts:AssumeRoot"}, Resource: "*"})
 	return doc
 }
 

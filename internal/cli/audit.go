@@ -184,14 +184,33 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 			engOpts.Disabled[id] = engOpts.Disabled[id] || !only[id]
 		}
 	}
-	eng, err := engine.New(builtin, engOpts)
-	if err != nil {
+	// Compiled now, so a broken rule stops the run before any input is read.
+	if _, err := engine.New(builtin, engOpts); err != nil {
 		return &ExitError{Code: exitInternal, Err: err}
 	}
 
 	snap, err := collectSnapshot(ctx, d, &o.InputOptions, now)
 	if err != nil {
 		return err
+	}
+	// Checks whose facts this input did not collect for any account are
+	// not run: from credential reports, the live-only checks would
+	// otherwise say "manual" on every account.
+	var notRun []string
+	for _, r := range builtin {
+		if len(r.Needs) == 0 || engOpts.Disabled[r.ID] || anyHasFact(snap.Accounts, r.Needs) {
+			continue
+		}
+		engOpts.Disabled[r.ID] = true
+		notRun = append(notRun, r.ID)
+	}
+	if len(notRun) > 0 {
+		log.Info("checks not run: this input does not collect their facts (a live audit does; SCPs and centralized root access need --org)",
+			"checks", strings.Join(notRun, ","))
+	}
+	eng, err := engine.New(builtin, engOpts)
+	if err != nil {
+		return &ExitError{Code: exitInternal, Err: err}
 	}
 	for _, e := range snap.Errors {
 		log.Warn("input skipped", "error", e.Message)
@@ -219,6 +238,17 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 		return &ExitError{Code: ExitFailing}
 	}
 	return nil
+}
+
+func anyHasFact(accounts []model.Account, facts []string) bool {
+	for i := range accounts {
+		for _, f := range facts {
+			if accounts[i].HasFact(f) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // outputPath checks --output before any work is done and returns the file

@@ -168,6 +168,33 @@ type Budget struct {
 	Notifications []string `json:"notifications"`
 }
 
+// HasFact reports whether a fact that only some inputs collect was
+// collected (or tried: a failed collector counts) for the account.
+func (a *Account) HasFact(name string) bool {
+	switch name {
+	case "contacts":
+		return a.Contacts != nil || a.failed("alternate contacts")
+	case "budgets":
+		return a.Budgets != nil || a.failed("budgets")
+	case "root_usage_alarm":
+		return a.RootUsageAlarm != nil || a.failed("trails and root usage alarm")
+	case "scp":
+		return a.SCP != nil || a.failed("service control policies") || a.IsManagement
+	case "centralized_root":
+		return a.CentralizedRoot != nil || a.failed("centralized root access")
+	}
+	return false
+}
+
+func (a *Account) failed(collector string) bool {
+	for _, c := range a.FailedCollectors {
+		if c == collector {
+			return true
+		}
+	}
+	return false
+}
+
 // Contacts are an account's alternate contacts; a nil one is not set.
 type Contacts struct {
 	Billing    *Contact `json:"billing,omitempty"`

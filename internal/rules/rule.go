@@ -39,11 +39,16 @@ type Rule struct {
 	Evidence map[string]string `yaml:"evidence"`
 	// ReportFields are credential report columns copied, as written, from
 	// the root row into the evidence.
-	ReportFields []string            `yaml:"report_fields"`
-	Remediation  string              `yaml:"remediation"`
-	Compliance   map[string][]string `yaml:"compliance"`
-	References   []string            `yaml:"references"`
-	Samples      []Sample            `yaml:"samples"`
+	ReportFields []string `yaml:"report_fields"`
+	// Needs names the account facts (snapshot JSON names) the rule judges
+	// that only some inputs collect. A run whose input collected none of
+	// them for any account does not run the rule (and says so), rather
+	// than report it manual on every account.
+	Needs       []string            `yaml:"needs"`
+	Remediation string              `yaml:"remediation"`
+	Compliance  map[string][]string `yaml:"compliance"`
+	References  []string            `yaml:"references"`
+	Samples     []Sample            `yaml:"samples"`
 
 	// Source is the file the rule was read from.
 	Source string `yaml:"-"`

@@ -3,12 +3,14 @@
 package awstest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -85,4 +87,12 @@ func Env(t testing.TB) {
 	} {
 		t.Setenv(k, v)
 	}
+}
+
+// InsertRow puts a row right after a CSV's header: moto's credential report
+// has no <root_account> row, and the fakes that stand in for AWS there add
+// one with it.
+func InsertRow(csv []byte, row string) []byte {
+	header, rest, _ := bytes.Cut(csv, []byte("\n"))
+	return slices.Concat(header, []byte("\n"+row+"\n"), rest)
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"slices"
@@ -39,9 +38,7 @@ func (f motoRootRow) GetCredentialReport(ctx context.Context, in *iam.GetCredent
 	if err != nil {
 		return out, err
 	}
-	header, rest, _ := bytes.Cut(out.Content, []byte("\n"))
-	row := "<root_account>,arn:aws:iam::" + f.account + ":root,2014-05-01T10:00:00+00:00,true,2015-01-30T10:00:00+00:00,not_supported,not_supported,true,true,2014-12-01T00:00:00+00:00,2015-01-31T00:00:00+00:00,us-east-1,iam,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A"
-	out.Content = slices.Concat(header, []byte("\n"+row+"\n"), rest)
+	out.Content = awstest.InsertRow(out.Content, "<root_account>,arn:aws:iam::"+f.account+":root,2014-05-01T10:00:00+00:00,true,2015-01-30T10:00:00+00:00,not_supported,not_supported,true,true,2014-12-01T00:00:00+00:00,2015-01-31T00:00:00+00:00,us-east-1,iam,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A")
 	return out, nil
 }
 

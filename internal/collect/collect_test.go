@@ -1,7 +1,6 @@
 package collect
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -73,8 +72,7 @@ func (f withRootRow) GetCredentialReport(ctx context.Context, in *iam.GetCredent
 	if err != nil {
 		return out, err
 	}
-	header, rest, _ := bytes.Cut(out.Content, []byte("\n"))
-	out.Content = slices.Concat(header, []byte("\n"+f.row+"\n"), rest)
+	out.Content = awstest.InsertRow(out.Content, f.row)
 	return out, nil
 }
 

@@ -41,6 +41,8 @@ type InputOptions struct {
 	// Parsed by check.
 	reportTime   time.Time
 	maxReportAge time.Duration
+	// skipped are the organization's accounts left out as not active.
+	skipped []string
 }
 
 func addInputFlags(f *pflag.FlagSet, in *InputOptions, verb string) {

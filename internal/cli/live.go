@@ -50,6 +50,9 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 		return nil, err
 	}
 	d.logger().Info("auditing the organization", "org", org.ID, "accounts", len(targets), "concurrency", o.Concurrency)
+	if len(o.skipped) > 0 {
+		d.logger().Info("accounts not audited: not active", "accounts", strings.Join(o.skipped, ", "))
+	}
 
 	accounts := make([]model.Account, len(targets))
 	var mu sync.Mutex
@@ -175,6 +178,7 @@ func (o *InputOptions) selectAccounts(members []collect.OrgAccount) ([]collect.O
 	for _, m := range members {
 		switch {
 		case m.Status != "ACTIVE":
+			o.skipped = append(o.skipped, m.ID+" ("+strings.ToLower(m.Status)+")")
 			continue
 		case len(o.Accounts) > 0 && !slices.Contains(o.Accounts, m.ID):
 			continue

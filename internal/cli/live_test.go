@@ -140,4 +140,17 @@ func TestPermissions(t *testing.T) {
 			}
 		}
 	}
+	// The member role needs no organization, AssumeRole or AssumeRoot.
+	member := run(t, "permissions", "--for", "member").out
+	for _, a := range []string{"organizations:", "sts:AssumeRole", "sts:AssumeRoot"} {
+		if strings.Contains(member, a) {
+			t.Errorf("member policy holds %s", a)
+		}
+	}
+	if !strings.Contains(member, "iam:GetCredentialReport") || !strings.Contains(run(t, "permissions", "--for", "management").out, "organizations:ListRoots") {
+		t.Error("member or management policy lacks what it needs")
+	}
+	if r := run(t, "permissions", "--for", "everyone"); r.code != ExitUsage {
+		t.Errorf("--for everyone: exit %d", r.code)
+	}
 }

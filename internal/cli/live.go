@@ -63,11 +63,15 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 	}
 	scps := &collect.SCPReader{API: orgAPI}
 	// Centralized root access is a fact of the organization, read once from
-	// here; a failure leaves it unknown for every member.
-	central, centralErr := collect.CentralizedRootAccess(ctx, d.awsClients(cfg, current).IAM)
-	if centralErr != nil {
-		snap.Errors = append(snap.Errors, model.SourceError{Account: current, Source: "centralized root access", Message: centralErr.Error()})
-	}
+	// here while the members are collected; a failure leaves it unknown for
+	// every member.
+	var central *model.CentralizedRoot
+	var centralErr error
+	centralDone := make(chan struct{})
+	go func() {
+		defer close(centralDone)
+		central, centralErr = collect.CentralizedRootAccess(ctx, d.awsClients(cfg, current).IAM)
+	}()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(1, o.Concurrency))
 	for i, m := range targets {
@@ -76,11 +80,6 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 			errs := collectMember(gctx, d, o, cfg, current, cs, &a)
 			if o.AssumeRoot && !a.IsManagement {
 				errs = append(errs, readRootInSession(gctx, d, cfg, current, &a, now)...)
-			}
-			if centralErr != nil {
-				a.FailedCollectors = append(a.FailedCollectors, "centralized root access")
-			} else {
-				a.CentralizedRoot = central
 			}
 			// SCPs never apply to the management account: not read for it.
 			if !a.IsManagement {
@@ -102,11 +101,22 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 		})
 	}
 	err = g.Wait()
+	<-centralDone
 	if progress != nil {
 		progress.Finish()
 	}
 	if err != nil {
 		return nil, err
+	}
+	if centralErr != nil {
+		snap.Errors = append(snap.Errors, model.SourceError{Account: current, Source: "centralized root access", Message: centralErr.Error()})
+	}
+	for i := range accounts {
+		if centralErr != nil {
+			accounts[i].FailedCollectors = append(accounts[i].FailedCollectors, "centralized root access")
+		} else {
+			accounts[i].CentralizedRoot = central
+		}
 	}
 	slices.SortFunc(snap.Errors, func(a, b model.SourceError) int { return strings.Compare(a.Account, b.Account) })
 	snap.Accounts = accounts

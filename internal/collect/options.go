@@ -34,7 +34,13 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewAdaptiveMode(func(a *retry.AdaptiveModeOptions) {
-				a.StandardOptions = append(a.StandardOptions, func(s *retry.StandardOptions) { s.MaxAttempts = 8 })
+				// Throttling is met by adaptive mode's client-side rate limit; the
+				// attempts and backoff are bounded so a failing API (a 5xx that
+				// will not clear) costs seconds, not a minute.
+				a.StandardOptions = append(a.StandardOptions, func(s *retry.StandardOptions) {
+					s.MaxAttempts = 6
+					s.MaxBackoff = 4 * time.Second
+				})
 			})
 		}),
 	}

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Live organization audit benchmark: `rootwatch audit --org` against
+# moto_server behind a proxy that adds a fixed latency to every call, as a
+# remote AWS endpoint does. Measures API calls per account and wall time
+# against the ideal (calls × latency ÷ concurrency), and, in the same run,
+# the per-account loop a user would script with the aws CLI from the seeds
+# (assume the role, generate, get and decode the credential report).
+#
+#   bash bench/live.sh          # N=200 LAT=50ms CONC=16 CLI_SAMPLE=10
+#
+# Writes bench/live-results.json and the live section of bench/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-200}
+LAT=${LAT:-50ms}
+CONC=${CONC:-16}
+CLI_SAMPLE=${CLI_SAMPLE:-10}
+README=${README:-1}
+command -v moto_server >/dev/null || { echo "moto_server is needed" >&2; exit 1; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rootwatch-live.XXXXXX")
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+log() { printf '%s\n' "$*" >&2; }
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+go build -o "$tmp/rootwatch" ./cmd/rootwatch
+go build -o "$tmp/latencyproxy" ./bench/latencyproxy
+go build -o "$tmp/live-setup" ./bench/live-setup
+
+MOTO=$(port); PROXY=$(port)
+moto_server -H 127.0.0.1 -p "$MOTO" >"$tmp/moto.log" 2>&1 & pids+=($!)
+"$tmp/latencyproxy" -listen "127.0.0.1:$PROXY" -target "http://127.0.0.1:$MOTO" -latency "$LAT" 2>"$tmp/proxy.log" & pids+=($!)
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$MOTO/moto-api/" >/dev/null && curl -sf "http://127.0.0.1:$PROXY/__count" >/dev/null && break; sleep 0.2; done
+
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
+	AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+log "creating an organization of $N members in moto"
+"$tmp/live-setup" -endpoint "http://127.0.0.1:$MOTO" -n "$N" >/dev/null
+
+count() { curl -sf "http://127.0.0.1:$PROXY/__count"; }
+c0=$(count)
+t0=$(date +%s%N)
+set +e
+"$tmp/rootwatch" audit --org --endpoint-url "http://127.0.0.1:$PROXY" --concurrency "$CONC" --format json >"$tmp/report.json" 2>"$tmp/audit.err"
+rc=$?
+set -e
+t1=$(date +%s%N)
+c1=$(count)
+# moto's credential reports have no root row, so every account's report
+# checks say error and the audit exits 3; the calls are all made.
+[[ $rc == 0 || $rc == 1 || $rc == 3 ]] || { tail -5 "$tmp/audit.err" >&2; exit 1; }
+accounts=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["accounts"]))' "$tmp/report.json")
+calls=$((c1 - c0))
+wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", (b-a)/1e9}')
+lat_s=$(awk -v l="${LAT%ms}" 'BEGIN{printf "%.3f", l/1000}')
+ideal=$(awk -v c="$calls" -v l="$lat_s" -v k="$CONC" 'BEGIN{printf "%.2f", c*l/k}')
+ratio=$(awk -v w="$wall" -v i="$ideal" 'BEGIN{printf "%.2f", w/i}')
+per=$(awk -v c="$calls" -v a="$accounts" 'BEGIN{printf "%.1f", c/a}')
+
+log "the aws CLI loop on $CLI_SAMPLE accounts"
+ids=$(python3 -c 'import json,sys; print(" ".join(a["id"] for a in json.load(open(sys.argv[1]))["accounts"][1:]))' "$tmp/report.json" | tr ' ' '\n' | head -n "$CLI_SAMPLE")
+A=(aws --endpoint-url "http://127.0.0.1:$PROXY")
+c2=$(count)
+t2=$(date +%s%N)
+for id in $ids; do
+	creds=$("${A[@]}" sts assume-role --role-arn "arn:aws:iam::$id:role/OrganizationAccountAccessRole" --role-session-name cli-loop \
+		--query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)
+	read -r ak sk st <<<"$creds"
+	AWS_ACCESS_KEY_ID=$ak AWS_SECRET_ACCESS_KEY=$sk AWS_SESSION_TOKEN=$st "${A[@]}" iam generate-credential-report >/dev/null
+	until [[ $(AWS_ACCESS_KEY_ID=$ak AWS_SECRET_ACCESS_KEY=$sk AWS_SESSION_TOKEN=$st "${A[@]}" iam generate-credential-report --query State --output text) == COMPLETE ]]; do sleep 1; done
+	AWS_ACCESS_KEY_ID=$ak AWS_SECRET_ACCESS_KEY=$sk AWS_SESSION_TOKEN=$st "${A[@]}" iam get-credential-report --query Content --output text | base64 -d >/dev/null
+done
+t3=$(date +%s%N)
+c3=$(count)
+cli_per=$(awk -v a="$t2" -v b="$t3" -v n="$CLI_SAMPLE" 'BEGIN{printf "%.2f", (b-a)/1e9/n}')
+cli_calls=$(awk -v c="$((c3 - c2))" -v n="$CLI_SAMPLE" 'BEGIN{printf "%.1f", c/n}')
+cli_fleet=$(awk -v p="$cli_per" -v n="$accounts" 'BEGIN{printf "%.0f", p*n}')
+# The checks rootwatch runs, each done one by one with the aws CLI, would
+# each fetch what it judges: counted from the collectors' declared calls.
+date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+cat >bench/live-results.json <<JSON
+{"date": "$date", "commit": "$commit", "accounts": $accounts, "latency": "$LAT", "concurrency": $CONC,
+ "rootwatch": {"wall_s": $wall, "api_calls": $calls, "calls_per_account": $per, "ideal_s": $ideal, "x_ideal": $ratio, "exit": $rc},
+ "aws_cli_loop": {"sample_accounts": $CLI_SAMPLE, "s_per_account": $cli_per, "calls_per_account": $cli_calls, "whole_fleet_s_estimate": $cli_fleet}}
+JSON
+section=$(cat <<MD
+<!-- live-results:start -->
+_Generated by \`bash bench/live.sh\` on $date (commit $commit); do not edit by hand._
+
+$accounts accounts (the management account and $N members) in moto_server behind a proxy adding $LAT to every call; \`--concurrency $CONC\`.
+
+| | Wall time | API calls | Calls per account | Ideal (calls × latency ÷ concurrency) | × ideal |
+|---|---:|---:|---:|---:|---:|
+| \`rootwatch audit --org\` | $wall s | $calls | $per | $ideal s | $ratio |
+| aws CLI loop (assume role, generate, poll, get, decode), sequential | ${cli_per} s per account, about ${cli_fleet} s for the fleet | | $cli_calls (credential report only) | | |
+<!-- live-results:end -->
+MD
+)
+if [[ $README == 1 ]]; then
+	if grep -q '<!-- live-results:start -->' bench/README.md; then
+		awk -v sec="$section" '/<!-- live-results:start -->/{print sec; skip=1; next} /<!-- live-results:end -->/{skip=0; next} !skip{print}' bench/README.md >"$tmp/README.md"
+		cp "$tmp/README.md" bench/README.md
+	else
+		printf '\n## Live organization audit\n\n%s\n' "$section" >>bench/README.md
+	fi
+fi
+printf '%s\n' "$section"

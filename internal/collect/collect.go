@@ -8,10 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -148,60 +146,16 @@ func Actions(cs []Collector) []string {
 
 // CollectAccount runs every collector on one account. A collector that
 // fails is recorded with the API and the reason, and the others still run.
-//
-// The root's collectors (the credential report, then MFA) run beside the
-// account's others (contacts, budgets, trails), so the wait for a report
-// being generated overlaps useful calls; collectors that read both run last.
-// Each lane writes its own fields of the account.
 func CollectAccount(ctx context.Context, cs []Collector, c *Clients, a *model.Account) []model.SourceError {
-	lanes := map[int][]Collector{}
+	var errs []model.SourceError
 	for _, col := range cs {
-		lanes[laneOf(col)] = append(lanes[laneOf(col)], col)
-	}
-	run := func(lane []Collector) (failed []string, errs []error) {
-		for _, col := range lane {
-			if err := col.Collect(ctx, c, a); err != nil {
-				failed, errs = append(failed, col.Name()), append(errs, err)
-			}
+		if err := col.Collect(ctx, c, a); err != nil {
+			errs = append(errs, model.SourceError{Account: a.ID, Source: col.Name(), Message: describe(err)})
+			a.FailedCollectors = append(a.FailedCollectors, col.Name())
 		}
-		return failed, errs
 	}
-	var rootFailed, otherFailed []string
-	var rootErrs, otherErrs []error
-	var wg sync.WaitGroup
-	wg.Go(func() { rootFailed, rootErrs = run(lanes[laneRoot]) })
-	otherFailed, otherErrs = run(lanes[laneAccount])
-	wg.Wait()
-	lastFailed, lastErrs := run(lanes[laneLast])
-	failed := slices.Concat(rootFailed, otherFailed, lastFailed)
-	var out []model.SourceError
-	for i, err := range slices.Concat(rootErrs, otherErrs, lastErrs) {
-		out = append(out, model.SourceError{Account: a.ID, Source: failed[i], Message: describe(err)})
-	}
-	a.FailedCollectors = append(a.FailedCollectors, failed...)
-	return out
+	return errs
 }
-
-// Lanes of collectors in CollectAccount.
-const (
-	laneAccount = iota // facts of the account other than root's
-	laneRoot           // the root user's credentials
-	laneLast           // facts that read both
-)
-
-// laned is implemented by collectors outside the account lane.
-type laned interface{ lane() int }
-
-func laneOf(c Collector) int {
-	if l, ok := c.(laned); ok {
-		return l.lane()
-	}
-	return laneAccount
-}
-
-func (*CredentialReport) lane() int { return laneRoot }
-func (*RootMFA) lane() int          { return laneRoot }
-func (*AssetCounts) lane() int      { return laneLast }
 
 // Describe words an AWS error for a person: the API, the class of failure
 // and AWS's own message.

@@ -122,7 +122,7 @@ func TestCollectFromMoto_FakeRootRow(t *testing.T) {
 	cl := NewClients(cfg)
 	cl.IAM = withRootRow{IAMAPI: cl.IAM, row: rootRow(true)}
 	cs := Collectors(Options{MaxReportAge: 4 * time.Hour, Poll: instantPoll()})
-	a := model.Account{ID: motoAccount} // as the CLI knows it
+	var a model.Account
 	if errs := CollectAccount(context.Background(), cs, cl, &a); len(errs) != 0 {
 		t.Fatalf("errors: %+v", errs)
 	}
@@ -194,7 +194,7 @@ func TestRootVirtualMFA_FakeAssignment(t *testing.T) {
 	cfg := motoConfig(t, nil)
 	cl := NewClients(cfg)
 	cl.IAM = virtualRoot{withRootRow{IAMAPI: cl.IAM, row: rootRow(true)}}
-	a := model.Account{ID: motoAccount}
+	var a model.Account
 	if errs := CollectAccount(context.Background(), Collectors(Options{Poll: instantPoll()}), cl, &a); len(errs) != 0 {
 		t.Fatalf("errors: %+v", errs)
 	}

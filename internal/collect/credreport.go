@@ -89,10 +89,7 @@ func (c *CredentialReport) Collect(ctx context.Context, cl *Clients, a *model.Ac
 		info.GeneratedAt, info.GeneratedAtSource = out.GeneratedTime.UTC(), "report"
 	}
 	root := rep.Root
-	if a.ID == "" { // the CLI knows it already; tests may not
-		a.ID = rep.Account
-	}
-	a.Partition, a.CreatedAt = rep.Partition, root.CreatedAt
+	a.ID, a.Partition, a.CreatedAt = rep.Account, rep.Partition, root.CreatedAt
 	a.CredentialReport, a.Root, a.IAMUsers = info, &root, rep.Users
 	return nil
 }

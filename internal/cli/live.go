@@ -128,6 +128,15 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 // the credentials are of) and runs the collectors there.
 func collectMember(ctx context.Context, d *Deps, o *InputOptions, base aws.Config, current string, cs []collect.Collector, a *model.Account) []model.SourceError {
 	cfg := base
+	// A member's alternate contacts are read from here, with its account
+	// ID: no role needed in the member.
+	fromHere := d.awsClients(base, current)
+	withContacts := func(c *collect.Clients) *collect.Clients {
+		if a.ID != current {
+			c.Account, c.ContactsOf = fromHere.Account, a.ID
+		}
+		return c
+	}
 	if a.ID != current {
 		role := collect.RoleARN(a.Partition, a.ID, o.RoleName)
 		cfg = collect.AssumeRole(base, role, o.ExternalID)
@@ -137,14 +146,20 @@ func collectMember(ctx context.Context, d *Deps, o *InputOptions, base aws.Confi
 			// Nothing could be read in the account: every collector's facts
 			// are unknown, so their checks say error (--assume-root may
 			// still read the root's credentials).
+			errs := []model.SourceError{{Account: a.ID, Source: "sts:AssumeRole",
+				Message: fmt.Sprintf("cannot assume %s: %s", role, collect.Describe(err))}}
+			var contacts []collect.Collector
 			for _, c := range cs {
+				if _, ok := c.(*collect.AlternateContacts); ok {
+					contacts = append(contacts, c)
+					continue
+				}
 				a.FailedCollectors = append(a.FailedCollectors, c.Name())
 			}
-			return []model.SourceError{{Account: a.ID, Source: "sts:AssumeRole",
-				Message: fmt.Sprintf("cannot assume %s: %s", role, collect.Describe(err))}}
+			return append(errs, collect.CollectAccount(ctx, contacts, withContacts(collect.NewClients(base)), a)...)
 		}
 	}
-	return collect.CollectAccount(ctx, cs, d.awsClients(cfg, a.ID), a)
+	return collect.CollectAccount(ctx, cs, withContacts(d.awsClients(cfg, a.ID)), a)
 }
 
 // readRootInSession reads a member root's credentials in an AssumeRoot

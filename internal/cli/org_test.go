@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/account"
+	accounttypes "github.com/aws/aws-sdk-go-v2/service/account/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
@@ -55,6 +57,12 @@ func mustOrg(t *testing.T, endpoint string) map[string]string {
 			t.Fatal(err)
 		}
 		ids[name] = id
+	}
+	// The audit member's security contact, set from the management account.
+	if _, err := account.NewFromConfig(cfg).PutAlternateContact(ctx, &account.PutAlternateContactInput{AccountId: aws.String(ids["audit"]),
+		AlternateContactType: accounttypes.AlternateContactTypeSecurity, EmailAddress: aws.String("security@example.com"),
+		Name: aws.String("Security"), PhoneNumber: aws.String("+1 555 0100"), Title: aws.String("Security")}); err != nil {
+		t.Fatal(err)
 	}
 	// The seed's deny-root-without-MFA SCP on Root/Workloads/Prod.
 	doc, err := os.ReadFile("../scp/testdata/deny-root-without-mfa.json")
@@ -119,6 +127,13 @@ func TestAuditOrg_FakeRootRow(t *testing.T) {
 		if f["status"] != want {
 			t.Errorf("%s root-scp-guardrail: %v %v, want %s", id, f["status"], f["message"], want)
 		}
+	}
+	// Contacts are read from the management account, by account ID.
+	if f := fs[[2]string{ids["audit"], "security-contact-registered"}]; f["status"] != "pass" {
+		t.Errorf("audit security contact: %v %v", f["status"], f["message"])
+	}
+	if f := fs[[2]string{ids["prod-a"], "security-contact-registered"}]; f["status"] != "fail" {
+		t.Errorf("prod-a security contact: %v %v", f["status"], f["message"])
 	}
 	// Centralized root access is on (from the fake: moto lacks the API), but
 	// the member roots still hold a password, a key and MFA.

@@ -66,9 +66,13 @@ type BudgetsAPI interface {
 
 // Clients are the service clients of one account.
 type Clients struct {
-	IAM        IAMAPI
-	STS        STSAPI
-	Account    AccountAPI
+	IAM     IAMAPI
+	STS     STSAPI
+	Account AccountAPI
+	// ContactsOf, when set, is the member account whose alternate contacts
+	// Account reads from the management account (AccountId), needing no
+	// role in the member.
+	ContactsOf string
 	Budgets    BudgetsAPI
 	CloudTrail CloudTrailAPI
 	S3         interface {

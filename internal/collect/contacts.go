@@ -30,7 +30,11 @@ func (*AlternateContacts) Collect(ctx context.Context, cl *Clients, a *model.Acc
 		{accounttypes.AlternateContactTypeOperations, &cs.Operations},
 		{accounttypes.AlternateContactTypeSecurity, &cs.Security},
 	} {
-		out, err := cl.Account.GetAlternateContact(ctx, &account.GetAlternateContactInput{AlternateContactType: t.kind})
+		in := &account.GetAlternateContactInput{AlternateContactType: t.kind}
+		if cl.ContactsOf != "" {
+			in.AccountId = aws.String(cl.ContactsOf)
+		}
+		out, err := cl.Account.GetAlternateContact(ctx, in)
 		var nf *accounttypes.ResourceNotFoundException
 		switch {
 		case errors.As(err, &nf):

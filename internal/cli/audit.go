@@ -184,6 +184,20 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 			engOpts.Disabled[id] = engOpts.Disabled[id] || !only[id]
 		}
 	}
+	// A live run collects only what the enabled checks judge: a rule with
+	// no needs judges the root's credentials.
+	o.facts = map[string]bool{}
+	for _, r := range builtin {
+		if engOpts.Disabled[r.ID] {
+			continue
+		}
+		if len(r.Needs) == 0 {
+			o.facts["root"] = true
+		}
+		for _, f := range r.Needs {
+			o.facts[f] = true
+		}
+	}
 	// Compiled now, so a broken rule stops the run before any input is read.
 	if _, err := engine.New(builtin, engOpts); err != nil {
 		return &ExitError{Code: exitInternal, Err: err}

@@ -37,6 +37,11 @@ type InputOptions struct {
 	Region          string
 	EndpointURL     string
 	MaxReportAge    string
+	Assets          bool
+
+	// facts are the account facts the run's checks need (nil: all), so a
+	// live run collects only those.
+	facts map[string]bool
 
 	// Parsed by check.
 	reportTime   time.Time
@@ -53,6 +58,7 @@ func addInputFlags(f *pflag.FlagSet, in *InputOptions, verb string) {
 	f.StringVar(&in.Region, "region", "", "live: AWS `REGION` (default: AWS_REGION or the profile's)")
 	f.StringVar(&in.EndpointURL, "endpoint-url", "", "live: send AWS calls to this `URL` (emulators, VPC endpoints)")
 	f.StringVar(&in.MaxReportAge, "max-report-age", "4h", "live: reuse a credential report younger than this `DURATION`, else generate one")
+	f.BoolVar(&in.Assets, "assets", false, "live: also count IAM users, S3 buckets, EC2 and RDS instances in every enabled region, and trails (the account's size bucket; no check needs them)")
 	f.BoolVar(&in.Org, "org", false, "live: "+verb+" every active account of the organization (from the management account or a delegated administrator)")
 	f.StringVar(&in.RoleName, "role-name", "OrganizationAccountAccessRole", "--org: the `ROLE` assumed in each member account")
 	f.StringVar(&in.ExternalID, "external-id", "", "--org: the external `ID` the role requires")
@@ -62,6 +68,9 @@ func addInputFlags(f *pflag.FlagSet, in *InputOptions, verb string) {
 	f.IntVar(&in.Concurrency, "concurrency", 16, "--org: accounts collected at once")
 	f.BoolVar(&in.AssumeRoot, "assume-root", false, "--org: read member roots' credentials in sts:AssumeRoot sessions (IAMAuditRootUserCredentials), even where no role can be assumed")
 }
+
+// needs says whether the run's checks need a fact.
+func (in *InputOptions) needs(fact string) bool { return in.facts == nil || in.facts[fact] }
 
 // check validates the input flags before any work is done.
 func (in *InputOptions) check() error {

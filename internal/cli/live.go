@@ -29,7 +29,7 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 	if err != nil {
 		return nil, fmt.Errorf("%w\n(rootwatch uses the AWS credential chain: AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID, SSO, instance and container roles)", err)
 	}
-	cs := collect.Collectors(collect.Options{MaxReportAge: o.maxReportAge, Poll: collect.DefaultPoll()})
+	cs := collect.Collectors(collect.Options{MaxReportAge: o.maxReportAge, Poll: collect.DefaultPoll(), Facts: o.facts, Assets: o.Assets})
 	snap := &model.Snapshot{CollectedAt: now}
 	if !o.Org {
 		d.logger().Info("auditing the current account", "account", current)
@@ -70,7 +70,9 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 	centralDone := make(chan struct{})
 	go func() {
 		defer close(centralDone)
-		central, centralErr = collect.CentralizedRootAccess(ctx, d.awsClients(cfg, current).IAM)
+		if o.needs("centralized_root") {
+			central, centralErr = collect.CentralizedRootAccess(ctx, d.awsClients(cfg, current).IAM)
+		}
 	}()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(1, o.Concurrency))
@@ -78,11 +80,11 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 		g.Go(func() error {
 			a := model.Account{ID: m.ID, Name: m.Name, Partition: partition, Org: org.ID, OUPath: m.OUPath, IsManagement: m.ID == org.ManagementAccount}
 			errs := collectMember(gctx, d, o, cfg, current, cs, &a)
-			if o.AssumeRoot && !a.IsManagement {
+			if o.AssumeRoot && !a.IsManagement && o.needs("root") {
 				errs = append(errs, readRootInSession(gctx, d, cfg, current, &a, now)...)
 			}
 			// SCPs never apply to the management account: not read for it.
-			if !a.IsManagement {
+			if !a.IsManagement && o.needs("scp") {
 				if guard, err := scps.Guardrail(gctx, m); err != nil {
 					errs = append(errs, model.SourceError{Account: a.ID, Source: "service control policies", Message: err.Error()})
 					a.FailedCollectors = append(a.FailedCollectors, "service control policies")
@@ -112,6 +114,9 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 		snap.Errors = append(snap.Errors, model.SourceError{Account: current, Source: "centralized root access", Message: centralErr.Error()})
 	}
 	for i := range accounts {
+		if !o.needs("centralized_root") {
+			continue
+		}
 		if centralErr != nil {
 			accounts[i].FailedCollectors = append(accounts[i].FailedCollectors, "centralized root access")
 		} else {
@@ -136,6 +141,12 @@ func collectMember(ctx context.Context, d *Deps, o *InputOptions, base aws.Confi
 			c.Account, c.ContactsOf = fromHere.Account, a.ID
 		}
 		return c
+	}
+	// Contacts are read from here: a run that needs nothing else assumes no
+	// role.
+	inMember := slices.ContainsFunc(cs, func(c collect.Collector) bool { _, ok := c.(*collect.AlternateContacts); return !ok })
+	if a.ID != current && !inMember {
+		return collect.CollectAccount(ctx, cs, withContacts(collect.NewClients(base)), a)
 	}
 	if a.ID != current {
 		role := collect.RoleARN(a.Partition, a.ID, o.RoleName)

@@ -73,9 +73,43 @@ func TestAuditLive_FakeRootRow(t *testing.T) {
 			t.Errorf("%s: %v %v, want %s", check, f["status"], f["message"], want)
 		}
 	}
-	cr := doc["accounts"].([]any)[0].(map[string]any)["credential_report"].(map[string]any)
+	acct := doc["accounts"].([]any)[0].(map[string]any)
+	if _, ok := acct["assets"]; ok {
+		t.Errorf("asset counts collected without --assets: %v", acct["assets"])
+	}
+	cr := acct["credential_report"].(map[string]any)
 	if cr["source"] != "iam:GetCredentialReport of account 123456789012" || cr["generated_at"] != "2015-02-02T20:02:02Z" {
 		t.Errorf("credential report = %v", cr)
+	}
+}
+
+// --assets adds the size bucket's asset counts, which no check needs and a
+// run does not collect by default (two calls in every enabled region).
+func TestSnapshotAssets_FakeRootRow(t *testing.T) {
+	m := startMoto(t)
+	d, _, _ := testDeps("")
+	d.AWSClients = func(cfg aws.Config, account string) *collect.Clients {
+		c := collect.NewClients(cfg)
+		c.IAM = motoRootRow{c.IAM, account}
+		return c
+	}
+	r := runWith(t, d, "snapshot", "--endpoint-url", m.Endpoint, "--assets")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d; stderr %s", r.code, r.err)
+	}
+	var snap struct {
+		Accounts []struct {
+			Assets *struct {
+				Regions []string `json:"regions"`
+				Size    string   `json:"size"`
+			} `json:"assets"`
+		} `json:"accounts"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &snap); err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Accounts) != 1 || snap.Accounts[0].Assets == nil || len(snap.Accounts[0].Assets.Regions) == 0 || snap.Accounts[0].Assets.Size == "" {
+		t.Errorf("snapshot --assets: %s", r.out)
 	}
 }
 
@@ -126,7 +160,7 @@ func TestPermissions(t *testing.T) {
 		}
 		all = append(all, s.Action...)
 	}
-	want := append(append(collect.BaseActions(), collect.OrgActions()...), collect.Actions(collect.Collectors(collect.Options{}))...)
+	want := append(append(collect.BaseActions(), collect.OrgActions()...), collect.Actions(collect.AllCollectors(collect.Options{}))...)
 	want = append(want, "sts:AssumeRoot")
 	slices.Sort(all)
 	slices.Sort(want)

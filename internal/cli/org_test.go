@@ -146,7 +146,7 @@ func TestAuditOrg_FakeRootRow(t *testing.T) {
 	if n := len(doc["findings"].([]any)); n != 4*numRules(t) {
 		t.Errorf("%d findings, want %d", n, 4*numRules(t))
 	}
-	declared := append(append(collect.BaseActions(), collect.OrgActions()...), collect.Actions(collect.Collectors(collect.Options{}))...)
+	declared := append(append(collect.BaseActions(), collect.OrgActions()...), collect.Actions(collect.AllCollectors(collect.Options{}))...)
 	for _, c := range calls {
 		if !slices.Contains(declared, c) {
 			t.Errorf("%s was called but is not declared", c)
@@ -158,6 +158,40 @@ func TestAuditOrg_FakeRootRow(t *testing.T) {
 	}
 	if !slices.Contains(calls, "sts:AssumeRole") {
 		t.Errorf("no role assumed: %v", calls)
+	}
+
+	// A run collects only what its checks judge: contacts are read from
+	// the management account, SCPs from Organizations, so neither assumes a
+	// role or reads IAM; the verdicts are those of the full run.
+	for check, wantPrefixes := range map[string][]string{
+		"security-contact-registered": {"account:GetAlternateContact"},
+		"root-scp-guardrail":          {"organizations:"},
+		"root-mfa-enabled":            {"sts:AssumeRole", "iam:GetCredentialReport", "iam:GenerateCredentialReport", "iam:GetAccountSummary", "iam:ListVirtualMFADevices"},
+	} {
+		mu.Lock()
+		calls = nil
+		mu.Unlock()
+		r := runWith(t, deps(), "audit", "--org", "--endpoint-url", m.Endpoint, "--format", "json", "--checks", check)
+		if r.code != ExitFailing && r.code != ExitOK {
+			t.Fatalf("--checks %s: exit %d; stderr %s", check, r.code, r.err)
+		}
+		one := findings(jsonReport(t, r.out))
+		if len(one) != 4 {
+			t.Errorf("--checks %s: %d findings, want 4", check, len(one))
+		}
+		for k, f := range one {
+			if k[1] != check || f["status"] != fs[k]["status"] {
+				t.Errorf("--checks %s: %v says %v, the full run %v", check, k, f["status"], fs[k]["status"])
+			}
+		}
+		for _, c := range calls {
+			if c == "sts:GetCallerIdentity" || strings.HasPrefix(c, "organizations:List") || strings.HasPrefix(c, "organizations:Describe") {
+				continue // finding the organization and its accounts
+			}
+			if !slices.ContainsFunc(wantPrefixes, func(p string) bool { return strings.HasPrefix(c, p) }) {
+				t.Errorf("--checks %s called %s", check, c)
+			}
+		}
 	}
 
 	// Narrowing the run.

@@ -36,7 +36,7 @@ const (
 func PermissionsPolicy(role string) policyDocument {
 	var read []string
 	gen := false
-	for _, a := range append(collect.BaseActions(), collect.Actions(collect.Collectors(collect.Options{}))...) {
+	for _, a := range append(collect.BaseActions(), collect.Actions(collect.AllCollectors(collect.Options{}))...) {
 		if a == "iam:GenerateCredentialReport" {
 			gen = true
 			continue

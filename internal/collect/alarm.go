@@ -43,6 +43,8 @@ type RootUsageAlarm struct{}
 
 func (*RootUsageAlarm) Name() string { return "trails and root usage alarm" }
 
+func (*RootUsageAlarm) Facts() []string { return []string{"root_usage_alarm"} }
+
 func (*RootUsageAlarm) Actions() []string {
 	return []string{"cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudwatch:DescribeAlarmsForMetric",
 		"logs:DescribeMetricFilters", "sns:ListSubscriptionsByTopic"}

@@ -20,6 +20,8 @@ type AssetCounts struct{}
 
 func (*AssetCounts) Name() string { return "asset counts" }
 
+func (*AssetCounts) Facts() []string { return []string{"assets"} }
+
 func (*AssetCounts) Actions() []string {
 	return []string{"ec2:DescribeInstances", "ec2:DescribeRegions", "rds:DescribeDBInstances", "s3:ListAllMyBuckets"}
 }

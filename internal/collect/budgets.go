@@ -17,6 +17,8 @@ type Budgets struct{}
 
 func (*Budgets) Name() string { return "budgets" }
 
+func (*Budgets) Facts() []string { return []string{"budgets"} }
+
 func (*Budgets) Actions() []string {
 	// DescribeBudgets and DescribeNotificationsForBudget are authorised by
 	// the one IAM action budgets:ViewBudget (see ActionName).

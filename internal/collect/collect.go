@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -115,21 +116,55 @@ type Collector interface {
 	Name() string
 	// Actions are the IAM actions it may call, as "service:Action".
 	Actions() []string
+	// Facts are the account facts it fills (the names rules' needs use).
+	Facts() []string
 	// Collect adds its facts to the account.
 	Collect(ctx context.Context, c *Clients, a *model.Account) error
 }
 
-// Collectors returns the per-account collectors, in the order they run
-// (later ones read what earlier ones found).
-func Collectors(o Options) []Collector {
+// starter is a collector with a slow first step that CollectAccount begins
+// before the other collectors run, so the wait overlaps their calls: the
+// credential report is generated while contacts, budgets and trails are
+// read.
+type starter interface {
+	Collector
+	start(ctx context.Context, c *Clients) pending
+}
+
+// pending finishes what start began.
+type pending func(ctx context.Context, a *model.Account) error
+
+// AllCollectors returns every per-account collector, in the order they
+// run (later ones read what earlier ones found: root MFA refines the
+// credential report's root, asset counts take its IAM user count).
+func AllCollectors(o Options) []Collector {
 	return []Collector{
-		&CredentialReport{MaxAge: o.MaxReportAge, Poll: o.Poll},
-		&RootMFA{},
 		&AlternateContacts{},
 		&Budgets{},
 		&RootUsageAlarm{},
+		&CredentialReport{MaxAge: o.MaxReportAge, Poll: o.Poll},
+		&RootMFA{},
 		&AssetCounts{},
 	}
+}
+
+// Collectors returns the collectors a run needs: those filling one of
+// o.Facts (all when nil), and asset counts only with o.Assets (no check
+// judges them, and they cost two calls in every enabled region).
+func Collectors(o Options) []Collector {
+	var out []Collector
+	for _, c := range AllCollectors(o) {
+		if _, ok := c.(*AssetCounts); ok {
+			if o.Assets {
+				out = append(out, c)
+			}
+			continue
+		}
+		if o.Facts == nil || slices.ContainsFunc(c.Facts(), func(f string) bool { return o.Facts[f] }) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Actions returns every action the collectors declare, sorted.
@@ -152,8 +187,18 @@ func Actions(cs []Collector) []string {
 // fails is recorded with the API and the reason, and the others still run.
 func CollectAccount(ctx context.Context, cs []Collector, c *Clients, a *model.Account) []model.SourceError {
 	var errs []model.SourceError
-	for _, col := range cs {
-		if err := col.Collect(ctx, c, a); err != nil {
+	started := make([]pending, len(cs))
+	for i, col := range cs {
+		if s, ok := col.(starter); ok {
+			started[i] = s.start(ctx, c)
+		}
+	}
+	for i, col := range cs {
+		collect := func() error { return col.Collect(ctx, c, a) }
+		if finish := started[i]; finish != nil {
+			collect = func() error { return finish(ctx, a) }
+		}
+		if err := collect(); err != nil {
 			errs = append(errs, model.SourceError{Account: a.ID, Source: col.Name(), Message: describe(err)})
 			a.FailedCollectors = append(a.FailedCollectors, col.Name())
 		}

@@ -121,8 +121,8 @@ func TestCollectFromMoto_FakeRootRow(t *testing.T) {
 
 	cl := NewClients(cfg)
 	cl.IAM = withRootRow{IAMAPI: cl.IAM, row: rootRow(true)}
-	cs := Collectors(Options{MaxReportAge: 4 * time.Hour, Poll: instantPoll()})
-	var a model.Account
+	cs := Collectors(Options{MaxReportAge: 4 * time.Hour, Poll: instantPoll(), Assets: true})
+	a := model.Account{ID: motoAccount} // as the CLI knows it from STS or the organization
 	if errs := CollectAccount(context.Background(), cs, cl, &a); len(errs) != 0 {
 		t.Fatalf("errors: %+v", errs)
 	}
@@ -136,6 +136,19 @@ func TestCollectFromMoto_FakeRootRow(t *testing.T) {
 	}
 	if !slices.Contains(calls, "iam:GenerateCredentialReport") {
 		t.Errorf("no report generated: %v", calls)
+	}
+	// The report is asked for first and read after the other collectors'
+	// calls, so its generation overlaps them.
+	firstGen := slices.Index(calls, "iam:GenerateCredentialReport")
+	firstOther := slices.IndexFunc(calls, func(c string) bool { return !strings.HasPrefix(c, "iam:") })
+	lastGet := -1
+	for i, c := range calls {
+		if c == "iam:GetCredentialReport" {
+			lastGet = i
+		}
+	}
+	if firstGen < 0 || firstOther < firstGen || lastGet < firstOther {
+		t.Errorf("calls out of order (generate, others, read): %v", calls)
 	}
 	if got := a.Root.AccessKeys[0]; !got.Active || got.LastUsedService != "iam" {
 		t.Errorf("root key 1 = %+v", got)
@@ -194,7 +207,7 @@ func TestRootVirtualMFA_FakeAssignment(t *testing.T) {
 	cfg := motoConfig(t, nil)
 	cl := NewClients(cfg)
 	cl.IAM = virtualRoot{withRootRow{IAMAPI: cl.IAM, row: rootRow(true)}}
-	var a model.Account
+	a := model.Account{ID: motoAccount}
 	if errs := CollectAccount(context.Background(), Collectors(Options{Poll: instantPoll()}), cl, &a); len(errs) != 0 {
 		t.Fatalf("errors: %+v", errs)
 	}

@@ -18,6 +18,8 @@ type AlternateContacts struct{}
 
 func (*AlternateContacts) Name() string { return "alternate contacts" }
 
+func (*AlternateContacts) Facts() []string { return []string{"contacts"} }
+
 func (*AlternateContacts) Actions() []string { return []string{"account:GetAlternateContact"} }
 
 func (*AlternateContacts) Collect(ctx context.Context, cl *Clients, a *model.Account) error {

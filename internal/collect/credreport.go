@@ -68,11 +68,26 @@ func (c *CredentialReport) now() time.Time {
 	return time.Now()
 }
 
+func (*CredentialReport) Facts() []string { return []string{"root"} }
+
 func (c *CredentialReport) Collect(ctx context.Context, cl *Clients, a *model.Account) error {
-	out, err := c.fetch(ctx, cl.IAM)
-	if err != nil {
-		return err
+	return c.start(ctx, cl)(ctx, a)
+}
+
+// start asks for the report and, when there is none fresh enough, asks IAM
+// to generate one; the pending step waits for it and reads it.
+func (c *CredentialReport) start(ctx context.Context, cl *Clients) pending {
+	f := c.begin(ctx, cl.IAM)
+	return func(ctx context.Context, a *model.Account) error {
+		out, err := c.finish(ctx, cl.IAM, f)
+		if err != nil {
+			return err
+		}
+		return c.read(out, a)
 	}
+}
+
+func (c *CredentialReport) read(out *iam.GetCredentialReportOutput, a *model.Account) error {
 	source := "iam:GetCredentialReport"
 	if a.ID != "" {
 		source += " of account " + a.ID
@@ -94,32 +109,56 @@ func (c *CredentialReport) Collect(ctx context.Context, cl *Clients, a *model.Ac
 	return nil
 }
 
-// fetch is the report state machine: reuse a fresh report; otherwise
-// generate (LimitExceeded means one is being generated: wait for it) and
-// poll until it is complete, then get it.
-func (c *CredentialReport) fetch(ctx context.Context, api IAMAPI) (*iam.GetCredentialReportOutput, error) {
+// fetchState is where the report state machine stands after begin.
+type fetchState struct {
+	out       *iam.GetCredentialReportOutput // a report ready to use
+	err       error                          // a failure that ends it
+	generated bool                           // a generation was asked for
+	complete  bool                           // ...and IAM said it was complete
+	at        time.Time                      // when it was asked for
+}
+
+// begin is the report state machine's first step: reuse a fresh report;
+// otherwise ask IAM to generate one (LimitExceeded means one is being
+// generated already).
+func (c *CredentialReport) begin(ctx context.Context, api IAMAPI) fetchState {
 	out, err := api.GetCredentialReport(ctx, &iam.GetCredentialReportInput{})
 	switch {
 	case err == nil && out.GeneratedTime != nil && c.now().Sub(*out.GeneratedTime) <= c.MaxAge:
-		return out, nil
+		return fetchState{out: out}
 	case err == nil:
 	case apiCode(err) == "ReportNotPresent" || apiCode(err) == "ReportExpired" || apiCode(err) == "ReportInProgress":
 	default:
-		return nil, err
+		return fetchState{err: err}
+	}
+	st := fetchState{generated: true, at: c.now()}
+	gen, err := api.GenerateCredentialReport(ctx, &iam.GenerateCredentialReportInput{})
+	switch {
+	case apiCode(err) == "LimitExceeded":
+	case err != nil:
+		return fetchState{err: err}
+	default:
+		st.complete = gen.State == iamtypes.ReportStateTypeComplete
+	}
+	return st
+}
+
+// finish polls until the report asked for in begin is complete, then gets
+// it. The first wait counts the time since begin, so work done in between
+// is not waited for twice.
+func (c *CredentialReport) finish(ctx context.Context, api IAMAPI, st fetchState) (*iam.GetCredentialReportOutput, error) {
+	if !st.generated {
+		return st.out, st.err
 	}
 	poll := c.Poll
 	if poll.First <= 0 {
 		poll = DefaultPoll()
 	}
-	deadline := c.now().Add(poll.Timeout)
+	deadline := st.at.Add(poll.Timeout)
 	wait := poll.First
+	complete := st.complete
 	for {
-		gen, err := api.GenerateCredentialReport(ctx, &iam.GenerateCredentialReportInput{})
-		switch {
-		case apiCode(err) == "LimitExceeded":
-		case err != nil:
-			return nil, err
-		case gen.State == iamtypes.ReportStateTypeComplete:
+		if complete {
 			out, err := api.GetCredentialReport(ctx, &iam.GetCredentialReportInput{})
 			if err == nil {
 				return out, nil
@@ -131,10 +170,26 @@ func (c *CredentialReport) fetch(ctx context.Context, api IAMAPI) (*iam.GetCrede
 		if c.now().After(deadline) {
 			return nil, fmt.Errorf("the credential report was not ready after %s (still being generated)", poll.Timeout)
 		}
-		if err := poll.sleep(ctx, wait); err != nil {
-			return nil, err
+		d := wait
+		if !st.at.IsZero() {
+			d = wait - c.now().Sub(st.at) // time already spent on other collectors
+			st.at = time.Time{}
+		}
+		if d > 0 {
+			if err := poll.sleep(ctx, d); err != nil {
+				return nil, err
+			}
 		}
 		wait = min(2*wait, poll.Max)
+		gen, err := api.GenerateCredentialReport(ctx, &iam.GenerateCredentialReportInput{})
+		switch {
+		case apiCode(err) == "LimitExceeded":
+			complete = false
+		case err != nil:
+			return nil, err
+		default:
+			complete = gen.State == iamtypes.ReportStateTypeComplete
+		}
 	}
 }
 

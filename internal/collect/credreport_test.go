@@ -112,3 +112,39 @@ func TestCredentialReportStateMachine_FakeIAM(t *testing.T) {
 		})
 	}
 }
+
+// busy stands for the collectors that run while the report is generated:
+// their calls take time on the clock.
+type busy struct{ advance func() }
+
+func (busy) Name() string                                              { return "busy" }
+func (busy) Actions() []string                                         { return nil }
+func (busy) Facts() []string                                           { return nil }
+func (b busy) Collect(context.Context, *Clients, *model.Account) error { b.advance(); return nil }
+
+// The report is asked for before the other collectors run and read after
+// them; the first wait is only what is left of it.
+func TestCredentialReportOverlapsOtherCollectors_FakeIAM(t *testing.T) {
+	clock := now
+	var slept []time.Duration
+	poll := Poll{First: time.Second, Max: 4 * time.Second, Timeout: 30 * time.Second,
+		Sleep: func(_ context.Context, d time.Duration) error {
+			slept = append(slept, d)
+			clock = clock.Add(d)
+			return nil
+		}}
+	fake := &scripted{gets: []func() (*iam.GetCredentialReportOutput, error){getErr(&iamtypes.CredentialReportNotPresentException{}), report(0)},
+		gens: []func() (*iam.GenerateCredentialReportOutput, error){state(iamtypes.ReportStateTypeStarted), state(iamtypes.ReportStateTypeComplete)}}
+	c := &CredentialReport{MaxAge: 4 * time.Hour, Poll: poll, Now: func() time.Time { return clock }}
+	other := busy{advance: func() { fake.calls = append(fake.calls, "other"); clock = clock.Add(700 * time.Millisecond) }}
+	var a model.Account
+	if errs := CollectAccount(context.Background(), []Collector{other, c}, &Clients{IAM: fake}, &a); len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	if got := strings.Join(fake.calls, " "); got != "get generate other generate get" {
+		t.Errorf("calls %q", got)
+	}
+	if len(slept) != 1 || slept[0] != 300*time.Millisecond {
+		t.Errorf("slept %v, want [300ms]: the second the report was given counts the 700ms spent on other calls", slept)
+	}
+}

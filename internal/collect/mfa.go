@@ -19,6 +19,8 @@ type RootMFA struct{}
 
 func (*RootMFA) Name() string { return "root MFA" }
 
+func (*RootMFA) Facts() []string { return []string{"root"} }
+
 func (*RootMFA) Actions() []string {
 	return []string{"iam:GetAccountSummary", "iam:ListVirtualMFADevices"}
 }

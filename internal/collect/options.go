@@ -23,6 +23,11 @@ type Options struct {
 	// used as it is.
 	MaxReportAge time.Duration
 	Poll         Poll
+	// Facts, when set, are the account facts the run's checks need: only
+	// the collectors that fill one of them run. Nil runs them all.
+	Facts map[string]bool
+	// Assets adds the asset counts (size buckets), which no check needs.
+	Assets bool
 	// Record, when set, is told every API call (tests).
 	Record func(action string)
 }

@@ -1,0 +1,167 @@
+package trail
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// Filter narrows the events kept; zero values keep everything.
+type Filter struct {
+	Since, Until time.Time // Until is exclusive
+	Accounts     map[string]bool
+	Regions      map[string]bool
+	// All keeps what AWS services did on root's behalf.
+	All bool
+}
+
+func (f *Filter) keep(ev *Event) bool {
+	if !f.Since.IsZero() && ev.EventTime.Before(f.Since) {
+		return false
+	}
+	if !f.Until.IsZero() && !ev.EventTime.Before(f.Until) {
+		return false
+	}
+	if len(f.Accounts) > 0 && !f.Accounts[ev.Account] && !f.Accounts[ev.TargetAccount] {
+		return false
+	}
+	if len(f.Regions) > 0 && !f.Regions[ev.Region] {
+		return false
+	}
+	return true
+}
+
+// Warning is a part of an input that was skipped.
+type Warning struct {
+	Source string `json:"source"`
+	Line   int64  `json:"line,omitempty"`
+	Offset int64  `json:"offset"`
+	Msg    string `json:"message"`
+}
+
+func (w Warning) String() string {
+	if w.Line > 0 {
+		return fmt.Sprintf("%s:%d (byte %d): %s", w.Source, w.Line, w.Offset, w.Msg)
+	}
+	return fmt.Sprintf("%s (byte %d): %s", w.Source, w.Offset, w.Msg)
+}
+
+// maxWarnings is how many warnings one input gives before the rest of it
+// is skipped: past that it is not CloudTrail that is being read.
+const maxWarnings = 20
+
+// Result is what one input gave.
+type Result struct {
+	Source   string
+	Events   []Event // root events, in the input's order
+	Records  int64   // records read (root or not)
+	Skipped  int64   // records (or parts) that could not be read
+	Warnings []Warning
+}
+
+func (res *Result) warn(off, line int64, format string, args ...any) {
+	res.Warnings = append(res.Warnings, Warning{Source: res.Source, Offset: off, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// gzipMagic starts every gzip stream.
+var gzipMagic = []byte{0x1f, 0x8b}
+
+// ReadStream reads one input: a CloudTrail file, gzip-compressed or not,
+// or any of the other shapes. Broken parts are skipped with a warning
+// naming the input and the position; the rest is read.
+func ReadStream(ctx context.Context, source string, r io.Reader, f *Filter) Result {
+	res := Result{Source: source}
+	br := bufio.NewReaderSize(r, 64<<10)
+	in := io.Reader(br)
+	if magic, _ := br.Peek(2); bytes.Equal(magic, gzipMagic) {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			res.Skipped++
+			res.warn(0, 0, "not a gzip stream: %v", err)
+			return res
+		}
+		defer zr.Close()
+		in = zr
+	}
+	sp := NewSplitter(in)
+	first := true
+	for n := 0; ; n++ {
+		if n&1023 == 0 && ctx.Err() != nil {
+			return res
+		}
+		el, err := sp.Next()
+		if err == io.EOF {
+			return res
+		}
+		if err != nil {
+			res.Skipped++
+			var se *SyntaxError
+			switch {
+			case errors.As(err, &se):
+				res.warn(se.Offset, se.Line, "%s; skipped to the next record", se.Msg)
+			case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader):
+				res.warn(sp.Offset(), 0, "truncated or corrupt gzip stream (%v): the records before this point were read", err)
+			default:
+				res.warn(sp.Offset(), 0, "%v", err)
+			}
+			if len(res.Warnings) >= maxWarnings {
+				res.warn(sp.Offset(), 0, "too many errors: the rest of this input is skipped")
+				return res
+			}
+			continue
+		}
+		res.Records++
+		if first {
+			first = false
+			if !looksLikeCloudTrail(el.Raw) {
+				res.Records, res.Skipped = 0, 1
+				res.warn(el.Offset, sp.Line(el.Offset), "not CloudTrail: its first record has no eventName or eventTime")
+				return res
+			}
+		}
+		if !MayBeRoot(el.Raw) {
+			continue
+		}
+		rec, err := Decode(el)
+		if err != nil {
+			if errors.Is(err, errNotCloudTrail) && el.Container == InValue {
+				// Not every value in a JSON array or stream need be a record.
+				res.Records--
+				continue
+			}
+			res.Skipped++
+			res.warn(el.Offset, sp.Line(el.Offset), "record skipped: %v", err)
+			continue
+		}
+		ev, skip, err := Classify(rec, f.All)
+		if err != nil {
+			res.Skipped++
+			res.warn(el.Offset, sp.Line(el.Offset), "record %s skipped: %v", rec.EventID, err)
+			continue
+		}
+		if skip || !f.keep(&ev) {
+			continue
+		}
+		ev.Source = source
+		res.Events = append(res.Events, ev)
+	}
+}
+
+// cloudTrailMarks are names one of which a CloudTrail element holds
+// (records, EventBridge events, lookup-events items, Lake rows).
+var cloudTrailMarks = [][]byte{[]byte(`"eventName"`), []byte(`"eventTime"`), []byte(`"EventName"`), []byte(`"eventname"`), []byte(`"eventTime`), []byte(`eventName\"`)}
+
+func looksLikeCloudTrail(raw []byte) bool {
+	for _, m := range cloudTrailMarks {
+		if bytes.Contains(raw, m) {
+			return true
+		}
+	}
+	return false
+}

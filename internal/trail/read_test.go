@@ -1,0 +1,238 @@
+package trail
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+const fixtures = "../../../shared/fixtures/cloudtrail/"
+
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(fixtures + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// records returns a fixture's records, each as its own JSON.
+func records(t testing.TB, name string) []json.RawMessage {
+	t.Helper()
+	var f struct{ Records []json.RawMessage }
+	if err := json.Unmarshal(fixture(t, name), &f); err != nil {
+		t.Fatal(err)
+	}
+	return f.Records
+}
+
+func read(t *testing.T, data []byte, f Filter) Result {
+	t.Helper()
+	return ReadStream(context.Background(), "input.json", bytes.NewReader(data), &f)
+}
+
+// brief is an event in one line, for comparing.
+func brief(ev Event) string {
+	return fmt.Sprintf("%s %s %s %s success=%v mfa=%s key=%s session=%s", ev.EventTime.Format("2006-01-02T15:04:05Z"), ev.Account, ev.Kind, ev.EventName, ev.Success, ev.MFA, ev.AccessKeyID, ev.Session)
+}
+
+func briefs(evs []Event) []string {
+	var out []string
+	for _, ev := range evs {
+		out = append(out, brief(ev))
+	}
+	return out
+}
+
+// The AWS documentation's sign-in examples: the IAM users' sign-ins are
+// left out, root's are classified with MFA as written (YES and Yes).
+func TestConsoleSignInFixture(t *testing.T) {
+	res := read(t, fixture(t, "aws-docs-console-sign-in.json"), Filter{})
+	if res.Records != 8 || res.Skipped != 0 || len(res.Warnings) != 0 {
+		t.Fatalf("records %d skipped %d warnings %v", res.Records, res.Skipped, res.Warnings)
+	}
+	got := briefs(res.Events)
+	want := []string{
+		"2022-11-10T16:24:34Z 111122223333 console-login ConsoleLogin success=true mfa=no key= session=",
+		"2022-11-10T16:24:34Z 111122223333 console-login ConsoleLogin success=true mfa=yes key= session=",
+		"2022-11-10T16:24:34Z 111122223333 console-login ConsoleLogin success=false mfa=no key= session=",
+		// CloudTrail names root "AWS ROOT USER" in its own MFA calls.
+		"2022-11-10T16:24:34Z 111122223333 credential-change EnableMFADevice success=true mfa=no key=EXAMPLE session=unknown",
+		"2022-11-10T16:24:34Z 111122223333 credential-change PasswordUpdated success=true mfa=unknown key= session=console",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// AssumeRoot in the management account and the member's action in that
+// session, joined on the session's access key.
+func TestAssumeRootFixture(t *testing.T) {
+	res := read(t, fixture(t, "aws-docs-assume-root.json"), Filter{})
+	if len(res.Events) != 2 || res.Skipped != 0 {
+		t.Fatalf("events %v, skipped %d, warnings %v", briefs(res.Events), res.Skipped, res.Warnings)
+	}
+	mgmt, member := res.Events[0], res.Events[1]
+	if mgmt.Kind != KindAssumeRoot || mgmt.Account != "111111111111" || mgmt.TargetAccount != "222222222222" ||
+		mgmt.TaskPolicy != "arn:aws:iam::aws:policy/root-task/S3UnlockBucketPolicy" || mgmt.Caller != "arn:aws:sts::111111111111:assumed-role/JohnDoe/JohnRole1" ||
+		mgmt.AccessKeyID != "ASIAIOSFODNN7EXAMPLE" || mgmt.MFA != "no" {
+		t.Errorf("management side: %+v", mgmt)
+	}
+	// Alone, the member's event does not show how its key was issued.
+	if member.Kind != KindAPICall || member.Account != "222222222222" || member.Session != SessionUnknown {
+		t.Errorf("member side: %+v", member)
+	}
+	var j Join
+	j.Add(mgmt)
+	if !j.Resolve(&member) || member.Session != SessionAssumeRoot || member.Caller != mgmt.Caller || member.TaskPolicy != mgmt.TaskPolicy {
+		t.Errorf("joined: %+v", member)
+	}
+}
+
+// Every shape users hold CloudTrail in gives the same root events.
+func TestShapes(t *testing.T) {
+	recs := records(t, "aws-docs-console-sign-in.json")
+	want := briefs(read(t, fixture(t, "aws-docs-console-sign-in.json"), Filter{}).Events)
+
+	var lookup struct {
+		Events []map[string]any `json:"Events"`
+	}
+	var ebLines, jsonLines bytes.Buffer
+	var ebArray []json.RawMessage
+	for i, r := range recs {
+		lookup.Events = append(lookup.Events, map[string]any{"EventId": fmt.Sprint(i), "EventName": "x", "EventTime": 1.4e9, "CloudTrailEvent": string(r)})
+		eb, _ := json.Marshal(map[string]any{"version": "0", "id": fmt.Sprint(i), "detail-type": "AWS API Call via CloudTrail", "source": "aws.signin", "detail": r})
+		ebLines.Write(eb)
+		ebLines.WriteByte('\n')
+		ebArray = append(ebArray, eb)
+		var compact bytes.Buffer
+		_ = json.Compact(&compact, r)
+		jsonLines.Write(compact.Bytes())
+		jsonLines.WriteByte('\n')
+	}
+	lookupJSON, _ := json.MarshalIndent(lookup, "", "    ")
+	ebArrayJSON, _ := json.Marshal(ebArray)
+	bare, _ := json.Marshal(recs)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write(fixture(t, "aws-docs-console-sign-in.json"))
+	_ = zw.Close()
+
+	for name, data := range map[string][]byte{
+		"lookup-events": lookupJSON, "EventBridge lines": ebLines.Bytes(), "EventBridge array": ebArrayJSON,
+		"bare array": bare, "JSON lines": jsonLines.Bytes(), "gzip log file": gz.Bytes(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := read(t, data, Filter{})
+			if got := briefs(res.Events); strings.Join(got, "\n") != strings.Join(want, "\n") || res.Skipped != 0 {
+				t.Errorf("events:\n%s\nwant:\n%s\nwarnings %v", strings.Join(got, "\n"), strings.Join(want, "\n"), res.Warnings)
+			}
+		})
+	}
+}
+
+// CloudTrail Lake rows: columns as one-key objects, nested ones as JSON or
+// Lake's {key=value} rendering, lower-cased names.
+func TestLakeRows(t *testing.T) {
+	rows := `{"QueryResultRows": [
+	  [{"eventid": "e1"}, {"eventtime": "2024-05-01 10:00:00.000"}, {"eventname": "ConsoleLogin"}, {"eventsource": "signin.amazonaws.com"},
+	   {"awsregion": "us-east-1"}, {"useridentity": "{type=Root, principalid=111122223333, arn=arn:aws:iam::111122223333:root, accountid=111122223333, accesskeyid=, sessioncontext=null}"},
+	   {"responseelements": "{\"ConsoleLogin\":\"Success\"}"}, {"additionaleventdata": "{\"MFAUsed\":\"No\"}"}, {"sourceipaddress": "198.51.100.7"}],
+	  [{"eventID": "e2"}, {"eventTime": "2024-05-01T10:05:00Z"}, {"eventName": "ListBuckets"}, {"eventSource": "s3.amazonaws.com"},
+	   {"userIdentity.type": "Root"}, {"userIdentity.accountId": "111122223333"}, {"userIdentity.accessKeyId": "AKIAIOSFODNN7EXAMPLE"}],
+	  [{"eventID": "e3"}, {"eventTime": "2024-05-01T10:06:00Z"}, {"eventName": "ListBuckets"}, {"userIdentity.type": "IAMUser"}]
+	], "QueryStatus": "FINISHED"}`
+	res := read(t, []byte(rows), Filter{})
+	got := strings.Join(briefs(res.Events), "\n")
+	want := "2024-05-01T10:00:00Z 111122223333 console-login ConsoleLogin success=true mfa=no key= session=\n" +
+		"2024-05-01T10:05:00Z 111122223333 api-call ListBuckets success=true mfa=no key=AKIAIOSFODNN7EXAMPLE session=access-key"
+	if got != want || res.Records != 3 || res.Skipped != 0 {
+		t.Errorf("events:\n%s\nwant:\n%s\nrecords %d warnings %v", got, want, res.Records, res.Warnings)
+	}
+}
+
+// Broken input: the broken part is skipped with a warning naming where,
+// the rest is read.
+func TestBrokenInput(t *testing.T) {
+	log := fixture(t, "aws-docs-console-sign-in.json")
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write(log)
+	_ = zw.Close()
+	truncated := gz.Bytes()[:gz.Len()-40] // the last record and the trailer lost
+
+	recs := records(t, "aws-docs-console-sign-in.json")
+	var compact [][]byte
+	for _, r := range recs {
+		var b bytes.Buffer
+		_ = json.Compact(&b, r)
+		compact = append(compact, b.Bytes())
+	}
+	// The fourth record (root's first sign-in) broken in the middle.
+	broken := append([]byte{}, compact[3][:60]...)
+	badRecords := []byte(`{"Records":[` + string(bytes.Join([][]byte{compact[0], compact[1], compact[2], broken, compact[4], compact[5]}, []byte(","))) + `]}`)
+	oddTypes := []byte(`{"Records":[{"eventVersion":"1.08","userIdentity":"Root","eventTime":"2024-01-01T00:00:00Z","eventName":"X"},` +
+		`{"eventVersion":"1.08","userIdentity":{"type":"Root","accountId":111122223333},"eventTime":"yesterday","eventName":"Y"},` + string(compact[4]) + `]}`)
+	jsonLines := append(append(append([]byte{}, compact[3]...), "\n{not json at all\n"...), compact[4]...)
+
+	for _, tc := range []struct {
+		name       string
+		data       []byte
+		minEvents  int
+		wantEvents int
+		skipped    int64
+		warn       string
+	}{
+		{"truncated gzip", truncated, 1, -1, 1, "truncated or corrupt gzip"},
+		{"broken record", badRecords, 2, 2, 1, fmt.Sprintf("input.json:1 (byte %d): a record that is not valid JSON", bytes.Index(badRecords, broken))},
+		{"odd types", oddTypes, 1, 1, 2, "record"},
+		{"JSON lines with a bad line", jsonLines, 2, 2, 1, "input.json:2 "},
+		{"not CloudTrail", []byte(`{"name":"rootwatch","version":"1.0.0","dependencies":{"Root":"x"}}`), 0, 0, 1, "not CloudTrail"},
+		{"empty", nil, 0, 0, 0, ""},
+		{"not JSON", []byte("PK\x03\x04 zip bytes"), 0, 0, 1, "want a JSON object or array"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := read(t, tc.data, Filter{})
+			if len(res.Events) < tc.minEvents || (tc.wantEvents >= 0 && len(res.Events) != tc.wantEvents) || res.Skipped != tc.skipped {
+				t.Errorf("events %v, skipped %d (want %d), warnings %v", briefs(res.Events), res.Skipped, tc.skipped, res.Warnings)
+			}
+			all := fmt.Sprint(res.Warnings)
+			if tc.warn != "" && !strings.Contains(all, tc.warn) {
+				t.Errorf("warnings %s, want %q", all, tc.warn)
+			}
+			if tc.warn == "" && len(res.Warnings) > 0 {
+				t.Errorf("warnings %s", all)
+			}
+			for _, w := range res.Warnings {
+				if w.Source != "input.json" {
+					t.Errorf("warning without its input: %+v", w)
+				}
+			}
+		})
+	}
+}
+
+// Records of AWS services acting for root are left out unless --all, like
+// the CIS filter; root's console actions (invokedBy signin) stay.
+func TestServiceEvents(t *testing.T) {
+	data := []byte(`{"Records":[
+	{"eventVersion":"1.08","userIdentity":{"type":"Root","accountId":"111122223333","accessKeyId":"ASIAGLUE","invokedBy":"glue.amazonaws.com"},"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"a"},
+	{"eventVersion":"1.08","userIdentity":{"type":"Root","accountId":"111122223333"},"eventTime":"2024-01-01T00:00:01Z","eventSource":"health.amazonaws.com","eventName":"X","eventType":"AwsServiceEvent","eventID":"b"},
+	{"eventVersion":"1.08","userIdentity":{"type":"Root","accountId":"111122223333","accessKeyId":"ASIACONSOLE","invokedBy":"signin.amazonaws.com","sessionCredentialFromConsole":"true","sessionContext":{"attributes":{"mfaAuthenticated":"TRUE"}}},"eventTime":"2024-01-01T00:00:02Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers","eventID":"c"}
+	]}`)
+	res := read(t, data, Filter{})
+	if len(res.Events) != 1 || res.Events[0].EventID != "c" || res.Events[0].Session != SessionConsole || res.Events[0].MFA != "yes" || res.Events[0].InvokedBy != "signin.amazonaws.com" {
+		t.Errorf("default: %+v", res.Events)
+	}
+	all := read(t, data, Filter{All: true})
+	if len(all.Events) != 3 || !all.Events[0].ByService || !all.Events[1].ByService || all.Events[2].ByService {
+		t.Errorf("--all: %+v", all.Events)
+	}
+}

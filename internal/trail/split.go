@@ -1,0 +1,467 @@
+package trail
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Container says what an element came out of, which decides how it is read.
+type Container int
+
+const (
+	// InValue: a top-level value, or an element of a top-level array (a
+	// record, an EventBridge event, a lookup-events item, one JSON line).
+	InValue Container = iota
+	// InRecords: an element of a log file's "Records" array.
+	InRecords
+	// InEvents: an element of lookup-events' "Events" array.
+	InEvents
+	// InRows: a row of CloudTrail Lake's "QueryResultRows".
+	InRows
+)
+
+// containers are the keys whose array elements are records (or hold one).
+var containerKeys = map[string]Container{"Records": InRecords, "Events": InEvents, "QueryResultRows": InRows}
+
+// MaxElement is the largest element read; CloudTrail caps an event at 256
+// KiB, so anything past this is not one and is skipped.
+const MaxElement = 16 << 20
+
+// SyntaxError is a place in the input that is not JSON.
+type SyntaxError struct {
+	Offset int64 // bytes from the start of the (decompressed) input
+	Line   int64
+	Msg    string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("line %d (byte %d): %s", e.Line, e.Offset, e.Msg)
+}
+
+// Splitter cuts a stream of JSON into elements without decoding them: the
+// records of a log file's Records array, lookup-events' Events, Lake's
+// rows, the elements of a top-level array, or top-level values (JSON
+// lines). Only the structure between strings is looked at byte by byte;
+// string bodies are skipped with IndexByte, so it runs near memory speed,
+// and a record that cannot be root need never be decoded.
+//
+// Memory is bounded by the largest element (MaxElement), not the input.
+type Splitter struct {
+	r   io.Reader
+	buf []byte
+	pos int // next byte to look at
+	end int // bytes of buf filled
+	// keep is the first byte that must stay in buf (an element or
+	// top-level object being read), or -1.
+	keep int
+	// base is the input offset of buf[0]; lines counts the newlines before
+	// buf[linePos] (lines are counted lazily, only where one is asked for).
+	base    int64
+	lines   int64
+	linePos int
+	rerr    error // the reader's error, once it has returned one
+
+	// stack of the values being read at the top: see Next.
+	state splitState
+}
+
+type splitState struct {
+	inArray   bool      // inside a container or top-level array
+	container Container // what the array's elements are
+	inObject  bool      // inside a top-level object whose keys are being read (from s.keep)
+	sawArray  bool      // the object held a container (so it is not itself an element)
+	afterElem bool      // an element was just read: a ',' or ']' is next
+}
+
+// NewSplitter reads from r.
+func NewSplitter(r io.Reader) *Splitter {
+	return &Splitter{r: r, buf: make([]byte, 256<<10), keep: -1}
+}
+
+// Offset is the input offset of the next byte to be read.
+func (s *Splitter) Offset() int64 { return s.base + int64(s.pos) }
+
+// line is the line number (from 1) of buf[i]. Asked for in input order it
+// costs one pass over the input in all.
+func (s *Splitter) line(i int) int64 {
+	i = min(i, s.end)
+	if i >= s.linePos {
+		s.lines += int64(bytes.Count(s.buf[s.linePos:i], []byte{'\n'}))
+	} else {
+		s.lines -= int64(bytes.Count(s.buf[i:s.linePos], []byte{'\n'}))
+	}
+	s.linePos = i
+	return s.lines + 1
+}
+
+// Line is the line number of an input offset in the element last returned.
+func (s *Splitter) Line(offset int64) int64 { return s.line(int(offset - s.base)) }
+
+func (s *Splitter) errAt(i int, format string, args ...any) *SyntaxError {
+	return &SyntaxError{Offset: s.base + int64(i), Line: s.line(i), Msg: fmt.Sprintf(format, args...)}
+}
+
+// fill reads more input, sliding out what is no longer needed. It returns
+// false at the end of the input or on a read error (in s.rerr).
+func (s *Splitter) fill() bool {
+	if s.rerr != nil {
+		return false
+	}
+	drop := s.pos
+	if s.keep >= 0 {
+		drop = min(drop, s.keep)
+	}
+	if drop > 0 {
+		s.line(drop)
+		s.linePos -= drop
+		copy(s.buf, s.buf[drop:s.end])
+		s.end -= drop
+		s.pos -= drop
+		s.base += int64(drop)
+		if s.keep >= 0 {
+			s.keep -= drop
+		}
+	}
+	if s.end == len(s.buf) {
+		if len(s.buf) >= MaxElement+1 {
+			s.rerr = errTooLarge
+			return false
+		}
+		nb := make([]byte, min(2*len(s.buf), MaxElement+1))
+		copy(nb, s.buf[:s.end])
+		s.buf = nb
+	}
+	for {
+		n, err := s.r.Read(s.buf[s.end:])
+		s.end += n
+		if err != nil {
+			s.rerr = err
+			return n > 0
+		}
+		if n > 0 {
+			return true
+		}
+	}
+}
+
+var errTooLarge = errors.New("an element larger than 16 MiB")
+
+// ReadErr is the error that ended the input, if it was not a clean end
+// (a truncated gzip stream, say).
+func (s *Splitter) ReadErr() error {
+	if s.rerr == nil || s.rerr == io.EOF {
+		return nil
+	}
+	return s.rerr
+}
+
+// skipSpace moves past white space and returns the next byte, or false at
+// the end of the input.
+func (s *Splitter) skipSpace() (byte, bool) {
+	for {
+		for s.pos < s.end {
+			switch c := s.buf[s.pos]; c {
+			case ' ', '\t', '\n', '\r':
+				s.pos++
+			default:
+				return c, true
+			}
+		}
+		if !s.fill() {
+			return 0, false
+		}
+	}
+}
+
+// skipString moves past the string whose opening quote is at s.pos.
+func (s *Splitter) skipString() error {
+	i := s.pos + 1
+	for {
+		j := bytes.IndexByte(s.buf[i:s.end], '"')
+		if j < 0 {
+			i = s.end
+			off := i - s.pos
+			if !s.fill() {
+				return s.endErr("a string")
+			}
+			i = s.pos + off
+			continue
+		}
+		i += j
+		// An odd run of backslashes before it escapes the quote.
+		k := i - 1
+		for k > s.pos && s.buf[k] == '\\' {
+			k--
+		}
+		if (i-k-1)%2 == 1 {
+			i++
+			continue
+		}
+		s.pos = i + 1
+		return nil
+	}
+}
+
+func (s *Splitter) endErr(what string) error {
+	if err := s.ReadErr(); err != nil {
+		return fmt.Errorf("input ends inside %s: %w", what, err)
+	}
+	return s.errAt(s.end, "input ends inside %s", what)
+}
+
+// skipValue moves past the JSON value at s.pos. It checks the structure
+// (brackets, strings), not the literals: what is not a candidate for root
+// is never validated, only skipped.
+func (s *Splitter) skipValue() error {
+	if s.pos >= s.end && !s.fill() {
+		return s.endErr("a value")
+	}
+	switch c := s.buf[s.pos]; {
+	case c == '"':
+		return s.skipString()
+	case c == '{' || c == '[':
+		return s.skipContainer()
+	case isLiteral(c):
+		for {
+			for s.pos < s.end && isLiteral(s.buf[s.pos]) {
+				s.pos++
+			}
+			if s.pos < s.end || !s.fill() {
+				return nil
+			}
+		}
+	default:
+		return s.errAt(s.pos, "unexpected %q", c)
+	}
+}
+
+// skipContainer moves past the object or array at s.pos.
+func (s *Splitter) skipContainer() error {
+	depth := 0
+	for {
+		if s.pos >= s.end && !s.fill() {
+			return s.endErr("an object or array")
+		}
+		switch s.buf[s.pos] {
+		case '"':
+			if err := s.skipString(); err != nil {
+				return err
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				s.pos++
+				return nil
+			}
+		}
+		s.pos++
+	}
+}
+
+// isLiteral: the bytes of true, false, null and numbers.
+func isLiteral(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'E'
+}
+
+// readKey reads an object key at s.pos (a string) and the ':' after it.
+func (s *Splitter) readKey() (string, error) {
+	start := s.pos
+	if err := s.skipString(); err != nil {
+		return "", err
+	}
+	key := string(s.buf[start+1 : s.pos-1])
+	c, ok := s.skipSpace()
+	if !ok {
+		return "", s.endErr("an object")
+	}
+	if c != ':' {
+		return "", s.errAt(s.pos, "want ':' after key %q, found %q", key, c)
+	}
+	s.pos++
+	return key, nil
+}
+
+// Element is one element's bytes (valid until the next call to Next),
+// what it came out of, and where it starts (Splitter.Line gives the line).
+type Element struct {
+	Raw       []byte
+	Container Container
+	Offset    int64
+}
+
+// Next returns the next element. io.EOF ends the input. A *SyntaxError (or
+// a read error) is returned once; the splitter then resynchronises: at the
+// next record of a log file, or at the next line of JSON lines, so the rest
+// is still read.
+func (s *Splitter) Next() (Element, error) {
+	for {
+		st := &s.state
+		c, ok := s.skipSpace()
+		if !ok {
+			if st.inArray || st.inObject {
+				err := s.endErr("the input's outer value")
+				*st = splitState{}
+				s.rerr = io.EOF // told once
+				return Element{}, err
+			}
+			if err := s.ReadErr(); err != nil {
+				s.rerr = io.EOF
+				return Element{}, err
+			}
+			return Element{}, io.EOF
+		}
+		switch {
+		case st.inArray:
+			if st.afterElem {
+				switch c {
+				case ',':
+					s.pos++
+					st.afterElem = false
+					continue
+				case ']':
+					s.pos++
+					st.inArray, st.afterElem = false, false
+					continue
+				}
+				return Element{}, s.resync(s.errAt(s.pos, "want ',' or ']' between elements, found %q", c))
+			}
+			if c == ']' { // an empty array
+				s.pos++
+				st.inArray = false
+				continue
+			}
+			el, err := s.element(st.container)
+			if err != nil {
+				return Element{}, s.resync(err)
+			}
+			st.afterElem = true
+			return el, nil
+		case st.inObject:
+			switch c {
+			case ',':
+				s.pos++
+				continue
+			case '}':
+				s.pos++
+				st.inObject = false
+				if !st.sawArray {
+					// An object with no container is itself an element.
+					start := s.keep
+					s.keep = -1
+					return Element{Raw: s.buf[start:s.pos], Container: InValue, Offset: s.base + int64(start)}, nil
+				}
+				continue
+			case '"':
+			default:
+				return Element{}, s.resync(s.errAt(s.pos, "want a key, found %q", c))
+			}
+			key, err := s.readKey()
+			if err != nil {
+				return Element{}, s.resync(err)
+			}
+			if ct, ok := containerKeys[key]; ok {
+				if c, ok := s.skipSpace(); ok && c == '[' {
+					s.pos++
+					st.sawArray, st.inArray, st.container = true, true, ct
+					s.keep = -1
+					continue
+				}
+			}
+			if _, ok := s.skipSpace(); !ok {
+				return Element{}, s.resync(s.endErr("an object"))
+			}
+			if err := s.skipValue(); err != nil {
+				return Element{}, s.resync(err)
+			}
+		default:
+			switch c {
+			case '[':
+				s.pos++
+				st.inArray, st.container, st.afterElem = true, InValue, false
+			case '{':
+				*st = splitState{inObject: true}
+				s.keep = s.pos
+				s.pos++
+			default:
+				return Element{}, s.resync(s.errAt(s.pos, "want a JSON object or array, found %q", c))
+			}
+		}
+	}
+}
+
+// element reads one array element at s.pos.
+func (s *Splitter) element(ct Container) (Element, error) {
+	start := s.pos
+	s.keep = start
+	defer func() { s.keep = -1 }()
+	if err := s.skipValue(); err != nil {
+		// Look for the next record from just after this one's start: a
+		// broken record (a string never closed) must not take the
+		// records after it along.
+		start := s.keep
+		s.pos = start + 1
+		if s.ReadErr() != nil {
+			return Element{}, err
+		}
+		var se *SyntaxError
+		msg := err.Error()
+		if errors.As(err, &se) {
+			msg = se.Msg
+		}
+		return Element{}, s.errAt(start, "a record that is not valid JSON (%s)", msg)
+	}
+	// skipValue may have slid the buffer: start moved with keep.
+	start = s.keep
+	return Element{Raw: s.buf[start:s.pos], Container: ct, Offset: s.base + int64(start)}, nil
+}
+
+// resyncMarks are where reading can pick up after a broken part: the start
+// of the next record of a log file (CloudTrail writes eventVersion first),
+// or of the next line.
+var recordMark = []byte(`{"eventVersion"`)
+
+// resync returns err after moving to where reading can go on: inside an
+// array of records, the next record; otherwise the next line. At a read
+// error (a truncated gzip stream) there is nothing more to read.
+func (s *Splitter) resync(err error) error {
+	s.keep = -1
+	if s.ReadErr() != nil || errors.Is(err, errTooLarge) {
+		// Nothing more can be read: the error says why, once.
+		s.pos = s.end
+		s.state = splitState{}
+		s.rerr = io.EOF
+		return err
+	}
+	st := &s.state
+	inRecords := st.inArray && st.container != InValue
+	for {
+		var i int
+		if inRecords {
+			i = bytes.Index(s.buf[s.pos:s.end], recordMark)
+		} else {
+			i = bytes.IndexByte(s.buf[s.pos:s.end], '\n')
+		}
+		if i >= 0 {
+			s.pos += i
+			if inRecords {
+				st.afterElem = false
+			} else {
+				s.pos++
+				s.state = splitState{}
+			}
+			return err
+		}
+		// Keep the tail: a mark may straddle the refill.
+		s.pos = max(s.pos, s.end-len(recordMark))
+		if !s.fill() {
+			s.pos = s.end
+			s.state = splitState{}
+			return err
+		}
+	}
+}

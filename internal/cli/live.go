@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/rootwatch/rootwatch/internal/collect"
 	"github.com/rootwatch/rootwatch/internal/model"
@@ -29,12 +30,32 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 	if err != nil {
 		return nil, fmt.Errorf("%w\n(rootwatch uses the AWS credential chain: AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID, SSO, instance and container roles)", err)
 	}
-	cs := collect.Collectors(collect.Options{MaxReportAge: o.maxReportAge, Poll: collect.DefaultPoll(), Facts: o.facts, Assets: o.Assets})
+	// --concurrency bounds the accounts being worked on; one waiting for its
+	// credential report to be generated gives its place to another
+	// meanwhile, so the wait costs no throughput.
+	sem := semaphore.NewWeighted(int64(max(1, o.Concurrency)))
+	poll := collect.DefaultPoll()
+	poll.Sleep = func(ctx context.Context, d time.Duration) error {
+		sem.Release(1)
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		// Taken back whatever happened, as the account's goroutine gives it
+		// back when it ends.
+		_ = sem.Acquire(context.Background(), 1)
+		return ctx.Err()
+	}
+	cs := collect.Collectors(collect.Options{MaxReportAge: o.maxReportAge, Poll: poll, Facts: o.facts, Assets: o.Assets})
 	snap := &model.Snapshot{CollectedAt: now}
 	if !o.Org {
 		d.logger().Info("auditing the current account", "account", current)
 		a := model.Account{ID: current, Partition: partition}
+		_ = sem.Acquire(context.Background(), 1) // the poll gives it back while it waits
 		snap.Errors = collect.CollectAccount(ctx, cs, d.awsClients(cfg, current), &a)
+		sem.Release(1)
 		snap.Accounts = []model.Account{a}
 		return snap, nil
 	}
@@ -75,9 +96,12 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 		}
 	}()
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(1, o.Concurrency))
 	for i, m := range targets {
+		if err := sem.Acquire(gctx, 1); err != nil {
+			break // cancelled: g.Wait says why
+		}
 		g.Go(func() error {
+			defer sem.Release(1)
 			a := model.Account{ID: m.ID, Name: m.Name, Partition: partition, Org: org.ID, OUPath: m.OUPath, IsManagement: m.ID == org.ManagementAccount}
 			errs := collectMember(gctx, d, o, cfg, current, cs, &a)
 			if o.AssumeRoot && !a.IsManagement && o.needs("root") {
@@ -103,6 +127,9 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 		})
 	}
 	err = g.Wait()
+	if err == nil {
+		err = ctx.Err()
+	}
 	<-centralDone
 	if progress != nil {
 		progress.Finish()

@@ -10,12 +10,29 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/account"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	accounttypes "github.com/aws/aws-sdk-go-v2/service/account/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
 	"github.com/rootwatch/rootwatch/internal/collect"
 )
+
+// reportTakesTime stands in for IAM taking time to generate a report (moto
+// has it ready at once once it has one): the first request says STARTED.
+type reportTakesTime struct {
+	collect.IAMAPI
+	first func() bool
+}
+
+func (f reportTakesTime) GenerateCredentialReport(ctx context.Context, in *iam.GenerateCredentialReportInput, o ...func(*iam.Options)) (*iam.GenerateCredentialReportOutput, error) {
+	out, err := f.IAMAPI.GenerateCredentialReport(ctx, in, o...)
+	if err == nil && f.first() {
+		out.State = iamtypes.ReportStateTypeStarted
+	}
+	return out, err
+}
 
 // mustOrg builds an organization in moto: the management account, OUs
 // Root/Workloads/Prod and Root/Security, and three members placed in them.
@@ -192,6 +209,40 @@ func TestAuditOrg_FakeRootRow(t *testing.T) {
 				t.Errorf("--checks %s called %s", check, c)
 			}
 		}
+	}
+
+	// _Fake: IAM taking time to generate reports. With --concurrency 1, an
+	// account waiting for its credential report
+	// gives its place to the next: between the first account's two
+	// GenerateCredentialReport calls (asking, then polling), the next
+	// account's report is already being read.
+	mu.Lock()
+	calls = nil
+	mu.Unlock()
+	slow := deps()
+	started := map[string]bool{}
+	slow.AWSClients = func(cfg aws.Config, account string) *collect.Clients {
+		c := collect.NewClients(cfg)
+		c.IAM = reportTakesTime{motoRootRow{c.IAM, account}, func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			first := !started[account]
+			started[account] = true
+			return first
+		}}
+		return c
+	}
+	if r := runWith(t, slow, "audit", "--org", "--endpoint-url", m.Endpoint, "--concurrency", "1", "--checks", "root-mfa-enabled"); r.code != ExitOK {
+		t.Fatalf("--concurrency 1: exit %d; stderr %s", r.code, r.err)
+	}
+	var gens []int
+	for i, c := range calls {
+		if c == "iam:GenerateCredentialReport" {
+			gens = append(gens, i)
+		}
+	}
+	if len(gens) < 2 || !slices.Contains(calls[gens[0]:gens[1]], "iam:GetCredentialReport") {
+		t.Errorf("the wait for a report held the only place: %v", calls)
 	}
 
 	// Narrowing the run.

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,11 +21,14 @@ import (
 // implement: it hands out credentials that the fake IAM below recognises.
 type fakeAssumeRoot struct {
 	collect.STSAPI
+	mu    *sync.Mutex // accounts are collected concurrently
 	calls *[]string
 }
 
 func (f fakeAssumeRoot) AssumeRoot(_ context.Context, in *sts.AssumeRootInput, _ ...func(*sts.Options)) (*sts.AssumeRootOutput, error) {
+	f.mu.Lock()
 	*f.calls = append(*f.calls, aws.ToString(in.TargetPrincipal)+" "+aws.ToString(in.TaskPolicyArn.Arn))
+	f.mu.Unlock()
 	return &sts.AssumeRootOutput{Credentials: &ststypes.Credentials{AccessKeyId: aws.String("ASIAROOT" + aws.ToString(in.TargetPrincipal)),
 		SecretAccessKey: aws.String("x"), SessionToken: aws.String("y"), Expiration: aws.Time(time.Now().Add(15 * time.Minute))}}, nil
 }
@@ -83,6 +87,7 @@ func TestAuditOrgAssumeRoot_FakeAssumeRoot(t *testing.T) {
 	m := startMoto(t)
 	ids := mustOrg(t, m.Endpoint)
 	var assumed []string
+	var mu sync.Mutex
 	d, _, _ := testDeps("")
 	d.AWSClients = func(cfg aws.Config, account string) *collect.Clients {
 		c := collect.NewClients(cfg)
@@ -91,7 +96,7 @@ func TestAuditOrgAssumeRoot_FakeAssumeRoot(t *testing.T) {
 			return c
 		}
 		c.IAM = motoRootRow{c.IAM, account}
-		c.STS = fakeAssumeRoot{STSAPI: c.STS, calls: &assumed}
+		c.STS = fakeAssumeRoot{STSAPI: c.STS, mu: &mu, calls: &assumed}
 		return c
 	}
 	r := runWith(t, d, "audit", "--org", "--assume-root", "--endpoint-url", m.Endpoint, "--format", "json")

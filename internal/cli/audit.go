@@ -287,12 +287,17 @@ func outputPath(out string) (string, error) {
 	return target, nil
 }
 
-// writeReport writes to stdout or, through a temporary file renamed into
+// writeReport writes a report to stdout or to path (see writeAtomic).
+func writeReport(path string, stdout io.Writer, w report.Writer, rep *report.Report) error {
+	return writeAtomic(path, stdout, func(out io.Writer) error { return w.Write(out, rep) })
+}
+
+// writeAtomic writes to stdout or, through a temporary file renamed into
 // place, to path, so an interrupted run never leaves a torn report. An
 // existing file keeps its permissions.
-func writeReport(path string, stdout io.Writer, w report.Writer, rep *report.Report) error {
+func writeAtomic(path string, stdout io.Writer, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
-		return w.Write(stdout, rep)
+		return write(stdout)
 	}
 	mode := os.FileMode(0o644) // a report is not a secret; CreateTemp makes 0600
 	if fi, err := os.Stat(path); err == nil {
@@ -303,7 +308,7 @@ func writeReport(path string, stdout io.Writer, w report.Writer, rep *report.Rep
 			if err != nil {
 				return fmt.Errorf("write report %s: %w", path, err)
 			}
-			if err := w.Write(f, rep); err != nil {
+			if err := write(f); err != nil {
 				f.Close()
 				return fmt.Errorf("write report %s: %w", path, err)
 			}
@@ -320,7 +325,7 @@ func writeReport(path string, stdout io.Writer, w report.Writer, rep *report.Rep
 		tmp.Close()
 		return fmt.Errorf("write report %s: %w", path, err)
 	}
-	if err := w.Write(tmp, rep); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write report %s: %w", path, err)
 	}

@@ -26,6 +26,6 @@ Try it without an AWS account:
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError("%v (see '%s --help')", err, c.CommandPath())
 	})
-	root.AddCommand(newAuditCmd(d), newSnapshotCmd(d), newRulesCmd(d), newPermissionsCmd(d))
+	root.AddCommand(newAuditCmd(d), newSnapshotCmd(d), newTrailCmd(d), newRulesCmd(d), newPermissionsCmd(d))
 	return root
 }

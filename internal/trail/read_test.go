@@ -12,7 +12,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 )
 
-const fixtures = "../../../shared/fixtures/cloudtrail/"
+// fixtures are copies of shared/fixtures/cloudtrail (see testdata/README.md).
+const fixtures = "testdata/"
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()

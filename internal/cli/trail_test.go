@@ -1,0 +1,260 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/rootwatch/rootwatch/internal/collect"
+)
+
+const trailData = "../trail/testdata/"
+
+// trailTree lays the CloudTrail samples out as S3 delivers them, under
+// dir/AWSLogs, with a digest file and a second delivery of the sign-in
+// file by an account trail.
+func trailTree(t *testing.T) (dir string, files map[string][]byte) {
+	t.Helper()
+	dir = t.TempDir()
+	gz := func(name string) []byte {
+		data, err := os.ReadFile(trailData + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		_, _ = zw.Write(data)
+		_ = zw.Close()
+		return b.Bytes()
+	}
+	files = map[string][]byte{
+		"AWSLogs/o-aaaa111111/111122223333/CloudTrail/us-east-1/2022/11/10/111122223333_CloudTrail_us-east-1_20221110T1630Z_a1.json.gz": gz("aws-docs-console-sign-in.json"),
+		"AWSLogs/111122223333/CloudTrail/us-east-1/2022/11/10/111122223333_CloudTrail_us-east-1_20221110T1630Z_b2.json.gz":              gz("aws-docs-console-sign-in.json"),
+		"AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2022/11/10/111122223333_CloudTrail-Digest_us-east-1_x.json.gz":                []byte("not read"),
+		"AWSLogs/o-aaaa111111/111111111111/CloudTrail/us-west-2/2024/10/25/111111111111_CloudTrail_us-west-2_20241025T2100Z_c3.json.gz": gz("aws-docs-assume-root.json"),
+	}
+	for k, v := range files {
+		p := filepath.Join(dir, filepath.FromSlash(k))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, v, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, files
+}
+
+// jsonlEvents decodes jsonl output, checking every line has the contract's
+// fields in its order.
+func jsonlEvents(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	contract := []string{"event_id", "event_time", "account", "region", "event_source", "event_name", "kind", "success", "mfa",
+		"access_key_id", "source_ip", "user_agent", "source"}
+	var evs []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if line == "" {
+			continue
+		}
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		dec := json.NewDecoder(strings.NewReader(line))
+		_, _ = dec.Token()
+		var keys []string
+		for dec.More() {
+			k, _ := dec.Token()
+			keys = append(keys, k.(string))
+			var skip json.RawMessage
+			_ = dec.Decode(&skip)
+		}
+		if len(keys) < len(contract) || !slices.Equal(keys[:len(contract)], contract) {
+			t.Errorf("fields %v, want the contract's %v first", keys, contract)
+		}
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+func TestTrailLocal(t *testing.T) {
+	dir, _ := trailTree(t)
+	r := run(t, "trail", filepath.Join(dir, "AWSLogs"), "--format", "jsonl")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	evs := jsonlEvents(t, r.out)
+	// 5 root events of the sign-in file (delivered twice, listed once), the
+	// AssumeRoot and the member's call in that session.
+	if len(evs) != 7 {
+		t.Fatalf("%d events:\n%s", len(evs), r.out)
+	}
+	kinds := map[string]int{}
+	for _, ev := range evs {
+		kinds[ev["kind"].(string)]++
+		if !strings.HasPrefix(ev["source"].(string), dir) {
+			t.Errorf("source %v", ev["source"])
+		}
+	}
+	if kinds["console-login"] != 3 || kinds["credential-change"] != 2 || kinds["assume-root"] != 1 || kinds["api-call"] != 1 {
+		t.Errorf("kinds %v", kinds)
+	}
+	if !strings.Contains(r.err, "duplicates_removed=5") {
+		t.Errorf("stderr: %s", r.err)
+	}
+
+	// The table and CSV hold the same events.
+	table := run(t, "trail", dir)
+	if table.code != ExitOK || strings.Count(table.out, "\n") != 8 || !strings.Contains(table.out, "→ 222222222222") {
+		t.Errorf("table (exit %d):\n%s", table.code, table.out)
+	}
+	c := run(t, "trail", dir, "--format", "csv")
+	rows, err := csv.NewReader(strings.NewReader(c.out)).ReadAll()
+	if err != nil || len(rows) != 8 || rows[0][0] != "event_id" {
+		t.Errorf("csv: %v %v", err, rows)
+	}
+
+	// --summary per account.
+	s := run(t, "trail", dir, "--summary", "--format", "jsonl")
+	var sums []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(s.out), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatal(err)
+		}
+		sums = append(sums, m)
+	}
+	if len(sums) != 3 || sums[1]["account"] != "111122223333" || sums[1]["sign_ins_without_mfa"] != 2.0 || sums[1]["failed_sign_ins"] != 1.0 {
+		t.Errorf("summary %v", sums)
+	}
+
+	// Narrowing: --accounts prunes the other accounts' folders, --since the days.
+	n := run(t, "trail", dir, "--format", "jsonl", "--accounts", "222222222222,111111111111", "--since", "2024-10-01")
+	if got := jsonlEvents(t, n.out); len(got) != 2 {
+		t.Errorf("narrowed: %s", n.out)
+	}
+	for _, bad := range [][]string{{"--since", "last tuesday"}, {"--accounts", "12345"}, {"--format", "xml"}, {"--since", "2024-02-01", "--until", "2024-01-01"}} {
+		if r := run(t, append([]string{"trail", dir}, bad...)...); r.code != ExitUsage {
+			t.Errorf("%v: exit %d", bad, r.code)
+		}
+	}
+	if r := run(t, "trail", filepath.Join(dir, "nope")); r.code != ExitUsage && r.code != ExitPartial {
+		t.Errorf("missing path: exit %d", r.code)
+	}
+}
+
+// Broken input is skipped with a warning naming it, the rest is read, and
+// the run exits 3; nothing readable exits 2.
+func TestTrailBrokenInput(t *testing.T) {
+	dir, _ := trailTree(t)
+	bad := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2022", "11", "10", "truncated.json.gz")
+	good, _ := os.ReadFile(filepath.Join(dir, "AWSLogs/111122223333/CloudTrail/us-east-1/2022/11/10/111122223333_CloudTrail_us-east-1_20221110T1630Z_b2.json.gz"))
+	if err := os.WriteFile(bad, good[:len(good)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "trail", dir, "--format", "jsonl")
+	if r.code != ExitPartial || !strings.Contains(r.err, "truncated.json.gz") || !strings.Contains(r.err, "gzip") {
+		t.Errorf("exit %d, stderr %s", r.code, r.err)
+	}
+	if evs := jsonlEvents(t, r.out); len(evs) != 7 {
+		t.Errorf("%d events", len(evs))
+	}
+	notCT := filepath.Join(t.TempDir(), "package.json")
+	_ = os.WriteFile(notCT, []byte(`{"name": "x", "version": "1.0.0"}`), 0o644)
+	if r := run(t, "trail", notCT); r.code != ExitUsage || !strings.Contains(r.err, "not CloudTrail") {
+		t.Errorf("not CloudTrail: exit %d, %s", r.code, r.err)
+	}
+	// --output is written whole, or not at all.
+	out := filepath.Join(t.TempDir(), "events.jsonl")
+	if r := run(t, "trail", dir, "--format", "jsonl", "--output", out); r.code != ExitPartial {
+		t.Errorf("--output: exit %d", r.code)
+	}
+	if b, err := os.ReadFile(out); err != nil || strings.Count(string(b), "\n") != 7 {
+		t.Errorf("--output file: %v\n%s", err, b)
+	}
+}
+
+// From an S3 bucket through the real SDK against moto: the same events as
+// the local copy; the digest folder and, with --accounts, other accounts'
+// folders are never listed or read.
+func TestTrailS3(t *testing.T) {
+	m := startMoto(t)
+	dir, files := trailTree(t)
+	ctx := context.Background()
+	cfg, err := collect.LoadConfig(ctx, collect.Options{EndpointURL: m.Endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := api.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("org-trail")}); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range files {
+		if _, err := api.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("org-trail"), Key: aws.String("logs/" + k), Body: bytes.NewReader(v)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	local := jsonlEvents(t, run(t, "trail", dir, "--format", "jsonl").out)
+	var mu sync.Mutex
+	var calls []string
+	d, _, _ := testDeps("")
+	d.AWSRecord = func(a string) { mu.Lock(); calls = append(calls, a); mu.Unlock() }
+	r := runWith(t, d, "trail", "s3://org-trail/logs/", "--endpoint-url", m.Endpoint, "--format", "jsonl")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	remote := jsonlEvents(t, r.out)
+	if len(remote) != len(local) {
+		t.Fatalf("%d events from S3, %d from files", len(remote), len(local))
+	}
+	for i := range remote {
+		if !strings.HasPrefix(remote[i]["source"].(string), "s3://org-trail/logs/AWSLogs/") {
+			t.Errorf("source %v", remote[i]["source"])
+		}
+		remote[i]["source"], local[i]["source"] = nil, nil
+		a, _ := json.Marshal(remote[i])
+		b, _ := json.Marshal(local[i])
+		if !bytes.Equal(a, b) {
+			t.Errorf("event %d:\n%s\n%s", i, a, b)
+		}
+	}
+	if n := count(calls, "s3:GetObject"); n != 3 {
+		t.Errorf("%d objects read, want 3 (the digest is not): %v", n, calls)
+	}
+	for _, c := range calls {
+		if c != "s3:GetObject" && c != "s3:ListObjectsV2" {
+			t.Errorf("called %s", c)
+		}
+	}
+	calls = nil
+	d, _, _ = testDeps("")
+	d.AWSRecord = func(a string) { mu.Lock(); calls = append(calls, a); mu.Unlock() }
+	r = runWith(t, d, "trail", "s3://org-trail/logs/", "--endpoint-url", m.Endpoint, "--format", "jsonl", "--accounts", "111111111111")
+	if got := jsonlEvents(t, r.out); len(got) != 1 || count(calls, "s3:GetObject") != 1 {
+		t.Errorf("--accounts: %d events, calls %v", len(got), calls)
+	}
+	if r := run(t, "trail", "s3://no-such-bucket/x", "--endpoint-url", m.Endpoint); r.code != ExitUsage || !strings.Contains(r.err, "no-such-bucket") {
+		t.Errorf("missing bucket: exit %d %s", r.code, r.err)
+	}
+}
+
+func count(xs []string, x string) int {
+	n := 0
+	for _, v := range xs {
+		if v == x {
+			n++
+		}
+	}
+	return n
+}

@@ -242,19 +242,20 @@ func TestDemoExercisesEveryOutcome(t *testing.T) {
 		seen[c][fm["status"].(string)] = true
 	}
 	want := map[string][]string{
-		"root-access-key-present":     {"pass", "fail"},
-		"root-access-key-stale":       {"pass", "fail", "not_applicable"},
-		"root-access-key-used":        {"pass", "fail", "not_applicable"},
-		"root-mfa-enabled":            {"pass", "fail"},
-		"root-hardware-mfa":           {"pass", "fail", "manual"},
-		"root-recent-use":             {"pass", "fail", "not_applicable"},
-		"root-signing-certificate":    {"pass", "fail"},
-		"security-contact-registered": {"pass", "fail"},
-		"alternate-contacts":          {"pass", "fail"},
-		"budget-alert":                {"pass", "fail"},
-		"root-usage-alarm":            {"pass", "fail"},
-		"root-scp-guardrail":          {"pass", "fail", "not_applicable"},
-		"centralized-root-access":     {"pass", "fail", "not_applicable"},
+		"root-access-key-present":        {"pass", "fail"},
+		"root-access-key-stale":          {"pass", "fail", "not_applicable"},
+		"root-access-key-used":           {"pass", "fail", "not_applicable"},
+		"root-mfa-enabled":               {"pass", "fail"},
+		"root-hardware-mfa":              {"pass", "fail", "manual"},
+		"root-recent-use":                {"pass", "fail", "not_applicable"},
+		"root-signing-certificate":       {"pass", "fail"},
+		"security-contact-registered":    {"pass", "fail"},
+		"alternate-contacts":             {"pass", "fail"},
+		"budget-alert":                   {"pass", "fail"},
+		"root-usage-alarm":               {"pass", "fail"},
+		"root-scp-guardrail":             {"pass", "fail", "not_applicable"},
+		"centralized-root-access":        {"pass", "fail", "not_applicable"},
+		"root-console-login-without-mfa": {"pass", "fail", "manual"},
 	}
 	for c, statuses := range want {
 		for _, s := range statuses {

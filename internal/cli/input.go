@@ -38,6 +38,9 @@ type InputOptions struct {
 	EndpointURL     string
 	MaxReportAge    string
 	Assets          bool
+	// CloudTrail are paths or s3:// URLs of CloudTrail logs whose root
+	// events are added to the accounts.
+	CloudTrail []string
 
 	// facts are the account facts the run's checks need (nil: all), so a
 	// live run collects only those.
@@ -59,6 +62,7 @@ func addInputFlags(f *pflag.FlagSet, in *InputOptions, verb string) {
 	f.StringVar(&in.EndpointURL, "endpoint-url", "", "live: send AWS calls to this `URL` (emulators, VPC endpoints)")
 	f.StringVar(&in.MaxReportAge, "max-report-age", "4h", "live: reuse a credential report younger than this `DURATION`, else generate one")
 	f.BoolVar(&in.Assets, "assets", false, "live: also count IAM users, S3 buckets, EC2 and RDS instances in every enabled region, and trails (the account's size bucket; no check needs them)")
+	f.StringArrayVar(&in.CloudTrail, "cloudtrail", nil, "CloudTrail logs (`PATH` or s3://BUCKET/PREFIX, any form 'rootwatch trail' reads): every root action in the window becomes evidence; repeatable")
 	f.BoolVar(&in.Org, "org", false, "live: "+verb+" every active account of the organization (from the management account or a delegated administrator)")
 	f.StringVar(&in.RoleName, "role-name", "OrganizationAccountAccessRole", "--org: the `ROLE` assumed in each member account")
 	f.StringVar(&in.ExternalID, "external-id", "", "--org: the external `ID` the role requires")

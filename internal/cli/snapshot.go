@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/rootwatch/rootwatch/internal/config"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -53,6 +54,10 @@ func runSnapshot(ctx context.Context, o *SnapshotOptions) error {
 	}
 	snap, err := collectSnapshot(ctx, d, &o.InputOptions, d.Now().UTC())
 	if err != nil {
+		return err
+	}
+	// The default window's reach: an audit of the snapshot judges within it.
+	if err := addCloudTrail(ctx, d, &o.InputOptions, snap, d.Now().UTC(), config.DefaultParams().Window); err != nil {
 		return err
 	}
 	for _, e := range snap.Errors {

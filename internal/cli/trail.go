@@ -180,7 +180,7 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 
-	inputs, workers, err := o.inputs(ctx, &f)
+	inputs, workers, err := trailInputs(ctx, d, o.Paths, awsWhere{o.Profile, o.Region, o.EndpointURL}, &f, o.Concurrency)
 	if err != nil {
 		return err
 	}
@@ -256,19 +256,23 @@ func where(w trail.Warning) string {
 	return fmt.Sprintf("byte %d", w.Offset)
 }
 
-// inputs are the local paths and s3:// URLs given, in order.
-func (o *TrailOptions) inputs(ctx context.Context, f *trail.Filter) (trail.Inputs, int, error) {
+// awsWhere says how to reach AWS for s3:// inputs.
+type awsWhere struct{ Profile, Region, EndpointURL string }
+
+// trailInputs are the local paths and s3:// URLs given, in order, and how
+// many to read at once.
+func trailInputs(ctx context.Context, d *Deps, paths []string, aw awsWhere, f *trail.Filter, concurrency int) (trail.Inputs, int, error) {
 	var parts []trail.Inputs
-	workers := o.Concurrency
+	workers := concurrency
 	var s3api trail.S3API
 	var local []string
 	flush := func() {
 		if len(local) > 0 {
-			parts = append(parts, trail.LocalInputs(local, o.Deps.In, f))
+			parts = append(parts, trail.LocalInputs(local, d.In, f))
 			local = nil
 		}
 	}
-	for _, p := range o.Paths {
+	for _, p := range paths {
 		if !strings.HasPrefix(p, "s3://") {
 			local = append(local, p)
 			continue
@@ -278,12 +282,12 @@ func (o *TrailOptions) inputs(ctx context.Context, f *trail.Filter) (trail.Input
 		}
 		flush()
 		if s3api == nil {
-			cfg, err := collect.LoadConfig(ctx, collect.Options{Profile: o.Profile, Region: o.Region, EndpointURL: o.EndpointURL, Record: o.Deps.AWSRecord})
+			cfg, err := collect.LoadConfig(ctx, collect.Options{Profile: aw.Profile, Region: aw.Region, EndpointURL: aw.EndpointURL, Record: d.AWSRecord})
 			if err != nil {
 				return nil, 0, &ExitError{Code: ExitUsage, Err: err}
 			}
 			s3api = s3.NewFromConfig(cfg, func(so *s3.Options) {
-				so.UsePathStyle = o.EndpointURL != "" // emulators answer on one host
+				so.UsePathStyle = aw.EndpointURL != "" // emulators answer on one host
 				// CloudTrail objects are gzip: S3 returns no checksum for
 				// them to validate, and the SDK would log that for each.
 				so.DisableLogOutputChecksumValidationSkipped = true

@@ -258,3 +258,59 @@ func count(xs []string, x string) int {
 	}
 	return n
 }
+
+// audit --cloudtrail: the events become evidence and decide what the
+// credential report cannot see.
+func TestAuditWithCloudTrail(t *testing.T) {
+	dir, _ := trailTree(t)
+	report := filepath.Join(t.TempDir(), "111122223333.csv")
+	csvText := "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active," +
+		"access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service," +
+		"access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service," +
+		"cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated\n" +
+		"<root_account>,arn:aws:iam::111122223333:root,2015-01-01T00:00:00+00:00,not_supported,2022-01-01T00:00:00+00:00,not_supported,not_supported,true," +
+		"false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"
+	if err := os.WriteFile(report, []byte(csvText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"audit", "--credential-report", report, "--report-time", "2022-11-11T00:00:00Z", "--format", "json"}
+	// Without CloudTrail the report says root was last used in January.
+	without := findings(jsonReport(t, run(t, base...).out))
+	if f := without[[2]string{"111122223333", "root-recent-use"}]; f["status"] != "pass" {
+		t.Fatalf("without CloudTrail: %v %v", f["status"], f["message"])
+	}
+	if _, ok := without[[2]string{"111122223333", "root-console-login-without-mfa"}]; ok {
+		t.Error("root-console-login-without-mfa run without CloudTrail")
+	}
+
+	r := run(t, append(base, "--cloudtrail", dir)...)
+	if r.code != ExitFailing {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	fs := findings(jsonReport(t, r.out))
+	recent := fs[[2]string{"111122223333", "root-recent-use"}]
+	if recent["status"] != "fail" || !strings.Contains(recent["message"].(string), "CloudTrail: 4 root action(s) in the window") {
+		t.Errorf("root-recent-use: %v %v", recent["status"], recent["message"])
+	}
+	if evs, _ := recent["evidence"].(map[string]any)["cloudtrail_events"].([]any); len(evs) != 4 {
+		t.Errorf("evidence: %v", recent["evidence"])
+	}
+	login := fs[[2]string{"111122223333", "root-console-login-without-mfa"}]
+	if login["status"] != "fail" || !strings.Contains(login["message"].(string), "2022-11-10T16:24:34Z from 192.0.2.0") {
+		t.Errorf("root-console-login-without-mfa: %v %v", login["status"], login["message"])
+	}
+	if f := fs[[2]string{"111122223333", "root-access-key-used"}]; f["status"] != "pass" {
+		t.Errorf("root-access-key-used: %v %v", f["status"], f["message"])
+	}
+	// A window that ends before the sign-ins: nothing from CloudTrail counts.
+	late := findings(jsonReport(t, run(t, "audit", "--credential-report", report, "--report-time", "2022-12-31T00:00:00Z", "--format", "json", "--cloudtrail", dir).out))
+	if f := late[[2]string{"111122223333", "root-console-login-without-mfa"}]; f["status"] != "pass" {
+		t.Errorf("outside the window: %v %v", f["status"], f["message"])
+	}
+	// Broken CloudTrail input: the rest is judged, the run exits 3.
+	bad := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2022", "11", "10", "broken.json")
+	_ = os.WriteFile(bad, []byte(`{"Records":[{"eventVersion":"1.08","userIdentity":{"type":"Root"`), 0o644)
+	if r := run(t, append(base, "--cloudtrail", dir)...); r.code != ExitPartial || !strings.Contains(r.out, "broken.json") {
+		t.Errorf("broken input: exit %d", r.code)
+	}
+}

@@ -128,10 +128,57 @@ func Snapshot(now time.Time) (*model.Snapshot, error) {
 			CentralizedRoot: &model.CentralizedRoot{CredentialsManagement: true, RootSessions: true},
 			Assets:          assets(s, len(*trails)),
 			RootUsageAlarm:  alarm,
+			CloudTrail:      activity(s, now),
 		})
 	}
 	snap.ResolveElsewhereAlarms()
 	return snap, nil
+}
+
+// activity is what the demo organization trail shows each root doing in
+// the last 30 days, in step with the reports' last use: web-prod's root
+// signed in without MFA, payments-prod's and data-lake-prod's keys are in
+// use, someone keeps guessing legacy-billing's password, and ml-platform's
+// sign-in record does not say whether MFA was used.
+func activity(s spec, now time.Time) *model.RootActivity {
+	const d = 24 * time.Hour
+	src := "demo/AWSLogs/" + OrgID + "/" + s.id + "/CloudTrail/us-east-1/"
+	var evs []model.RootEvent
+	add := func(ago time.Duration, kind, name string, ok bool, mfa, session, key, ip string) {
+		t := now.Add(-ago)
+		evs = append(evs, model.RootEvent{ID: fmt.Sprintf("%08x-demo-%s-%d", t.Unix(), s.id[8:], len(evs)), Time: t, Kind: kind, Name: name,
+			Success: ok, MFA: mfa, Session: session, AccessKeyID: key, SourceIP: ip, Region: "us-east-1", Source: src + t.Format("2006/01/02/") + s.id + "_CloudTrail_us-east-1.json.gz"})
+	}
+	keyID := "AKIA" + strings.ToUpper(s.name[:4]) + "DEMO" + s.id[8:]
+	switch s.name {
+	case "management":
+		add(20*d, "console-login", "ConsoleLogin", true, "yes", "", "", "192.0.2.10")
+	case "web-prod":
+		add(2*d, "console-login", "ConsoleLogin", true, "no", "", "", "198.51.100.23")
+		add(2*d-5*time.Minute, "api-call", "ListUsers", true, "no", "console", "", "198.51.100.23")
+	case "payments-prod":
+		for i := range 3 {
+			add(2*d+time.Duration(i)*time.Hour, "api-call", "GetObject", true, "no", "access-key", keyID, "203.0.113.40")
+		}
+	case "data-lake-prod":
+		add(3*d, "api-call", "StartJobRun", true, "no", "access-key", keyID, "203.0.113.41")
+	case "sandbox":
+		add(20*d, "console-login", "ConsoleLogin", true, "yes", "", "", "192.0.2.55")
+	case "ml-platform":
+		add(1*d, "console-login", "ConsoleLogin", true, "unknown", "", "", "192.0.2.77")
+		add(1*d-10*time.Minute, "credential-change", "EnableMFADevice", true, "unknown", "console", "", "192.0.2.77")
+	case "legacy-billing":
+		for i := range 6 {
+			add(3*d+time.Duration(i)*time.Minute, "console-login", "ConsoleLogin", false, "no", "", "", "203.0.113.77")
+		}
+	case "ci-tooling":
+		add(5*d, "api-call", "GetCallerIdentity", true, "no", "access-key", keyID, "203.0.113.90")
+	}
+	slices.SortStableFunc(evs, func(a, b model.RootEvent) int { return b.Time.Compare(a.Time) })
+	if evs == nil {
+		evs = []model.RootEvent{}
+	}
+	return &model.RootActivity{Since: now.Add(-30 * d), Until: now, Events: evs}
 }
 
 // contacts are the demo account's alternate contacts: team mailboxes,

@@ -18,6 +18,7 @@ import (
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/common/types/traits"
 	"cel.dev/cel-go/ext"
 
 	"github.com/rootwatch/rootwatch/internal/config"
@@ -400,6 +401,15 @@ func plain(v ref.Val) any {
 		out := make([]any, n)
 		for i := range n {
 			out[i] = plain(l.Get(types.Int(i)))
+		}
+		return out
+	}
+	if m, ok := v.(traits.Mapper); ok && v.Type() == types.MapType {
+		// Keys as text, values made plain in turn (times, lists, maps).
+		out := map[string]any{}
+		for it := m.Iterator(); it.HasNext() == types.True; {
+			k := it.Next()
+			out[fmt.Sprint(k.Value())] = plain(m.Get(k))
 		}
 		return out
 	}

@@ -72,9 +72,36 @@ type Account struct {
 	Assets *Assets `json:"assets,omitempty"`
 	// Budgets are the account's AWS Budgets; nil when not collected.
 	Budgets *[]Budget `json:"budgets,omitempty"`
+	// CloudTrail is what CloudTrail shows root doing (audit --cloudtrail);
+	// nil when no trail was read.
+	CloudTrail *RootActivity `json:"cloudtrail,omitempty"`
 	// FailedCollectors names the live collectors that failed on this
 	// account: their facts are unknown, and checks on them say error.
 	FailedCollectors []string `json:"failed_collectors,omitempty"`
+}
+
+// RootActivity is the root user's events read from CloudTrail for the
+// audit: every one in [Since, Until), not only the credential report's
+// last use.
+type RootActivity struct {
+	Since  time.Time   `json:"since"`
+	Until  time.Time   `json:"until"`
+	Events []RootEvent `json:"events"` // newest first
+}
+
+// RootEvent is one root event (see 'rootwatch trail' for the kinds).
+type RootEvent struct {
+	ID          string    `json:"id"`
+	Time        time.Time `json:"time"`
+	Kind        string    `json:"kind"`
+	Name        string    `json:"name"`
+	Success     bool      `json:"success"`
+	MFA         string    `json:"mfa"`
+	Session     string    `json:"session,omitempty"`
+	AccessKeyID string    `json:"access_key_id,omitempty"`
+	SourceIP    string    `json:"source_ip,omitempty"`
+	Region      string    `json:"region,omitempty"`
+	Source      string    `json:"source"`
 }
 
 // Trail is a CloudTrail trail.
@@ -182,6 +209,8 @@ func (a *Account) HasFact(name string) bool {
 		return a.SCP != nil || a.failed("service control policies") || a.IsManagement
 	case "centralized_root":
 		return a.CentralizedRoot != nil || a.failed("centralized root access")
+	case "cloudtrail":
+		return a.CloudTrail != nil
 	}
 	return false
 }

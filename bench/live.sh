@@ -23,15 +23,19 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
 trap cleanup EXIT
 log() { printf '%s\n' "$*" >&2; }
+trap 'echo "bench/live.sh: failed at line $LINENO" >&2' ERR
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 go build -o "$tmp/rootwatch" ./cmd/rootwatch
 go build -o "$tmp/latencyproxy" ./bench/latencyproxy
 go build -o "$tmp/live-setup" ./bench/live-setup
 
-MOTO=$(port); PROXY=$(port)
+MOTO=$(port); PROXY=$(port); PROXY0=$(port)
 moto_server -H 127.0.0.1 -p "$MOTO" >"$tmp/moto.log" 2>&1 & pids+=($!)
 "$tmp/latencyproxy" -listen "127.0.0.1:$PROXY" -target "http://127.0.0.1:$MOTO" -latency "$LAT" 2>"$tmp/proxy.log" & pids+=($!)
+# The same proxy adding nothing: moto's own cost (and the one call moto
+# lacks, answered by the proxy).
+"$tmp/latencyproxy" -listen "127.0.0.1:$PROXY0" -target "http://127.0.0.1:$MOTO" -latency 0s 2>"$tmp/proxy0.log" & pids+=($!)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$MOTO/moto-api/" >/dev/null && curl -sf "http://127.0.0.1:$PROXY/__count" >/dev/null && break; sleep 0.2; done
 
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
@@ -44,15 +48,19 @@ count() { curl -sf "http://127.0.0.1:$PROXY/__count"; }
 # takes seconds per account: an untimed run straight to moto warms it, so
 # the timed run measures rootwatch, not moto's start-up.
 td0=$(date +%s%N)
-"$tmp/rootwatch" audit --org --endpoint-url "http://127.0.0.1:$MOTO" --concurrency "$CONC" --format json >/dev/null 2>&1 || true
+"$tmp/rootwatch" audit --org --endpoint-url "http://127.0.0.1:$PROXY0" --concurrency "$CONC" --format json >/dev/null 2>&1 || true
 td1=$(date +%s%N)
 warmup=$(awk -v a="$td0" -v b="$td1" 'BEGIN{printf "%.2f", (b-a)/1e9}')
+# The same run with no latency added, timed: what the emulator itself
+# costs, one Python process answering every call.
+tm0=$(date +%s%N)
+"$tmp/rootwatch" audit --org --endpoint-url "http://127.0.0.1:$PROXY0" --concurrency "$CONC" --format json >/dev/null 2>&1 || true
+tm1=$(date +%s%N)
+direct=$(awk -v a="$tm0" -v b="$tm1" 'BEGIN{printf "%.2f", (b-a)/1e9}')
 c0=$(count)
 t0=$(date +%s%N)
-set +e
-"$tmp/rootwatch" audit --org --endpoint-url "http://127.0.0.1:$PROXY" --concurrency "$CONC" --format json >"$tmp/report.json" 2>"$tmp/audit.err"
-rc=$?
-set -e
+rc=0
+"$tmp/rootwatch" audit --org --endpoint-url "http://127.0.0.1:$PROXY" --concurrency "$CONC" --format json >"$tmp/report.json" 2>"$tmp/audit.err" || rc=$?
 t1=$(date +%s%N)
 c1=$(count)
 # moto's credential reports have no root row, so every account's report
@@ -67,7 +75,7 @@ ratio=$(awk -v w="$wall" -v i="$ideal" 'BEGIN{printf "%.2f", w/i}')
 per=$(awk -v c="$calls" -v a="$accounts" 'BEGIN{printf "%.1f", c/a}')
 
 log "the aws CLI loop on $CLI_SAMPLE accounts"
-ids=$(python3 -c 'import json,sys; print(" ".join(a["id"] for a in json.load(open(sys.argv[1]))["accounts"][1:]))' "$tmp/report.json" | tr ' ' '\n' | head -n "$CLI_SAMPLE")
+ids=$(python3 -c 'import json,sys; print("\n".join(a["id"] for a in json.load(open(sys.argv[1]))["accounts"][1:1+int(sys.argv[2])]))' "$tmp/report.json" "$CLI_SAMPLE")
 A=(aws --endpoint-url "http://127.0.0.1:$PROXY")
 c2=$(count)
 t2=$(date +%s%N)
@@ -84,15 +92,34 @@ c3=$(count)
 cli_per=$(awk -v a="$t2" -v b="$t3" -v n="$CLI_SAMPLE" 'BEGIN{printf "%.2f", (b-a)/1e9/n}')
 cli_calls=$(awk -v c="$((c3 - c2))" -v n="$CLI_SAMPLE" 'BEGIN{printf "%.1f", c/n}')
 cli_fleet=$(awk -v p="$cli_per" -v n="$accounts" 'BEGIN{printf "%.0f", p*n}')
-# The checks rootwatch runs, each done one by one with the aws CLI, would
-# each fetch what it judges: counted from the collectors' declared calls.
+# Each check done one by one: a run per check that collects only what that
+# check judges (as a script per check would), its calls counted. The sum
+# is what the checks cost apart; the audit above does them together.
+log "each check on its own"
+checks=$("$tmp/rootwatch" rules list --format json | python3 -c 'import json,sys; print(" ".join(r["id"] for r in json.load(sys.stdin)))')
+one_total=0
+one_rows=""
+one_json=""
+for ch in $checks; do
+	c4=$(count)
+	t4=$(date +%s%N)
+	"$tmp/rootwatch" audit --org --endpoint-url "http://127.0.0.1:$PROXY" --concurrency "$CONC" --checks "$ch" --format json >/dev/null 2>&1 || true
+	t5=$(date +%s%N)
+	n=$(( $(count) - c4 ))
+	one_total=$((one_total + n))
+	w=$(awk -v a="$t4" -v b="$t5" 'BEGIN{printf "%.2f", (b-a)/1e9}')
+	one_rows+="| \`$ch\` | $n | $(awk -v c="$n" -v a="$accounts" 'BEGIN{printf "%.1f", c/a}') | $w s |"$'\n'
+	one_json+="${one_json:+, }{\"check\": \"$ch\", \"api_calls\": $n, \"wall_s\": $w}"
+done
+one_per=$(awk -v c="$one_total" -v a="$accounts" 'BEGIN{printf "%.1f", c/a}')
 date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 cat >bench/live-results.json <<JSON
 {"date": "$date", "commit": "$commit", "accounts": $accounts, "latency": "$LAT", "concurrency": $CONC,
  "rootwatch": {"wall_s": $wall, "api_calls": $calls, "calls_per_account": $per, "ideal_s": $ideal, "x_ideal": $ratio,
-   "moto_warmup_s": $warmup, "exit": $rc},
+   "moto_warmup_s": $warmup, "straight_to_moto_s": $direct, "exit": $rc},
+ "checks_one_by_one": {"api_calls": $one_total, "calls_per_account": $one_per, "checks": [$one_json]},
  "aws_cli_loop": {"sample_accounts": $CLI_SAMPLE, "s_per_account": $cli_per, "calls_per_account": $cli_calls, "whole_fleet_s_estimate": $cli_fleet}}
 JSON
 section=$(cat <<MD
@@ -106,9 +133,21 @@ $accounts accounts (the management account and $N members) in moto_server behind
 | \`rootwatch audit --org\` | $wall s | $calls | $per | $ideal s | $ratio |
 | aws CLI loop (assume role, generate, poll, get, decode), sequential | ${cli_per} s per account, about ${cli_fleet} s for the fleet | | $cli_calls (credential report only) | | |
 
-An untimed run straight to moto first (${warmup} s) warms it: moto builds each account's
-backends on first use. The gap to the ideal is mostly the wait for each account's credential
-report (polled after 1 s), which the ideal does not count.
+Each check on its own (\`audit --org --checks ID\`, which collects only what that check judges),
+as a script per check would do it: $one_total calls in all, $one_per per account, against $per when
+\`rootwatch audit --org\` does them together.
+
+| Check on its own | API calls | Calls per account | Wall time |
+|---|---:|---:|---:|
+$(printf '%b' "$one_rows")
+
+The same run with no latency added takes $direct s: moto answers every call
+in one Python process, so it is the floor of any run against it whatever the latency, and where
+it comes near the ideal, the ratio measures moto as much as rootwatch.
+
+An untimed run with no latency first (${warmup} s) warms it: moto builds each account's
+backends on first use. The ideal counts no waiting: the credential report is generated while
+the account's other calls are made, and read after them.
 <!-- live-results:end -->
 MD
 )

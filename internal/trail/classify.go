@@ -107,10 +107,11 @@ func Classify(r *Record, all bool) (ev Event, skip bool, err error) {
 
 	// Like the CIS metric filter, AWS services' own events and calls a
 	// service made on root's behalf are not root's doing; root's console
-	// actions carry invokedBy signin.amazonaws.com and stay.
+	// actions carry invokedBy signin.amazonaws.com or "AWS Internal" and
+	// stay (the CIS filter drops them).
 	invokedBy := string(id.InvokedBy)
 	ev.InvokedBy = invokedBy
-	if r.EventType == "AwsServiceEvent" || (invokedBy != "" && invokedBy != "signin.amazonaws.com") {
+	if r.EventType == "AwsServiceEvent" || (invokedBy != "" && !consoleInvoker(invokedBy)) {
 		if !all {
 			return Event{}, true, nil
 		}
@@ -144,11 +145,9 @@ func Classify(r *Record, all bool) (ev Event, skip bool, err error) {
 	case strings.HasPrefix(key, "AKIA"):
 		// Signed with a root access key: no MFA is possible.
 		ev.Session, ev.MFA = SessionAccessKey, "no"
-	case strings.EqualFold(string(id.SessionCredentialFromConsole), "true"):
+	case strings.EqualFold(string(r.SessionCredentialFromConsole), "true") || strings.EqualFold(string(id.SessionCredentialFromConsole), "true"):
 		ev.Session = SessionConsole
-	case sc != nil && strings.EqualFold(string(sc.AssumedRoot), "true"):
-		ev.Session = SessionAssumeRoot
-	case invokedBy == "signin.amazonaws.com":
+	case consoleInvoker(invokedBy):
 		ev.Session = SessionConsole
 	default:
 		ev.Session = SessionUnknown
@@ -157,6 +156,11 @@ func Classify(r *Record, all bool) (ev Event, skip bool, err error) {
 		ev.MFA = yesNo(string(sc.Attributes.MFAAuthenticated))
 	}
 	return ev, false, nil
+}
+
+// consoleInvoker: the invokedBy values of root's own console actions.
+func consoleInvoker(invokedBy string) bool {
+	return invokedBy == "signin.amazonaws.com" || invokedBy == "AWS Internal"
 }
 
 // onRoot says whether an IAM call's userName names root itself: absent,

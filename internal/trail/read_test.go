@@ -226,14 +226,22 @@ func TestServiceEvents(t *testing.T) {
 	data := []byte(`{"Records":[
 	{"eventVersion":"1.08","userIdentity":{"type":"Root","accountId":"111122223333","accessKeyId":"ASIAGLUE","invokedBy":"glue.amazonaws.com"},"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"a"},
 	{"eventVersion":"1.08","userIdentity":{"type":"Root","accountId":"111122223333"},"eventTime":"2024-01-01T00:00:01Z","eventSource":"health.amazonaws.com","eventName":"X","eventType":"AwsServiceEvent","eventID":"b"},
-	{"eventVersion":"1.08","userIdentity":{"type":"Root","accountId":"111122223333","accessKeyId":"ASIACONSOLE","invokedBy":"signin.amazonaws.com","sessionCredentialFromConsole":"true","sessionContext":{"attributes":{"mfaAuthenticated":"TRUE"}}},"eventTime":"2024-01-01T00:00:02Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers","eventID":"c"}
+	{"eventVersion":"1.08","userIdentity":{"type":"Root","accountId":"111122223333","accessKeyId":"ASIACONSOLE","invokedBy":"signin.amazonaws.com","sessionContext":{"attributes":{"mfaAuthenticated":"TRUE"}}},"eventTime":"2024-01-01T00:00:02Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers","eventID":"c"},
+	{"eventVersion":"1.08","userIdentity":{"type":"Root","accountId":"111122223333","accessKeyId":"ASIACONSOLE2"},"sessionCredentialFromConsole":"true","eventTime":"2024-01-01T00:00:03Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","eventID":"d"},
+	{"eventVersion":"1.08","userIdentity":{"type":"Root","accountId":"111122223333","accessKeyId":"ASIACONSOLE3","invokedBy":"AWS Internal"},"eventTime":"2024-01-01T00:00:04Z","eventSource":"health.amazonaws.com","eventName":"DescribeEventAggregates","eventID":"e"}
 	]}`)
 	res := read(t, data, Filter{})
-	if len(res.Events) != 1 || res.Events[0].EventID != "c" || res.Events[0].Session != SessionConsole || res.Events[0].MFA != "yes" || res.Events[0].InvokedBy != "signin.amazonaws.com" {
+	if len(res.Events) != 3 || res.Events[0].EventID != "c" || res.Events[0].Session != SessionConsole || res.Events[0].MFA != "yes" || res.Events[0].InvokedBy != "signin.amazonaws.com" {
 		t.Errorf("default: %+v", res.Events)
 	}
+	// sessionCredentialFromConsole is a field of the record, not of userIdentity.
+	for _, ev := range res.Events[1:] {
+		if ev.Session != SessionConsole {
+			t.Errorf("%s: session %s, want console", ev.EventID, ev.Session)
+		}
+	}
 	all := read(t, data, Filter{All: true})
-	if len(all.Events) != 3 || !all.Events[0].ByService || !all.Events[1].ByService || all.Events[2].ByService {
+	if len(all.Events) != 5 || !all.Events[0].ByService || !all.Events[1].ByService || all.Events[2].ByService {
 		t.Errorf("--all: %+v", all.Events)
 	}
 }

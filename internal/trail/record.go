@@ -59,6 +59,9 @@ type Record struct {
 	EventID             Text            `json:"eventID"`
 	EventType           Text            `json:"eventType"`
 	RecipientAccountID  Text            `json:"recipientAccountId"`
+	// SessionCredentialFromConsole is "true" on calls made from a console
+	// session (a top-level field since eventVersion 1.08).
+	SessionCredentialFromConsole Text `json:"sessionCredentialFromConsole"`
 }
 
 // Identity is the record's userIdentity.

@@ -7,6 +7,20 @@ cd "$(dirname "$0")/.."
 echo "== go mod download"
 go mod download
 
+echo "== DuckDB for the SQL tests (npm install scripts/duckdb)"
+# The Athena query is tested on a real SQL engine: DuckDB's Node.js package,
+# from the npm registry (no download from elsewhere). Without npm the SQL
+# tests say they are skipped.
+if command -v npm >/dev/null; then
+  if [ ! -d scripts/duckdb/node_modules/@duckdb/node-api ]; then
+    # npm install, not ci: npm ci trips over the lock file's optional
+    # per-platform packages; the version is pinned exactly.
+    npm install --prefix scripts/duckdb --no-audit --no-fund --loglevel=error
+  fi
+else
+  echo "npm not found: the SQL tests will be skipped"
+fi
+
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bench/out/*'))
 if [ -n "$unformatted" ]; then

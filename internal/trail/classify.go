@@ -1,6 +1,7 @@
 package trail
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -54,15 +55,26 @@ type Event struct {
 	ByService bool `json:"by_service,omitempty"`
 }
 
-// credentialChanges are the calls that change the root user's own
-// credentials (when made by root on itself, not on an IAM user).
-var credentialChanges = map[string]bool{
-	"CreateAccessKey": true, "UpdateAccessKey": true, "DeleteAccessKey": true,
-	"CreateLoginProfile": true, "UpdateLoginProfile": true, "DeleteLoginProfile": true, "ChangePassword": true,
-	"PasswordUpdated": true, "PasswordRecoveryCompleted": true,
-	"EnableMFADevice": true, "DeactivateMFADevice": true, "CreateVirtualMFADevice": true, "DeleteVirtualMFADevice": true, "ResyncMFADevice": true,
-	"UploadSigningCertificate": true, "UpdateSigningCertificate": true, "DeleteSigningCertificate": true,
+// SigninOutcomeEvents are the sign-in events other than ConsoleLogin
+// whose outcome is responseElements.<eventName> ("Success" or "Failure").
+// A fixed list, so the Athena query (whose JSON paths are constants) reads
+// the same ones.
+func SigninOutcomeEvents() []string {
+	return []string{"PasswordUpdated", "PasswordRecoveryRequested", "PasswordRecoveryCompleted", "CheckMfa"}
 }
+
+// CredentialChangeEvents are the calls that change the root user's own
+// credentials (when made by root on itself, not on an IAM user).
+func CredentialChangeEvents() []string {
+	return []string{"CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey",
+		"CreateLoginProfile", "UpdateLoginProfile", "DeleteLoginProfile", "ChangePassword",
+		"PasswordUpdated", "PasswordRecoveryCompleted",
+		"EnableMFADevice", "DeactivateMFADevice", "CreateVirtualMFADevice", "DeleteVirtualMFADevice", "ResyncMFADevice",
+		"UploadSigningCertificate", "UpdateSigningCertificate", "DeleteSigningCertificate"}
+}
+
+// ConsoleInvokers are the invokedBy values of root's own console actions.
+func ConsoleInvokers() []string { return []string{"signin.amazonaws.com", "AWS Internal"} }
 
 // Classify says whether a record is a root event and which. skip is true
 // for records that are not root's own (not root at all, or AWS services'
@@ -71,7 +83,9 @@ var credentialChanges = map[string]bool{
 func Classify(r *Record, all bool) (ev Event, skip bool, err error) {
 	id := r.UserIdentity
 	isAssumeRoot := r.EventName == "AssumeRoot" && r.EventSource == "sts.amazonaws.com"
-	if !isAssumeRoot && (id == nil || !strings.EqualFold(string(id.Type), "Root")) {
+	// CloudTrail writes the type as "Root", exactly (the CIS filter
+	// matches it so too).
+	if !isAssumeRoot && (id == nil || id.Type != "Root") {
 		return Event{}, true, nil
 	}
 	t, err := ParseTime(string(r.EventTime))
@@ -125,7 +139,7 @@ func Classify(r *Record, all bool) (ev Event, skip bool, err error) {
 		ev.MFA = yesNo(field(r.AdditionalEventData, "MFAUsed"))
 		ev.AccessKeyID = "" // root sign-in records carry "" or none
 		return ev, false, nil
-	case credentialChanges[string(r.EventName)] && onRoot(field(r.RequestParameters, "userName")):
+	case slices.Contains(CredentialChangeEvents(), string(r.EventName)) && onRoot(field(r.RequestParameters, "userName")):
 		ev.Kind = KindCredentialChange
 	default:
 		ev.Kind = KindAPICall
@@ -133,7 +147,7 @@ func Classify(r *Record, all bool) (ev Event, skip bool, err error) {
 	if r.EventSource == "signin.amazonaws.com" {
 		// PasswordUpdated and the like are console events: their outcome
 		// is in responseElements, like ConsoleLogin's.
-		if out := field(r.ResponseElements, string(r.EventName)); out != "" {
+		if out := field(r.ResponseElements, string(r.EventName)); slices.Contains(SigninOutcomeEvents(), string(r.EventName)) && out != "" {
 			ev.Success = strings.EqualFold(out, "Success") && r.ErrorCode == ""
 		}
 		ev.Session = SessionConsole
@@ -158,10 +172,7 @@ func Classify(r *Record, all bool) (ev Event, skip bool, err error) {
 	return ev, false, nil
 }
 
-// consoleInvoker: the invokedBy values of root's own console actions.
-func consoleInvoker(invokedBy string) bool {
-	return invokedBy == "signin.amazonaws.com" || invokedBy == "AWS Internal"
-}
+func consoleInvoker(invokedBy string) bool { return slices.Contains(ConsoleInvokers(), invokedBy) }
 
 // onRoot says whether an IAM call's userName names root itself: absent,
 // or "AWS ROOT USER" as CloudTrail writes it for root's MFA device.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -36,10 +37,19 @@ type TrailOptions struct {
 	Concurrency int
 	NoColor     bool
 
-	// AWS, for s3:// inputs.
+	// AWS, for s3:// inputs and Athena.
 	Profile     string
 	Region      string
 	EndpointURL string
+
+	// Athena: the same classification as SQL, on the organization's table.
+	Athena         bool
+	PrintSQL       bool
+	Database       string
+	Table          string
+	Workgroup      string
+	OutputLocation string
+	Partitions     string
 }
 
 func newTrailCmd(d *Deps) *cobra.Command {
@@ -78,10 +88,28 @@ then exits 3.`,
 
   # Recent events from the API
   aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=root > events.json
-  rootwatch trail events.json`,
-		Args: cobra.MinimumNArgs(1),
+  rootwatch trail events.json
+
+  # Years of logs: the same classification as SQL, run on Amazon Athena
+  rootwatch trail --athena --database security --table cloudtrail_logs --workgroup primary \
+      --output-location s3://athena-results/rootwatch/ --since 365d --format jsonl
+
+  # The query, for Athena/Trino and for CloudTrail Lake
+  rootwatch trail --print-sql --table security.cloudtrail_logs --since 90d`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case (opts.Athena || opts.PrintSQL) && len(args) > 0:
+				return usageError("--athena and --print-sql query a table: they take no paths")
+			case !opts.Athena && !opts.PrintSQL && len(args) == 0:
+				return usageError("give CloudTrail files, folders or s3:// URLs (or --athena)")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
+			if opts.PrintSQL {
+				return printSQL(opts)
+			}
 			return runTrail(cmd.Context(), opts)
 		},
 	}
@@ -100,7 +128,14 @@ then exits 3.`,
 	f.BoolVar(&opts.NoColor, "no-color", false, "never colour the table (also: NO_COLOR)")
 	f.StringVar(&opts.Profile, "profile", "", "s3://: AWS `PROFILE` from the shared config")
 	f.StringVar(&opts.Region, "region", "", "s3://: AWS `REGION`")
-	f.StringVar(&opts.EndpointURL, "endpoint-url", "", "s3://: send S3 calls to this `URL`")
+	f.StringVar(&opts.EndpointURL, "endpoint-url", "", "s3:// and --athena: send AWS calls to this `URL`")
+	f.BoolVar(&opts.Athena, "athena", false, "run the classification as SQL on Amazon Athena, over the CloudTrail table AWS documents")
+	f.BoolVar(&opts.PrintSQL, "print-sql", false, "print the query for Athena/Trino and for CloudTrail Lake, and exit")
+	f.StringVar(&opts.Database, "database", "default", "--athena: the Glue `DATABASE` of the table")
+	f.StringVar(&opts.Table, "table", "cloudtrail_logs", "--athena: the CloudTrail `TABLE` (for --print-sql, qualify it; for Lake, the event data store ID)")
+	f.StringVar(&opts.Workgroup, "workgroup", "primary", "--athena: the Athena `WORKGROUP`")
+	f.StringVar(&opts.OutputLocation, "output-location", "", "--athena: `S3-URL` for the query results (default: the workgroup's)")
+	f.StringVar(&opts.Partitions, "partitions", "timestamp", "--athena: the table's partition `COLUMNS`, for pruning: timestamp (AWS's projection table), account,region,year,month,day (organization trail), region,year,month,day, or none")
 	return cmd
 }
 
@@ -180,8 +215,14 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 
-	inputs, workers, err := trailInputs(ctx, d, o.Paths, awsWhere{o.Profile, o.Region, o.EndpointURL}, &f, o.Concurrency)
-	if err != nil {
+	var inputs trail.Inputs
+	workers := 0
+	var athenaAPI trail.AthenaAPI
+	if o.Athena {
+		if athenaAPI, err = o.athenaClient(ctx); err != nil {
+			return err
+		}
+	} else if inputs, workers, err = trailInputs(ctx, d, o.Paths, awsWhere{o.Profile, o.Region, o.EndpointURL}, &f, o.Concurrency); err != nil {
 		return err
 	}
 	var bar *progressbar.ProgressBar
@@ -201,22 +242,27 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 		if err != nil {
 			return err
 		}
-		st, err = trail.Scan(ctx, inputs, so, func(ev trail.Event) error {
+		emit := func(ev trail.Event) error {
 			if o.Summary {
 				sum.Add(ev)
 				return nil
 			}
 			return ew.Event(&ev)
-		}, func(w trail.Warning) {
-			if bar != nil {
-				_ = bar.Clear()
-			}
-			if w.Line > 0 || w.Offset > 0 {
-				log.Warn("skipped", "input", w.Source, "where", where(w), "reason", w.Msg)
-			} else {
-				log.Warn("skipped", "input", w.Source, "reason", w.Msg)
-			}
-		})
+		}
+		if o.Athena {
+			st, err = o.runAthena(ctx, athenaAPI, f, emit)
+		} else {
+			st, err = trail.Scan(ctx, inputs, so, emit, func(w trail.Warning) {
+				if bar != nil {
+					_ = bar.Clear()
+				}
+				if w.Line > 0 || w.Offset > 0 {
+					log.Warn("skipped", "input", w.Source, "where", where(w), "reason", w.Msg)
+				} else {
+					log.Warn("skipped", "input", w.Source, "reason", w.Msg)
+				}
+			})
+		}
 		if err != nil {
 			return err
 		}
@@ -238,6 +284,8 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 	}
 	log.Info("read", "inputs", st.Inputs, "records", st.Records, "root_events", st.Events, "duplicates_removed", st.Duplicates, "skipped", st.Skipped)
 	switch {
+	case o.Athena:
+		return nil
 	case st.Inputs == 0:
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("no CloudTrail file found in %s", strings.Join(o.Paths, ", "))}
 	case st.Skipped > 0 && st.Records == 0:
@@ -314,4 +362,65 @@ func trailInputs(ctx context.Context, d *Deps, paths []string, aw awsWhere, f *t
 			}
 		}
 	}, workers, nil
+}
+
+func (o *TrailOptions) sqlOptions(f trail.Filter) (trail.SQLOptions, error) {
+	parts := o.Partitions
+	if parts == "none" {
+		parts = ""
+	}
+	for _, p := range strings.Split(parts, ",") {
+		switch strings.TrimSpace(p) {
+		case "", "timestamp", "account", "region", "year", "month", "day":
+		default:
+			return trail.SQLOptions{}, usageError("--partitions: %q is not a partition rootwatch can prune (timestamp, account, region, year, month, day)", p)
+		}
+	}
+	if o.Table == "" {
+		return trail.SQLOptions{}, usageError("--table is empty")
+	}
+	return trail.SQLOptions{Table: o.Table, Filter: f, Partitions: parts}, nil
+}
+
+// printSQL prints the Athena query and the CloudTrail Lake one.
+func printSQL(o *TrailOptions) error {
+	f, err := o.filter(o.Deps.Now().UTC())
+	if err != nil {
+		return err
+	}
+	so, err := o.sqlOptions(f)
+	if err != nil {
+		return err
+	}
+	lake := so
+	lake.Table = o.Table
+	_, err = fmt.Fprintf(o.Deps.Out, "-- Amazon Athena (Trino), over the CloudTrail table AWS documents\n%s\n-- CloudTrail Lake (event data store %s)\n%s",
+		trail.AthenaSQL(so), o.Table, trail.LakeSQL(lake))
+	return err
+}
+
+func (o *TrailOptions) athenaClient(ctx context.Context) (trail.AthenaAPI, error) {
+	cfg, err := collect.LoadConfig(ctx, collect.Options{Profile: o.Profile, Region: o.Region, EndpointURL: o.EndpointURL, Record: o.Deps.AWSRecord})
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	return athena.NewFromConfig(cfg), nil
+}
+
+// runAthena runs the query on Athena and emits its rows; the stats count
+// them as records and events.
+func (o *TrailOptions) runAthena(ctx context.Context, api trail.AthenaAPI, f trail.Filter, emit func(trail.Event) error) (trail.Stats, error) {
+	so, err := o.sqlOptions(f)
+	if err != nil {
+		return trail.Stats{}, err
+	}
+	table := o.Table
+	log := o.Deps.logger()
+	log.Info("running the query on Athena", "database", o.Database, "table", table, "workgroup", o.Workgroup)
+	res, err := trail.RunAthena(ctx, api, trail.AthenaQuery{SQL: trail.AthenaSQL(so), Database: o.Database, Workgroup: o.Workgroup, OutputLocation: o.OutputLocation}, emit)
+	if err != nil {
+		return trail.Stats{}, &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s", collect.Describe(err))}
+	}
+	log.Info("Athena query done", "query_id", res.QueryID, "root_events", res.Rows, "scanned_bytes", res.ScannedBytes, "engine_time", res.Elapsed)
+	return trail.Stats{Inputs: 1, Records: res.Rows, Events: res.Rows}, nil
 }

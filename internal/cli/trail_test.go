@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/rootwatch/rootwatch/internal/collect"
+	"github.com/rootwatch/rootwatch/internal/trail"
 )
 
 const trailData = "../trail/testdata/"
@@ -312,5 +315,95 @@ func TestAuditWithCloudTrail(t *testing.T) {
 	_ = os.WriteFile(bad, []byte(`{"Records":[{"eventVersion":"1.08","userIdentity":{"type":"Root"`), 0o644)
 	if r := run(t, append(base, "--cloudtrail", dir)...); r.code != ExitPartial || !strings.Contains(r.out, "broken.json") {
 		t.Errorf("broken input: exit %d", r.code)
+	}
+}
+
+// --athena through the real SDK against moto: the query's rows, as DuckDB
+// computes them from the same files (moto runs no SQL: its Athena returns
+// rows it is given), come back through Athena's API as the events
+// 'rootwatch trail' finds in the files.
+func TestTrailAthena(t *testing.T) {
+	m := startMoto(t)
+	node, err := exec.LookPath("node")
+	dir, _ := filepath.Abs("../../scripts/duckdb")
+	if err != nil {
+		t.Skip("Athena test skipped: node is not installed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@duckdb", "node-api")); err != nil {
+		t.Skip("Athena test skipped: DuckDB is not installed (scripts/test.sh installs it)")
+	}
+	files := t.TempDir()
+	for _, name := range []string{"aws-docs-console-sign-in.json", "aws-docs-assume-root.json", "variants.json"} {
+		data, err := os.ReadFile(trailData + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = os.WriteFile(filepath.Join(files, name), data, 0o644)
+	}
+	sql := filepath.Join(t.TempDir(), "q.sql")
+	_ = os.WriteFile(sql, []byte(trail.AthenaSQL(trail.SQLOptions{Table: "cloudtrail_logs"})), 0o644)
+	out, err := exec.Command(node, filepath.Join(dir, "query.mjs"), sql, filepath.Join(files, "*.json")).Output()
+	if err != nil {
+		t.Fatalf("duckdb: %v", err)
+	}
+	cols := trail.SQLColumns()
+	header := map[string]any{"Data": []map[string]string{}}
+	var colInfo []map[string]string
+	for _, c := range cols {
+		header["Data"] = append(header["Data"].([]map[string]string), map[string]string{"VarCharValue": c})
+		colInfo = append(colInfo, map[string]string{"Name": c, "Type": "varchar"})
+	}
+	rows := []any{header}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		var r map[string]string
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		var data []map[string]string
+		for _, c := range cols {
+			data = append(data, map[string]string{"VarCharValue": r[c]})
+		}
+		rows = append(rows, map[string]any{"Data": data})
+	}
+	body, _ := json.Marshal(map[string]any{"account_id": "123456789012", "region": "us-east-1", "results": []any{map[string]any{"rows": rows, "column_info": colInfo}}})
+	resp, err := http.Post(m.Endpoint+"/moto-api/static/athena/query-results", "application/json", bytes.NewReader(body))
+	if err != nil || resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+		t.Fatalf("seeding moto's Athena results: %v %v", err, resp)
+	}
+	resp.Body.Close()
+
+	var mu sync.Mutex
+	var calls []string
+	d, _, _ := testDeps("")
+	d.AWSRecord = func(a string) { mu.Lock(); calls = append(calls, a); mu.Unlock() }
+	r := runWith(t, d, "trail", "--athena", "--endpoint-url", m.Endpoint, "--database", "security", "--output-location", "s3://athena-results/", "--format", "jsonl")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	viaAthena := jsonlEvents(t, r.out)
+	local := jsonlEvents(t, run(t, "trail", files, "--format", "jsonl").out)
+	key := func(ev map[string]any) string { ev["source"] = nil; b, _ := json.Marshal(ev); return string(b) }
+	var a, b []string
+	for _, ev := range viaAthena {
+		a = append(a, key(ev))
+	}
+	for _, ev := range local {
+		b = append(b, key(ev))
+	}
+	slices.Sort(a)
+	slices.Sort(b)
+	if len(a) == 0 || !slices.Equal(a, b) {
+		t.Errorf("via Athena:\n%s\nfrom the files:\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
+	}
+	for _, want := range []string{"athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults"} {
+		if !slices.Contains(calls, want) {
+			t.Errorf("no %s: %v", want, calls)
+		}
+	}
+	if r := run(t, "trail", "--athena", files); r.code != ExitUsage {
+		t.Errorf("--athena with paths: exit %d", r.code)
+	}
+	if r := run(t, "trail", "--print-sql", "--partitions", "week"); r.code != ExitUsage {
+		t.Errorf("--partitions week: exit %d", r.code)
 	}
 }

@@ -73,7 +73,7 @@ func RunAthena(ctx context.Context, api AthenaAPI, q AthenaQuery, emit func(Even
 	for {
 		st, err := api.GetQueryExecution(ctx, &athena.GetQueryExecutionInput{QueryExecutionId: start.QueryExecutionId})
 		if err != nil {
-			return res, fmt.Errorf("Athena query %s: %w", res.QueryID, err)
+			return res, fmt.Errorf("query %s on Athena: %w", res.QueryID, err)
 		}
 		qe := st.QueryExecution
 		if qe != nil && qe.Statistics != nil {
@@ -89,7 +89,7 @@ func RunAthena(ctx context.Context, api AthenaAPI, q AthenaQuery, emit func(Even
 		case athenatypes.QueryExecutionStateSucceeded:
 			return res, readResults(ctx, api, start.QueryExecutionId, &res, emit)
 		case athenatypes.QueryExecutionStateFailed, athenatypes.QueryExecutionStateCancelled:
-			return res, fmt.Errorf("Athena query %s %s: %s", res.QueryID, state, reason)
+			return res, fmt.Errorf("query %s on Athena: %s: %s", res.QueryID, state, reason)
 		}
 		if err := sleep(ctx, wait); err != nil {
 			// Stop the query: interrupted, it would go on scanning (and billing).
@@ -109,7 +109,7 @@ func readResults(ctx context.Context, api AthenaAPI, id *string, res *AthenaResu
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("Athena query %s results: %w", res.QueryID, err)
+			return fmt.Errorf("results of query %s on Athena: %w", res.QueryID, err)
 		}
 		rs := page.ResultSet
 		if rs == nil {
@@ -136,7 +136,7 @@ func readResults(ctx context.Context, api AthenaAPI, id *string, res *AthenaResu
 			}
 			ev, err := EventFromRow(row)
 			if err != nil {
-				return fmt.Errorf("Athena query %s, row %d: %w", res.QueryID, res.Rows+1, err)
+				return fmt.Errorf("query %s on Athena, row %d: %w", res.QueryID, res.Rows+1, err)
 			}
 			res.Rows++
 			if err := emit(ev); err != nil {

@@ -75,8 +75,8 @@ var gzipMagic = []byte{0x1f, 0x8b}
 // ReadStream reads one input: a CloudTrail file, gzip-compressed or not,
 // or any of the other shapes. Broken parts are skipped with a warning
 // naming the input and the position; the rest is read.
-func ReadStream(ctx context.Context, source string, r io.Reader, f *Filter) Result {
-	res := Result{Source: source}
+func ReadStream(ctx context.Context, source string, r io.Reader, f *Filter) (res Result) {
+	res = Result{Source: source}
 	br := bufio.NewReaderSize(r, 64<<10)
 	in := io.Reader(br)
 	if magic, _ := br.Peek(2); bytes.Equal(magic, gzipMagic) {
@@ -90,6 +90,8 @@ func ReadStream(ctx context.Context, source string, r io.Reader, f *Filter) Resu
 		in = zr
 	}
 	sp := NewSplitter(in)
+	sp.Fast = true
+	defer func() { res.Records += sp.Passed }()
 	first := true
 	for n := 0; ; n++ {
 		if n&1023 == 0 && ctx.Err() != nil {

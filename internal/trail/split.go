@@ -65,6 +65,14 @@ type Splitter struct {
 
 	// stack of the values being read at the top: see Next.
 	state splitState
+
+	// Fast: inside a log file's Records array, where CloudTrail starts
+	// every record with {"eventVersion", return only the records that hold
+	// "Root" (the only ones that can be root's), found with one byte
+	// search, and count the others in Passed without walking them. Their
+	// JSON is not checked: gzip's checksum guards what CloudTrail wrote.
+	Fast   bool
+	Passed int64
 }
 
 type splitState struct {
@@ -335,6 +343,17 @@ func (s *Splitter) Next() (Element, error) {
 				st.inArray = false
 				continue
 			}
+			if s.Fast && st.container == InRecords && s.atRecordMark() {
+				el, found, err := s.nextFast()
+				if err != nil {
+					return Element{}, s.resync(err)
+				}
+				if !found {
+					continue // the rest of the array held no root
+				}
+				st.afterElem = true
+				return el, nil
+			}
 			el, err := s.element(st.container)
 			if err != nil {
 				return Element{}, s.resync(err)
@@ -418,6 +437,60 @@ func (s *Splitter) element(ct Container) (Element, error) {
 	// skipValue may have slid the buffer: start moved with keep.
 	start = s.keep
 	return Element{Raw: s.buf[start:s.pos], Container: ct, Offset: s.base + int64(start)}, nil
+}
+
+// atRecordMark says whether the input at s.pos starts a record as
+// CloudTrail writes one.
+func (s *Splitter) atRecordMark() bool {
+	for s.end-s.pos < len(recordMark) {
+		if !s.fill() {
+			return false
+		}
+	}
+	return bytes.HasPrefix(s.buf[s.pos:s.end], recordMark)
+}
+
+// nextFast finds the next record holding rootMark, from s.pos (a record's
+// start), counting the records before it in Passed. found is false when
+// the array ended first; s.pos is then at its closing bracket.
+func (s *Splitter) nextFast() (el Element, found bool, err error) {
+	for {
+		win := s.buf[s.pos:s.end]
+		if p := bytes.Index(win, rootMark); p >= 0 {
+			// The record holding it starts at the last mark before it (a
+			// mark cannot be inside a string: its quotes would be escaped).
+			start := max(bytes.LastIndex(win[:p], recordMark), 0)
+			s.Passed += int64(bytes.Count(win[:start], recordMark))
+			s.pos += start
+			el, err := s.element(InRecords)
+			return el, err == nil, err
+		}
+		// No root in what is read: the records wholly read are passed; the
+		// last one, maybe incomplete, is kept with the next read.
+		if last := bytes.LastIndex(win, recordMark); last > 0 {
+			s.Passed += int64(bytes.Count(win[:last], recordMark))
+			s.pos += last
+		}
+		s.keep = s.pos
+		more := s.fill()
+		s.keep = -1
+		if !more {
+			if err := s.ReadErr(); err != nil {
+				return Element{}, false, fmt.Errorf("input ends inside the Records array: %w", err)
+			}
+			// The last records, then "]}": go on at the array's closing
+			// bracket, which the caller's structure checks.
+			rest := s.buf[s.pos:s.end]
+			s.Passed += int64(bytes.Count(rest, recordMark))
+			end := bytes.LastIndexByte(rest, ']')
+			if end < 0 {
+				return Element{}, false, s.errAt(s.end, "input ends inside the Records array")
+			}
+			s.pos += end
+			s.state.afterElem = true
+			return Element{}, false, nil
+		}
+	}
 }
 
 // resyncMarks are where reading can pick up after a broken part: the start

@@ -270,6 +270,9 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 			if err := ew.Summary(sum.Accounts()); err != nil {
 				return err
 			}
+			if err := ew.Totals(st); err != nil {
+				return err
+			}
 		}
 		return ew.Close()
 	})

@@ -142,6 +142,11 @@ func TestTrailLocal(t *testing.T) {
 		t.Errorf("summary %v", sums)
 	}
 
+	st := run(t, "trail", dir, "--summary")
+	if !strings.Contains(st.out, "Read 3 input(s), 18 record(s): 7 root event(s), 5 duplicate deliveries removed, 0 record(s) or input(s) skipped.") {
+		t.Errorf("summary table:\n%s", st.out)
+	}
+
 	// Narrowing: --accounts prunes the other accounts' folders, --since the days.
 	n := run(t, "trail", dir, "--format", "jsonl", "--accounts", "222222222222,111111111111", "--since", "2024-10-01")
 	if got := jsonlEvents(t, n.out); len(got) != 2 {

@@ -21,6 +21,9 @@ func EventFormats() []string { return []string{"jsonl", "table", "csv"} }
 type EventWriter interface {
 	Event(ev *trail.Event) error
 	Summary(s []trail.AccountSummary) error
+	// Totals says what was read (the table shows it under the summary;
+	// the other formats leave it to the log).
+	Totals(st trail.Stats) error
 	// Close flushes what is buffered.
 	Close() error
 }
@@ -57,6 +60,8 @@ func (j *jsonlEvents) Summary(s []trail.AccountSummary) error {
 	}
 	return nil
 }
+
+func (j *jsonlEvents) Totals(trail.Stats) error { return nil }
 
 func (j *jsonlEvents) Close() error { return j.bw.Flush() }
 
@@ -114,6 +119,8 @@ func (c *csvEvents) Summary(s []trail.AccountSummary) error {
 	}
 	return nil
 }
+
+func (c *csvEvents) Totals(trail.Stats) error { return nil }
 
 // Close writes the header of an empty report (a header even with no rows)
 // and flushes.
@@ -201,6 +208,15 @@ func (t *tableEvents) Summary(s []trail.AccountSummary) error {
 		}
 	}
 	return nil
+}
+
+func (t *tableEvents) Totals(st trail.Stats) error {
+	if !t.summarized {
+		return nil
+	}
+	_, err := fmt.Fprintf(t.bw, "\nRead %d input(s), %d record(s): %d root event(s), %d duplicate deliveries removed, %d record(s) or input(s) skipped.\n",
+		st.Inputs, st.Records, st.Events, st.Duplicates, st.Skipped)
+	return err
 }
 
 func (t *tableEvents) Close() error {

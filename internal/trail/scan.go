@@ -32,6 +32,11 @@ type Stats struct {
 // MaxKeptWarnings bounds the warnings kept in Stats.
 const MaxKeptWarnings = 1000
 
+// MaxHeld bounds the root events of unknown session held back for the
+// AssumeRoot join (a few hundred bytes each); past it they are written
+// at once, session unknown.
+const MaxHeld = 100_000
+
 // Scan reads every input and calls emit with each root event once, in the
 // inputs' order (duplicates by event ID dropped). Inputs are read in
 // parallel; memory holds only the inputs in flight, the event IDs seen
@@ -127,7 +132,7 @@ func Scan(ctx context.Context, inputs Inputs, o ScanOptions, emit func(Event) er
 			}
 			seen[key] = struct{}{}
 			join.Add(ev)
-			if !join.Resolve(&ev) {
+			if !join.Resolve(&ev) && len(held) < MaxHeld {
 				held = append(held, ev)
 				continue
 			}

@@ -30,11 +30,14 @@ go build -o "$tmp/rootwatch" ./cmd/rootwatch
 go build -o "$tmp/latencyproxy" ./bench/latencyproxy
 go build -o "$tmp/live-setup" ./bench/live-setup
 
-MOTO=$(port); PROXY=$(port); PROXY0=$(port)
+MOTO=$(port); PROXY=$(port); PROXY0=$(port); WARM=$(port)
 moto_server -H 127.0.0.1 -p "$MOTO" >"$tmp/moto.log" 2>&1 & pids+=($!)
-"$tmp/latencyproxy" -listen "127.0.0.1:$PROXY" -target "http://127.0.0.1:$MOTO" -latency "$LAT" 2>"$tmp/proxy.log" & pids+=($!)
-# The same proxy adding nothing: moto's own cost (and the one call moto
-# lacks, answered by the proxy).
+# The timed runs' proxy replays what moto answered in the warm-up run (all
+# but the credential report's calls), so they measure rootwatch and the
+# latency, not moto's one Python process on a machine it shares.
+"$tmp/latencyproxy" -listen "127.0.0.1:$PROXY" -listen-warm "127.0.0.1:$WARM" -replay -target "http://127.0.0.1:$MOTO" -latency "$LAT" 2>"$tmp/proxy.log" & pids+=($!)
+# A proxy adding nothing and replaying nothing: moto's own cost (and the
+# one call moto lacks, answered by the proxy).
 "$tmp/latencyproxy" -listen "127.0.0.1:$PROXY0" -target "http://127.0.0.1:$MOTO" -latency 0s 2>"$tmp/proxy0.log" & pids+=($!)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$MOTO/moto-api/" >/dev/null && curl -sf "http://127.0.0.1:$PROXY/__count" >/dev/null && break; sleep 0.2; done
 
@@ -48,7 +51,7 @@ count() { curl -sf "http://127.0.0.1:$PROXY/__count"; }
 # takes seconds per account: an untimed run straight to moto warms it, so
 # the timed run measures rootwatch, not moto's start-up.
 td0=$(date +%s%N)
-"$tmp/rootwatch" audit --org --endpoint-url "http://127.0.0.1:$PROXY0" --concurrency "$CONC" --format json >/dev/null 2>&1 || true
+"$tmp/rootwatch" audit --org --endpoint-url "http://127.0.0.1:$WARM" --concurrency "$CONC" --format json >"$tmp/warm.json" 2>/dev/null || true
 td1=$(date +%s%N)
 warmup=$(awk -v a="$td0" -v b="$td1" 'BEGIN{printf "%.2f", (b-a)/1e9}')
 # The same run with no latency added, timed: what the emulator itself
@@ -67,6 +70,14 @@ c1=$(count)
 # checks say error and the audit exits 3; the calls are all made.
 [[ $rc == 0 || $rc == 1 || $rc == 3 ]] || { tail -5 "$tmp/audit.err" >&2; exit 1; }
 accounts=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["accounts"]))' "$tmp/report.json")
+# The replayed run must judge as the live one did.
+python3 - "$tmp/warm.json" "$tmp/report.json" <<'PY' || exit 1
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+key = lambda d: sorted((f["account"], f["check"], f["status"]) for f in d["findings"])
+if key(a) != key(b) or len(a["accounts"]) != len(b["accounts"]):
+    sys.exit("the timed run's findings differ from the warm-up run's: the replay is wrong")
+PY
 calls=$((c1 - c0))
 wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", (b-a)/1e9}')
 lat_s=$(awk -v l="${LAT%ms}" 'BEGIN{printf "%.3f", l/1000}')
@@ -141,9 +152,12 @@ as a script per check would do it: $one_total calls in all, $one_per per account
 |---|---:|---:|---:|
 $(printf '%b' "$one_rows")
 
-The same run with no latency added takes $direct s: moto answers every call
-in one Python process, so it is the floor of any run against it whatever the latency, and where
-it comes near the ideal, the ratio measures moto as much as rootwatch.
+The timed runs go through a proxy that adds the latency and gives again what moto answered in
+the warm-up run for the same request from the same account; only the credential report's calls
+reach moto (their answers change as a report is generated). Straight to moto, with no latency
+and nothing replayed, the same audit takes $direct s: moto answers every call in one Python
+process on the two cores rootwatch uses too, so without the replay the benchmark would measure
+moto.
 
 An untimed run with no latency first (${warmup} s) warms it: moto builds each account's
 backends on first use. The ideal counts no waiting: the credential report is generated while

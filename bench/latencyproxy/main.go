@@ -6,55 +6,174 @@
 // access features enabled), which moto 5.2.1 does not implement: moto's
 // error would be retried for seconds and measure the retries, not the run.
 //
+// With -replay, it records the emulator's answers and gives them again for
+// the same request from the same account, so a timed run measures the
+// client and the latency, not the emulator (moto answers every call in one
+// Python process, which shares the machine with the client). The
+// credential report's calls are always forwarded: their answers change as
+// a report is generated. -listen-warm adds a listener without latency that
+// fills the same recording, for an untimed warm-up run.
+//
 //	go run ./bench/latencyproxy -listen 127.0.0.1:5100 -target http://127.0.0.1:5000 -latency 50ms
 package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
 
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// recording is what the emulator answered, shared by the listeners.
+type recording struct {
+	mu       sync.Mutex
+	answers  map[[32]byte]answer
+	accounts map[string]string // access key ID → account, learnt from AssumeRole
+	akid     *regexp.Regexp    // the access key ID in a SigV4 Authorization header
+	roleArn  *regexp.Regexp    // the account of AssumeRole's RoleArn
+	respAKID *regexp.Regexp    // the access key ID in AssumeRole's answer
+}
+
+// listener serves one address: a latency, and whether to replay.
+type listener struct {
+	target  *httputil.ReverseProxy
+	latency time.Duration
+	replay  bool
+	rec     *recording
+	count   atomic.Int64
+}
+
 func main() {
 	listen := flag.String("listen", "127.0.0.1:0", "address to listen on (loopback only)")
+	warm := flag.String("listen-warm", "", "with -replay: a second address, without latency, that fills the same recording")
 	target := flag.String("target", "", "emulator URL to forward to")
 	latency := flag.Duration("latency", 50*time.Millisecond, "delay added to every request")
+	replay := flag.Bool("replay", false, "answer a request seen before from the recording (credential report calls excepted)")
 	flag.Parse()
 	u, err := url.Parse(*target)
 	if err != nil || u.Host == "" {
 		log.Fatalf("-target: want a URL, got %q", *target)
 	}
-	var count atomic.Int64
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	proxy.Transport = &http.Transport{MaxIdleConnsPerHost: 256}
-	http.HandleFunc("/__count", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, count.Load()) })
-	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		count.Add(1)
-		time.Sleep(*latency)
-		if r.Method == http.MethodPost && r.Body != nil {
-			body, err := io.ReadAll(r.Body)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			if bytes.Contains(body, []byte("Action=ListOrganizationsFeatures")) {
-				w.Header().Set("Content-Type", "text/xml")
-				fmt.Fprint(w, orgFeatures)
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.Transport = &http.Transport{MaxIdleConnsPerHost: 256}
+	rec := &recording{answers: map[[32]byte]answer{}, accounts: map[string]string{},
+		akid:     regexp.MustCompile(`Credential=([A-Z0-9]+)/`),
+		roleArn:  regexp.MustCompile(`RoleArn=arn%3Aaws%3Aiam%3A%3A(\d{12})%3A`),
+		respAKID: regexp.MustCompile(`<AccessKeyId>([A-Z0-9]+)</AccessKeyId>`)}
+	if *warm != "" {
+		w := &listener{target: rp, replay: *replay, rec: rec}
+		go func() { log.Fatal(http.ListenAndServe(*warm, w.handler())) }()
+		log.Printf("warm-up listener %s without latency", *warm)
+	}
+	l := &listener{target: rp, latency: *latency, replay: *replay, rec: rec}
+	log.Printf("forwarding %s -> %s with %s latency, replay %v", *listen, *target, *latency, *replay)
+	log.Fatal(http.ListenAndServe(*listen, l.handler()))
+}
+
+func (l *listener) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/__count", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, l.count.Load()) })
+	mux.HandleFunc("/", l.serve)
+	return mux
+}
+
+func (l *listener) serve(w http.ResponseWriter, r *http.Request) {
+	l.count.Add(1)
+	time.Sleep(l.latency)
+	var body []byte
+	if r.Body != nil {
+		var err error
+		if body, err = io.ReadAll(r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
 		}
-		proxy.ServeHTTP(w, r)
-	})
-	log.Printf("forwarding %s -> %s with %s latency", *listen, *target, *latency)
-	log.Fatal(http.ListenAndServe(*listen, nil))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	if bytes.Contains(body, []byte("Action=ListOrganizationsFeatures")) {
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, orgFeatures)
+		return
+	}
+	rec := l.rec
+	key, cacheable := rec.key(r, body)
+	if l.replay && cacheable {
+		rec.mu.Lock()
+		a, ok := rec.answers[key]
+		rec.mu.Unlock()
+		if ok {
+			for k, v := range a.header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(a.status)
+			_, _ = w.Write(a.body)
+			return
+		}
+	}
+	rw := httptest.NewRecorder()
+	l.target.ServeHTTP(rw, r)
+	res := rw.Result()
+	out, _ := io.ReadAll(res.Body)
+	if m := rec.roleArn.FindSubmatch(body); m != nil && bytes.Contains(body, []byte("Action=AssumeRole")) {
+		if a := rec.respAKID.FindSubmatch(out); a != nil {
+			rec.mu.Lock()
+			rec.accounts[string(a[1])] = string(m[1])
+			rec.mu.Unlock()
+		}
+	}
+	if l.replay && cacheable && res.StatusCode/100 == 2 {
+		rec.mu.Lock()
+		rec.answers[key] = answer{status: res.StatusCode, header: res.Header.Clone(), body: out}
+		rec.mu.Unlock()
+	}
+	for k, v := range res.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(res.StatusCode)
+	_, _ = w.Write(out)
+}
+
+// key identifies a request: the account its credentials belong to, the
+// operation and its parameters. Credential report calls are not cacheable:
+// their answers change as a report is generated.
+func (rec *recording) key(r *http.Request, body []byte) ([32]byte, bool) {
+	if bytes.Contains(body, []byte("CredentialReport")) {
+		return [32]byte{}, false
+	}
+	account := ""
+	if m := rec.akid.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		rec.mu.Lock()
+		account = rec.accounts[m[1]]
+		rec.mu.Unlock()
+		if account == "" {
+			account = m[1] // the base credentials
+		}
+	}
+	h := sha256.New()
+	for _, part := range []string{account, r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("X-Amz-Target"), strings.SplitN(r.Host, ".", 2)[0]} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	h.Write(body)
+	var k [32]byte
+	copy(k[:], h.Sum(nil))
+	return k, true
 }
 
 // orgFeatures is IAM's answer to ListOrganizationsFeatures with both

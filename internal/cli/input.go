@@ -49,8 +49,10 @@ type InputOptions struct {
 	// Parsed by check.
 	reportTime   time.Time
 	maxReportAge time.Duration
-	// skipped are the organization's accounts left out as not active.
-	skipped []string
+	// skipped are the organization's accounts left out as not active;
+	// notAudited, those of them --accounts named.
+	skipped    []string
+	notAudited []model.SourceError
 }
 
 func addInputFlags(f *pflag.FlagSet, in *InputOptions, verb string) {

@@ -74,6 +74,7 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 	if len(o.skipped) > 0 {
 		d.logger().Info("accounts not audited: not active", "accounts", strings.Join(o.skipped, ", "))
 	}
+	snap.Errors = append(snap.Errors, o.notAudited...)
 
 	accounts := make([]model.Account, len(targets))
 	var mu sync.Mutex
@@ -242,6 +243,11 @@ func (o *InputOptions) selectAccounts(members []collect.OrgAccount) ([]collect.O
 		switch {
 		case m.Status != "ACTIVE":
 			o.skipped = append(o.skipped, m.ID+" ("+strings.ToLower(m.Status)+")")
+			if slices.Contains(o.Accounts, m.ID) {
+				// Asked for by name: say it was not audited, and why.
+				o.notAudited = append(o.notAudited, model.SourceError{Account: m.ID, Source: "organizations:ListAccountsForParent",
+					Message: fmt.Sprintf("account %s is %s in the organization: not audited", m.ID, m.Status)})
+			}
 			continue
 		case len(o.Accounts) > 0 && !slices.Contains(o.Accounts, m.ID):
 			continue
@@ -255,6 +261,9 @@ func (o *InputOptions) selectAccounts(members []collect.OrgAccount) ([]collect.O
 		out = append(out, m)
 	}
 	if len(out) == 0 {
+		if len(o.skipped) > 0 {
+			return nil, fmt.Errorf("no active account of the organization is selected (not active: %s)", strings.Join(o.skipped, ", "))
+		}
 		return nil, fmt.Errorf("no active account of the organization is selected")
 	}
 	return out, nil

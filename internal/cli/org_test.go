@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -270,5 +271,37 @@ func TestAuditOrg_FakeRootRow(t *testing.T) {
 		if r := runWith(t, deps(), append([]string{"audit", "--org", "--endpoint-url", m.Endpoint}, bad...)...); r.code != ExitUsage {
 			t.Errorf("%v: exit %d %s", bad, r.code, r.err)
 		}
+	}
+}
+
+// An account named with --accounts that is not active (closed, suspended)
+// is not audited, and the report says so under errors (exit 3).
+func TestAuditOrgClosedAccount_FakeRootRow(t *testing.T) {
+	m := startMoto(t)
+	ids := mustOrg(t, m.Endpoint)
+	cfg, err := collect.LoadConfig(context.Background(), collect.Options{EndpointURL: m.Endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := organizations.NewFromConfig(cfg).CloseAccount(context.Background(), &organizations.CloseAccountInput{AccountId: aws.String(ids["prod-b"])}); err != nil {
+		t.Skipf("moto cannot close an account: %v", err)
+	}
+	d, _, _ := testDeps("")
+	d.AWSClients = func(cfg aws.Config, account string) *collect.Clients {
+		c := collect.NewClients(cfg)
+		c.IAM = motoRootRow{c.IAM, account}
+		return c
+	}
+	r := runWith(t, d, "audit", "--org", "--endpoint-url", m.Endpoint, "--format", "json", "--accounts", ids["prod-a"]+","+ids["prod-b"])
+	if r.code != ExitPartial {
+		t.Fatalf("exit %d, want 3: %s", r.code, r.err)
+	}
+	doc := jsonReport(t, r.out)
+	if n := len(doc["accounts"].([]any)); n != 1 {
+		t.Errorf("%d accounts audited, want 1", n)
+	}
+	errs := fmt.Sprint(doc["errors"])
+	if !strings.Contains(errs, ids["prod-b"]) || !strings.Contains(errs, "not audited") {
+		t.Errorf("errors: %s", errs)
 	}
 }

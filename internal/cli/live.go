@@ -61,28 +61,12 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 	}
 
 	orgAPI := organizations.NewFromConfig(cfg)
-	org, members, err := collect.WalkOrganization(ctx, orgAPI)
+	org, err := collect.DescribeOrganization(ctx, orgAPI)
 	if err != nil {
 		return nil, fmt.Errorf("%w\n(--org runs from the organization's management account or a delegated administrator)", err)
 	}
 	snap.Organizations = []model.Organization{org}
-	targets, err := o.selectAccounts(members)
-	if err != nil {
-		return nil, err
-	}
-	d.logger().Info("auditing the organization", "org", org.ID, "accounts", len(targets), "concurrency", o.Concurrency)
-	if len(o.skipped) > 0 {
-		d.logger().Info("accounts not audited: not active", "accounts", strings.Join(o.skipped, ", "))
-	}
-	snap.Errors = append(snap.Errors, o.notAudited...)
 
-	accounts := make([]model.Account, len(targets))
-	var mu sync.Mutex
-	var progress *fileProgress
-	if d.ErrIsTerminal {
-		progress = &fileProgress{w: d.ErrOut, what: "auditing accounts", unit: "accounts", threshold: 2}
-		progress.Start(len(targets))
-	}
 	scps := &collect.SCPReader{API: orgAPI}
 	// Centralized root access is a fact of the organization, read once from
 	// here while the members are collected; a failure leaves it unknown for
@@ -96,10 +80,17 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 			central, centralErr = collect.CentralizedRootAccess(ctx, d.awsClients(cfg, current).IAM)
 		}
 	}()
-	g, gctx := errgroup.WithContext(ctx)
-	for i, m := range targets {
+
+	var mu sync.Mutex // guards accounts, snap.Errors and the progress
+	var accounts []model.Account
+	var progress *fileProgress
+	audited := 0
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g, gctx := errgroup.WithContext(wctx)
+	audit := func(m collect.OrgAccount) {
 		if err := sem.Acquire(gctx, 1); err != nil {
-			break // cancelled: g.Wait says why
+			return // cancelled: g.Wait says why
 		}
 		g.Go(func() error {
 			defer sem.Release(1)
@@ -117,16 +108,81 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 					a.SCP = guard
 				}
 			}
-			accounts[i] = a
 			mu.Lock()
+			accounts = append(accounts, a)
 			snap.Errors = append(snap.Errors, errs...)
-			mu.Unlock()
+			audited++
 			if progress != nil {
 				progress.Add(1)
 			}
+			mu.Unlock()
 			return gctx.Err()
 		})
 	}
+	startProgress := func(total int) {
+		if !d.ErrIsTerminal {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		progress = &fileProgress{w: d.ErrOut, what: "auditing accounts", unit: "accounts", threshold: 2}
+		progress.Start(total)
+		progress.Add(audited)
+	}
+
+	var targets []collect.OrgAccount
+	if len(o.Accounts)+len(o.ExcludeAccounts)+len(o.OUs) > 0 {
+		// Narrowed: the names given are checked against the whole
+		// organization before anything is collected.
+		members, err := collect.WalkAccounts(ctx, orgAPI, nil)
+		if err != nil {
+			return nil, err
+		}
+		if targets, err = o.selectAccounts(members); err != nil {
+			return nil, err
+		}
+		d.logger().Info("auditing the organization", "org", org.ID, "accounts", len(targets), "concurrency", o.Concurrency)
+		startProgress(len(targets))
+		for _, m := range targets {
+			audit(m)
+		}
+	} else {
+		// Every active account: each is audited as soon as the walk lists
+		// it, so a large organization's dozens of pages overlap the work.
+		d.logger().Info("auditing the organization as its accounts are listed", "org", org.ID, "concurrency", o.Concurrency)
+		queue := make(chan collect.OrgAccount, 1<<16)
+		dispatched := make(chan struct{})
+		go func() {
+			defer close(dispatched)
+			for m := range queue {
+				audit(m)
+			}
+		}()
+		members, werr := collect.WalkAccounts(gctx, orgAPI, func(m collect.OrgAccount) {
+			if m.Status == "ACTIVE" {
+				queue <- m
+			}
+		})
+		close(queue)
+		<-dispatched
+		if werr == nil {
+			targets, werr = o.selectAccounts(members)
+		}
+		if werr != nil {
+			cancel()
+			_ = g.Wait()
+			<-centralDone
+			return nil, werr
+		}
+		d.logger().Info("organization listed", "accounts", len(targets))
+		startProgress(len(targets))
+	}
+	if len(o.skipped) > 0 {
+		d.logger().Info("accounts not audited: not active", "accounts", strings.Join(o.skipped, ", "))
+	}
+	mu.Lock() // the workers are running
+	snap.Errors = append(snap.Errors, o.notAudited...)
+	mu.Unlock()
 	err = g.Wait()
 	if err == nil {
 		err = ctx.Err()
@@ -141,6 +197,7 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 	if centralErr != nil {
 		snap.Errors = append(snap.Errors, model.SourceError{Account: current, Source: "centralized root access", Message: centralErr.Error()})
 	}
+	slices.SortFunc(accounts, func(a, b model.Account) int { return strings.Compare(a.ID, b.ID) })
 	for i := range accounts {
 		if !o.needs("centralized_root") {
 			continue

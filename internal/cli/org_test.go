@@ -178,6 +178,17 @@ func TestAuditOrg_FakeRootRow(t *testing.T) {
 	if !slices.Contains(calls, "sts:AssumeRole") {
 		t.Errorf("no role assumed: %v", calls)
 	}
+	// Accounts are audited as the walk lists them: the first account's
+	// collection starts before the last OU is listed.
+	lastWalk := -1
+	for i, c := range calls {
+		if c == "organizations:ListAccountsForParent" || c == "organizations:ListOrganizationalUnitsForParent" {
+			lastWalk = i
+		}
+	}
+	if first := slices.Index(calls, "iam:GetCredentialReport"); first < 0 || first > lastWalk {
+		t.Errorf("collection waited for the whole walk: %v", calls)
+	}
 
 	// A run collects only what its checks judge: contacts are read from
 	// the management account, SCPs from Organizations, so neither assumes a

@@ -49,20 +49,38 @@ type OrgAccount struct {
 // WalkOrganization describes the organization and lists every account with
 // its OU path, walking the OU tree from the root.
 func WalkOrganization(ctx context.Context, api OrgAPI) (model.Organization, []OrgAccount, error) {
+	org, err := DescribeOrganization(ctx, api)
+	if err != nil {
+		return org, nil, err
+	}
+	accounts, err := WalkAccounts(ctx, api, nil)
+	return org, accounts, err
+}
+
+// DescribeOrganization reads the organization's ID, management account
+// and feature set.
+func DescribeOrganization(ctx context.Context, api OrgAPI) (model.Organization, error) {
 	d, err := api.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
 	if err != nil {
-		return model.Organization{}, nil, fmt.Errorf("describe the organization (organizations:DescribeOrganization): %s", describe(err))
+		return model.Organization{}, fmt.Errorf("describe the organization (organizations:DescribeOrganization): %s", describe(err))
 	}
-	org := model.Organization{
+	return model.Organization{
 		ID:                aws.ToString(d.Organization.Id),
 		ManagementAccount: aws.ToString(d.Organization.MasterAccountId),
 		FeatureSet:        string(d.Organization.FeatureSet),
-	}
+	}, nil
+}
+
+// WalkAccounts lists every account with its OU path, walking the OU tree
+// from the root, and returns them by ID. emit, when set, is told of each
+// account as its page arrives, so work on it can start while the walk
+// goes on (a large organization takes dozens of pages).
+func WalkAccounts(ctx context.Context, api OrgAPI, emit func(OrgAccount)) ([]OrgAccount, error) {
 	var roots []orgtypes.Root
 	for p := organizations.NewListRootsPaginator(api, &organizations.ListRootsInput{}); p.HasMorePages(); {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return org, nil, fmt.Errorf("list the organization's roots: %s", describe(err))
+			return nil, fmt.Errorf("list the organization's roots: %s", describe(err))
 		}
 		roots = append(roots, page.Roots...)
 	}
@@ -80,7 +98,11 @@ func WalkOrganization(ctx context.Context, api OrgAPI) (model.Organization, []Or
 				if status == "" {
 					status = string(a.Status) // Status is retired for State; emulators may still send only Status
 				}
-				accounts = append(accounts, OrgAccount{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Status: status, OUPath: path, OUIDs: ids})
+				acct := OrgAccount{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Status: status, OUPath: path, OUIDs: ids}
+				accounts = append(accounts, acct)
+				if emit != nil {
+					emit(acct)
+				}
 			}
 		}
 		for p := organizations.NewListOrganizationalUnitsForParentPaginator(api, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(parent)}); p.HasMorePages(); {
@@ -102,11 +124,11 @@ func WalkOrganization(ctx context.Context, api OrgAPI) (model.Organization, []Or
 			name = "Root"
 		}
 		if err := walk(aws.ToString(r.Id), name, nil); err != nil {
-			return org, nil, err
+			return nil, err
 		}
 	}
 	slices.SortFunc(accounts, func(a, b OrgAccount) int { return strings.Compare(a.ID, b.ID) })
-	return org, accounts, nil
+	return accounts, nil
 }
 
 // SCPReader reads the SCPs attached to targets, each policy once.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rootwatch/rootwatch/internal/collect"
 	"github.com/rootwatch/rootwatch/internal/model"
+	"github.com/rootwatch/rootwatch/internal/pause"
 )
 
 // collectLive audits the account of the current AWS credentials or, with
@@ -37,16 +38,11 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 	poll := collect.DefaultPoll()
 	poll.Sleep = func(ctx context.Context, d time.Duration) error {
 		sem.Release(1)
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-		}
+		err := pause.Sleep(ctx, d)
 		// Taken back whatever happened, as the account's goroutine gives it
 		// back when it ends.
 		_ = sem.Acquire(context.Background(), 1)
-		return ctx.Err()
+		return err
 	}
 	cs := collect.Collectors(collect.Options{MaxReportAge: o.maxReportAge, Poll: poll, Facts: o.facts, Assets: o.Assets})
 	snap := &model.Snapshot{CollectedAt: now}

@@ -42,6 +42,14 @@ func (f motoRootRow) GetCredentialReport(ctx context.Context, in *iam.GetCredent
 	return out, nil
 }
 
+// withFakeRootRow builds an account's real clients, with the root row
+// added to moto's credential report.
+func withFakeRootRow(cfg aws.Config, account string) *collect.Clients {
+	c := collect.NewClients(cfg)
+	c.IAM = motoRootRow{c.IAM, account}
+	return c
+}
+
 // ListOrganizationsFeatures stands in for what moto does not implement:
 // both centralized root access features enabled.
 func (motoRootRow) ListOrganizationsFeatures(context.Context, *iam.ListOrganizationsFeaturesInput, ...func(*iam.Options)) (*iam.ListOrganizationsFeaturesOutput, error) {
@@ -54,11 +62,7 @@ func (motoRootRow) ListOrganizationsFeatures(context.Context, *iam.ListOrganizat
 func TestAuditLive_FakeRootRow(t *testing.T) {
 	m := startMoto(t)
 	d, _, _ := testDeps("")
-	d.AWSClients = func(cfg aws.Config, account string) *collect.Clients {
-		c := collect.NewClients(cfg)
-		c.IAM = motoRootRow{c.IAM, account}
-		return c
-	}
+	d.AWSClients = withFakeRootRow
 	r := runWith(t, d, "audit", "--endpoint-url", m.Endpoint, "--format", "json")
 	if r.code != ExitFailing {
 		t.Fatalf("exit %d, want 1; stderr %s", r.code, r.err)
@@ -88,11 +92,7 @@ func TestAuditLive_FakeRootRow(t *testing.T) {
 func TestSnapshotAssets_FakeRootRow(t *testing.T) {
 	m := startMoto(t)
 	d, _, _ := testDeps("")
-	d.AWSClients = func(cfg aws.Config, account string) *collect.Clients {
-		c := collect.NewClients(cfg)
-		c.IAM = motoRootRow{c.IAM, account}
-		return c
-	}
+	d.AWSClients = withFakeRootRow
 	r := runWith(t, d, "snapshot", "--endpoint-url", m.Endpoint, "--assets")
 	if r.code != ExitOK {
 		t.Fatalf("exit %d; stderr %s", r.code, r.err)

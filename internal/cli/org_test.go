@@ -110,11 +110,7 @@ func TestAuditOrg_FakeRootRow(t *testing.T) {
 	deps := func() *Deps {
 		d, _, _ := testDeps("")
 		d.AWSRecord = func(a string) { mu.Lock(); calls = append(calls, a); mu.Unlock() }
-		d.AWSClients = func(cfg aws.Config, account string) *collect.Clients {
-			c := collect.NewClients(cfg)
-			c.IAM = motoRootRow{c.IAM, account}
-			return c
-		}
+		d.AWSClients = withFakeRootRow
 		return d
 	}
 	r := runWith(t, deps(), "audit", "--org", "--endpoint-url", m.Endpoint, "--format", "json")
@@ -298,11 +294,7 @@ func TestAuditOrgClosedAccount_FakeRootRow(t *testing.T) {
 		t.Skipf("moto cannot close an account: %v", err)
 	}
 	d, _, _ := testDeps("")
-	d.AWSClients = func(cfg aws.Config, account string) *collect.Clients {
-		c := collect.NewClients(cfg)
-		c.IAM = motoRootRow{c.IAM, account}
-		return c
-	}
+	d.AWSClients = withFakeRootRow
 	r := runWith(t, d, "audit", "--org", "--endpoint-url", m.Endpoint, "--format", "json", "--accounts", ids["prod-a"]+","+ids["prod-b"])
 	if r.code != ExitPartial {
 		t.Fatalf("exit %d, want 3: %s", r.code, r.err)

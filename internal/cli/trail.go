@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/rootwatch/rootwatch/internal/collect"
 	"github.com/rootwatch/rootwatch/internal/config"
+	"github.com/rootwatch/rootwatch/internal/demo"
 	"github.com/rootwatch/rootwatch/internal/model"
 	"github.com/rootwatch/rootwatch/internal/report"
 	"github.com/rootwatch/rootwatch/internal/trail"
@@ -24,6 +26,7 @@ type TrailOptions struct {
 	Deps *Deps
 
 	Paths       []string
+	Demo        bool
 	Format      string
 	Output      string
 	Summary     bool
@@ -77,7 +80,10 @@ on root's behalf are left out; --all shows them.
 Broken input (truncated gzip, invalid JSON, records of odd types) is skipped
 with a warning naming the file and position, and the rest is read; the run
 then exits 3.`,
-		Example: `  # Root events in a folder of CloudTrail logs, as a table
+		Example: `  # The demo organization's root activity (no AWS account needed)
+  rootwatch trail --demo --summary
+
+  # Root events in a folder of CloudTrail logs, as a table
   rootwatch trail ./AWSLogs
 
   # From the organization trail's bucket, last 30 days, as JSON lines
@@ -98,10 +104,10 @@ then exits 3.`,
   rootwatch trail --print-sql --table security.cloudtrail_logs --since 90d`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
-			case (opts.Athena || opts.PrintSQL) && len(args) > 0:
-				return usageError("--athena and --print-sql query a table: they take no paths")
-			case !opts.Athena && !opts.PrintSQL && len(args) == 0:
-				return usageError("give CloudTrail files, folders or s3:// URLs (or --athena)")
+			case (opts.Athena || opts.PrintSQL || opts.Demo) && len(args) > 0:
+				return usageError("--athena, --print-sql and --demo take no paths")
+			case !opts.Athena && !opts.PrintSQL && !opts.Demo && len(args) == 0:
+				return usageError("give CloudTrail files, folders or s3:// URLs (or --demo, or --athena)")
 			}
 			return nil
 		},
@@ -114,6 +120,7 @@ then exits 3.`,
 		},
 	}
 	f := cmd.Flags()
+	f.BoolVar(&opts.Demo, "demo", false, "read the bundled demo organization's CloudTrail log (no AWS account needed)")
 	f.StringVarP(&opts.Format, "format", "f", "table", "output `FORMAT`: "+strings.Join(report.EventFormats(), ", "))
 	f.StringVarP(&opts.Output, "output", "o", "", "write to `FILE` instead of standard output")
 	f.BoolVar(&opts.Summary, "summary", false, "per account: root events, sign-ins with and without MFA, key-signed calls, first and last seen, source IPs, failed sign-in bursts")
@@ -221,6 +228,13 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 	if o.Athena {
 		if athenaAPI, err = o.athenaClient(ctx); err != nil {
 			return err
+		}
+	} else if o.Demo {
+		log := demo.CloudTrailLog(now)
+		inputs = func(ctx context.Context, yield func(trail.Input, error) bool) {
+			yield(trail.Input{Name: demo.CloudTrailSource, Size: int64(len(log)), Open: func(context.Context) (io.ReadCloser, error) {
+				return io.NopCloser(bytes.NewReader(log)), nil
+			}}, nil)
 		}
 	} else if inputs, workers, err = trailInputs(ctx, d, o.Paths, awsWhere{o.Profile, o.Region, o.EndpointURL}, &f, o.Concurrency); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -410,5 +411,32 @@ func TestTrailAthena(t *testing.T) {
 	}
 	if r := run(t, "trail", "--print-sql", "--partitions", "week"); r.code != ExitUsage {
 		t.Errorf("--partitions week: exit %d", r.code)
+	}
+}
+
+// trail --demo reads the demo organization's log through the real reader:
+// every kind, the AssumeRoot join, and a failed sign-in burst.
+func TestTrailDemo(t *testing.T) {
+	r := run(t, "trail", "--demo", "--format", "jsonl")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	kinds := map[string]int{}
+	joined := false
+	for _, ev := range jsonlEvents(t, r.out) {
+		kinds[ev["kind"].(string)]++
+		if ev["event_name"] == "GetLoginProfile" && ev["session"] == "assume-root" && strings.Contains(fmt.Sprint(ev["task_policy"]), "IAMAuditRootUserCredentials") {
+			joined = true
+		}
+	}
+	if kinds["console-login"] < 5 || kinds["api-call"] < 5 || kinds["credential-change"] != 1 || kinds["assume-root"] != 1 || !joined {
+		t.Errorf("kinds %v, joined %v", kinds, joined)
+	}
+	s := run(t, "trail", "--demo", "--summary")
+	if !strings.Contains(s.out, "210987654330: 6 failed root sign-ins") {
+		t.Errorf("summary:\n%s", s.out)
+	}
+	if r := run(t, "trail", "--demo", "x.json"); r.code != ExitUsage {
+		t.Errorf("--demo with a path: exit %d", r.code)
 	}
 }

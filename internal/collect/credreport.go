@@ -12,6 +12,7 @@ import (
 
 	"github.com/rootwatch/rootwatch/internal/credreport"
 	"github.com/rootwatch/rootwatch/internal/model"
+	"github.com/rootwatch/rootwatch/internal/pause"
 )
 
 // Poll says how to wait for a credential report being generated.
@@ -34,14 +35,7 @@ func (p Poll) sleep(ctx context.Context, d time.Duration) error {
 	if p.Sleep != nil {
 		return p.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return pause.Sleep(ctx, d)
 }
 
 // CredentialReport reads the account's IAM credential report: an existing

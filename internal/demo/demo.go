@@ -7,15 +7,19 @@
 package demo
 
 import (
+	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/rootwatch/rootwatch/internal/credreport"
 	"github.com/rootwatch/rootwatch/internal/model"
+	"github.com/rootwatch/rootwatch/internal/trail"
 )
 
 // OrgID is the demo organization's ID.
@@ -95,6 +99,10 @@ func Snapshot(now time.Time) (*model.Snapshot, error) {
 		CollectedAt:   now,
 		Organizations: []model.Organization{{ID: OrgID, ManagementAccount: ManagementAccount, FeatureSet: "ALL"}},
 	}
+	events, err := activity(now)
+	if err != nil {
+		return nil, fmt.Errorf("demo CloudTrail: %w", err)
+	}
 	for _, s := range fleet() {
 		generated := now.Add(-time.Hour - s.reportAge)
 		src := fmt.Sprintf("demo/%s-%s.json", s.id, s.name)
@@ -128,57 +136,134 @@ func Snapshot(now time.Time) (*model.Snapshot, error) {
 			CentralizedRoot: &model.CentralizedRoot{CredentialsManagement: true, RootSessions: true},
 			Assets:          assets(s, len(*trails)),
 			RootUsageAlarm:  alarm,
-			CloudTrail:      activity(s, now),
+			CloudTrail:      &model.RootActivity{Since: now.Add(-30 * 24 * time.Hour), Until: now, Events: orEmpty(events[s.id])},
 		})
 	}
 	snap.ResolveElsewhereAlarms()
 	return snap, nil
 }
 
-// activity is what the demo organization trail shows each root doing in
-// the last 30 days, in step with the reports' last use: web-prod's root
-// signed in without MFA, payments-prod's and data-lake-prod's keys are in
-// use, someone keeps guessing legacy-billing's password, and ml-platform's
-// sign-in record does not say whether MFA was used.
-func activity(s spec, now time.Time) *model.RootActivity {
+// CloudTrailLog is what the demo organization's trail recorded of root in
+// the last 30 days, as one CloudTrail log file ({"Records":[...]}), in step
+// with the reports' last use: web-prod's root signed in without MFA,
+// payments-prod's and data-lake-prod's keys are in use, someone keeps
+// guessing legacy-billing's password, ml-platform's sign-in record does
+// not say whether MFA was used, and the management account opened a
+// centralized-root session into log-archive. Other principals' records sit
+// among them, as in a real trail.
+func CloudTrailLog(now time.Time) []byte {
+	now = now.UTC().Truncate(time.Minute)
 	const d = 24 * time.Hour
-	src := "demo/AWSLogs/" + OrgID + "/" + s.id + "/CloudTrail/us-east-1/"
-	var evs []model.RootEvent
-	add := func(ago time.Duration, kind, name string, ok bool, mfa, session, key, ip string) {
+	type rec = map[string]any
+	var recs []rec
+	n := 0
+	add := func(s spec, ago time.Duration, source, name string, identity rec, fields rec) {
 		t := now.Add(-ago)
-		evs = append(evs, model.RootEvent{ID: fmt.Sprintf("%08x-demo-%s-%d", t.Unix(), s.id[8:], len(evs)), Time: t, Kind: kind, Name: name,
-			Success: ok, MFA: mfa, Session: session, AccessKeyID: key, SourceIP: ip, Region: "us-east-1", Source: src + t.Format("2006/01/02/") + s.id + "_CloudTrail_us-east-1.json.gz"})
-	}
-	keyID := "AKIA" + strings.ToUpper(s.name[:4]) + "DEMO" + s.id[8:]
-	switch s.name {
-	case "management":
-		add(20*d, "console-login", "ConsoleLogin", true, "yes", "", "", "192.0.2.10")
-	case "web-prod":
-		add(2*d, "console-login", "ConsoleLogin", true, "no", "", "", "198.51.100.23")
-		add(2*d-5*time.Minute, "api-call", "ListUsers", true, "no", "console", "", "198.51.100.23")
-	case "payments-prod":
-		for i := range 3 {
-			add(2*d+time.Duration(i)*time.Hour, "api-call", "GetObject", true, "no", "access-key", keyID, "203.0.113.40")
+		n++
+		r := rec{"eventVersion": "1.10", "userIdentity": identity, "eventTime": t.Format(time.RFC3339), "eventSource": source,
+			"eventName": name, "awsRegion": "us-east-1", "eventID": fmt.Sprintf("%08x-demo-%s-%04d", t.Unix(), s.id[8:], n),
+			"eventType": "AwsApiCall", "recipientAccountId": s.id}
+		for k, v := range fields {
+			r[k] = v
 		}
-	case "data-lake-prod":
-		add(3*d, "api-call", "StartJobRun", true, "no", "access-key", keyID, "203.0.113.41")
-	case "sandbox":
-		add(20*d, "console-login", "ConsoleLogin", true, "yes", "", "", "192.0.2.55")
-	case "ml-platform":
-		add(1*d, "console-login", "ConsoleLogin", true, "unknown", "", "", "192.0.2.77")
-		add(1*d-10*time.Minute, "credential-change", "EnableMFADevice", true, "unknown", "console", "", "192.0.2.77")
-	case "legacy-billing":
-		for i := range 6 {
-			add(3*d+time.Duration(i)*time.Minute, "console-login", "ConsoleLogin", false, "no", "", "", "203.0.113.77")
-		}
-	case "ci-tooling":
-		add(5*d, "api-call", "GetCallerIdentity", true, "no", "access-key", keyID, "203.0.113.90")
+		recs = append(recs, r)
 	}
-	slices.SortStableFunc(evs, func(a, b model.RootEvent) int { return b.Time.Compare(a.Time) })
+	root := func(s spec, key string) rec {
+		return rec{"type": "Root", "principalId": s.id, "arn": "arn:aws:iam::" + s.id + ":root", "accountId": s.id, "accessKeyId": key}
+	}
+	login := func(s spec, ago time.Duration, ok bool, mfa, ip string) {
+		outcome, extra := "Success", rec{"LoginTo": "https://console.aws.amazon.com/console/home", "MobileVersion": "No"}
+		if !ok {
+			outcome = "Failure"
+		}
+		if mfa != "" {
+			extra["MFAUsed"] = mfa
+		}
+		add(s, ago, "signin.amazonaws.com", "ConsoleLogin", root(s, ""), rec{"eventType": "AwsConsoleSignIn", "sourceIPAddress": ip,
+			"userAgent":        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+			"responseElements": rec{"ConsoleLogin": outcome}, "additionalEventData": extra})
+	}
+	keyCall := func(s spec, ago time.Duration, source, name, ip string) {
+		add(s, ago, source, name, root(s, "AKIA"+strings.ToUpper(strings.ReplaceAll(s.name, "-", "")[:4])+"DEMO"+s.id[8:]), rec{"sourceIPAddress": ip, "userAgent": "aws-cli/2.17.0 Python/3.12"})
+	}
+	for _, s := range fleet() {
+		switch s.name {
+		case "management":
+			login(s, 20*d, true, "Yes", "192.0.2.10")
+			// A centralized-root session into log-archive, to audit its root.
+			add(s, 6*d, "sts.amazonaws.com", "AssumeRoot", rec{"type": "AssumedRole", "principalId": "AROADEMOSECOPS:alice",
+				"arn": "arn:aws:sts::" + s.id + ":assumed-role/SecurityOps/alice", "accountId": s.id, "accessKeyId": "ASIADEMOSECOPS0001",
+				"sessionContext": rec{"attributes": rec{"creationDate": now.Add(-6*d - time.Hour).Format(time.RFC3339), "mfaAuthenticated": "true"}}},
+				rec{"sourceIPAddress": "192.0.2.10", "userAgent": "aws-cli/2.17.0", "requestParameters": rec{"targetPrincipal": "210987654323",
+					"taskPolicyArn": rec{"arn": "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"}},
+					"responseElements": rec{"credentials": rec{"accessKeyId": "ASIADEMOROOTSESSION1"}}})
+		case "log-archive":
+			add(s, 6*d-time.Minute, "iam.amazonaws.com", "GetLoginProfile", rec{"type": "Root", "principalId": s.id, "arn": "arn:aws:iam::" + s.id + ":root",
+				"accountId": s.id, "accessKeyId": "ASIADEMOROOTSESSION1", "sessionContext": rec{"attributes": rec{"creationDate": now.Add(-6 * d).Format(time.RFC3339), "mfaAuthenticated": "false"}}},
+				rec{"sourceIPAddress": "192.0.2.10", "errorCode": "NoSuchEntityException"})
+		case "web-prod":
+			login(s, 2*d, true, "No", "198.51.100.23")
+			id := root(s, "ASIAWEBPRODCONSOLE1")
+			id["sessionContext"] = rec{"attributes": rec{"creationDate": now.Add(-2 * d).Format(time.RFC3339), "mfaAuthenticated": "false"}}
+			add(s, 2*d-5*time.Minute, "iam.amazonaws.com", "ListUsers", id, rec{"sourceIPAddress": "198.51.100.23", "sessionCredentialFromConsole": "true"})
+		case "payments-prod":
+			for i := range 3 {
+				keyCall(s, 2*d+time.Duration(i)*time.Hour, "s3.amazonaws.com", "GetObject", "203.0.113.40")
+			}
+		case "data-lake-prod":
+			keyCall(s, 3*d, "glue.amazonaws.com", "StartJobRun", "203.0.113.41")
+		case "sandbox":
+			login(s, 20*d, true, "Yes", "192.0.2.55")
+		case "ml-platform":
+			login(s, 1*d, true, "", "192.0.2.77")
+			add(s, 1*d-10*time.Minute, "iam.amazonaws.com", "EnableMFADevice", root(s, "ASIAMLPLATFORMCON01"), rec{"sourceIPAddress": "192.0.2.77",
+				"sessionCredentialFromConsole": "true", "requestParameters": rec{"userName": "AWS ROOT USER", "serialNumber": "arn:aws:iam::" + s.id + ":mfa/root-account-mfa-device"}})
+		case "legacy-billing":
+			for i := range 6 {
+				login(s, 3*d+time.Duration(i)*time.Minute, false, "No", "203.0.113.77")
+			}
+		case "ci-tooling":
+			keyCall(s, 5*d, "sts.amazonaws.com", "GetCallerIdentity", "203.0.113.90")
+		}
+		// Everyone else's work, which the reader passes over.
+		add(s, 4*d, "ec2.amazonaws.com", "DescribeInstances", rec{"type": "AssumedRole", "principalId": "AROADEMOCI:deploy",
+			"arn": "arn:aws:sts::" + s.id + ":assumed-role/ci-deployer/deploy", "accountId": s.id, "accessKeyId": "ASIADEMOCI" + s.id[8:]},
+			rec{"sourceIPAddress": "10.0.12.7", "userAgent": "terraform/1.9.0"})
+	}
+	slices.SortStableFunc(recs, func(a, b rec) int { return strings.Compare(a["eventTime"].(string), b["eventTime"].(string)) })
+	b, _ := json.Marshal(map[string]any{"Records": recs})
+	return b
+}
+
+// CloudTrailSource names the demo log in events and evidence.
+const CloudTrailSource = "demo/cloudtrail.json"
+
+// activity reads the demo log through the real reader and classifier and
+// returns each account's root events, newest first.
+func activity(now time.Time) (map[string][]model.RootEvent, error) {
+	out := map[string][]model.RootEvent{}
+	_, err := trail.Scan(context.Background(), func(ctx context.Context, yield func(trail.Input, error) bool) {
+		yield(trail.Input{Name: CloudTrailSource, Open: func(context.Context) (io.ReadCloser, error) {
+			return io.NopCloser(bytes.NewReader(CloudTrailLog(now))), nil
+		}}, nil)
+	}, trail.ScanOptions{Workers: 1}, func(ev trail.Event) error {
+		if ev.Kind != trail.KindAssumeRoot {
+			out[ev.Account] = append(out[ev.Account], model.RootEvent{ID: ev.EventID, Time: ev.EventTime, Kind: ev.Kind, Name: ev.EventName,
+				Success: ev.Success, MFA: ev.MFA, Session: ev.Session, AccessKeyID: ev.AccessKeyID, SourceIP: ev.SourceIP, Region: ev.Region, Source: ev.Source})
+		}
+		return nil
+	}, nil)
+	for id := range out {
+		slices.SortStableFunc(out[id], func(a, b model.RootEvent) int { return b.Time.Compare(a.Time) })
+	}
+	return out, err
+}
+
+func orEmpty(evs []model.RootEvent) []model.RootEvent {
 	if evs == nil {
-		evs = []model.RootEvent{}
+		return []model.RootEvent{}
 	}
-	return &model.RootActivity{Since: now.Add(-30 * d), Until: now, Events: evs}
+	return evs
 }
 
 // contacts are the demo account's alternate contacts: team mailboxes,

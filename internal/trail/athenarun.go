@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	athenatypes "github.com/aws/aws-sdk-go-v2/service/athena/types"
+
+	"github.com/rootwatch/rootwatch/internal/pause"
 )
 
 // AthenaAPI is the part of the Athena client the query runs through.
@@ -55,16 +57,7 @@ func RunAthena(ctx context.Context, api AthenaAPI, q AthenaQuery, emit func(Even
 	res := AthenaResult{QueryID: aws.ToString(start.QueryExecutionId)}
 	sleep := q.Sleep
 	if sleep == nil {
-		sleep = func(ctx context.Context, d time.Duration) error {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-t.C:
-				return nil
-			}
-		}
+		sleep = pause.Sleep
 	}
 	wait := q.Poll
 	if wait <= 0 {

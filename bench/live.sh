@@ -32,9 +32,10 @@ go build -o "$tmp/live-setup" ./bench/live-setup
 
 MOTO=$(port); PROXY=$(port); PROXY0=$(port); WARM=$(port)
 moto_server -H 127.0.0.1 -p "$MOTO" >"$tmp/moto.log" 2>&1 & pids+=($!)
-# The timed runs' proxy replays what moto answered in the warm-up run (all
-# but the credential report's calls), so they measure rootwatch and the
-# latency, not moto's one Python process on a machine it shares.
+# The timed runs' proxy replays what moto answered in the warm-up run (the
+# credential report's calls in the order they came), so they measure
+# rootwatch and the latency, not moto's one Python process on a machine it
+# shares.
 "$tmp/latencyproxy" -listen "127.0.0.1:$PROXY" -listen-warm "127.0.0.1:$WARM" -replay -target "http://127.0.0.1:$MOTO" -latency "$LAT" 2>"$tmp/proxy.log" & pids+=($!)
 # A proxy adding nothing and replaying nothing: moto's own cost (and the
 # one call moto lacks, answered by the proxy).
@@ -153,11 +154,12 @@ as a script per check would do it: $one_total calls in all, $one_per per account
 $(printf '%b' "$one_rows")
 
 The timed runs go through a proxy that adds the latency and gives again what moto answered in
-the warm-up run for the same request from the same account; only the credential report's calls
-reach moto (their answers change as a report is generated). Straight to moto, with no latency
-and nothing replayed, the same audit takes $direct s: moto answers every call in one Python
-process on the two cores rootwatch uses too, so without the replay the benchmark would measure
-moto.
+the warm-up run for the same request from the same account; the credential report's calls, whose
+answers change as a report is generated, get the warm-up's answers in the order it got them (not
+there yet, being generated, done), so each account waits for its report as in the warm-up. The
+replayed run's findings are checked against the warm-up's. Straight to moto, with no latency and
+nothing replayed, the same audit takes $direct s: moto answers every call in one Python process
+on the two cores rootwatch uses too, so without the replay the benchmark would measure moto.
 
 An untimed run with no latency first (${warmup} s) warms it: moto builds each account's
 backends on first use. The ideal counts no waiting: the credential report is generated while

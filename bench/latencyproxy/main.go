@@ -10,9 +10,11 @@
 // the same request from the same account, so a timed run measures the
 // client and the latency, not the emulator (moto answers every call in one
 // Python process, which shares the machine with the client). The
-// credential report's calls are always forwarded: their answers change as
-// a report is generated. -listen-warm adds a listener without latency that
-// fills the same recording, for an untimed warm-up run.
+// credential report's calls, whose answers change as a report is
+// generated, are replayed in the order the warm-up got them (being
+// generated, then done), so a timed run waits as the warm-up did.
+// -listen-warm adds a listener without latency that fills the recording,
+// for an untimed warm-up run.
 //
 //	go run ./bench/latencyproxy -listen 127.0.0.1:5100 -target http://127.0.0.1:5000 -latency 50ms
 package main
@@ -43,19 +45,27 @@ type answer struct {
 
 // recording is what the emulator answered, shared by the listeners.
 type recording struct {
-	mu       sync.Mutex
-	answers  map[[32]byte]answer
-	accounts map[string]string // access key ID → account, learnt from AssumeRole
-	akid     *regexp.Regexp    // the access key ID in a SigV4 Authorization header
-	roleArn  *regexp.Regexp    // the account of AssumeRole's RoleArn
-	respAKID *regexp.Regexp    // the access key ID in AssumeRole's answer
+	mu      sync.Mutex
+	answers map[[32]byte]answer
+	// sequences are the credential report calls' answers in the order the
+	// warm-up got them (asked, being generated, done); the timed runs get
+	// them again in that order, the last repeated. played is how far.
+	sequences map[[32]byte][]answer
+	played    map[[32]byte]int
+	accounts  map[string]string // access key ID → account, learnt from AssumeRole
+	akid      *regexp.Regexp    // the access key ID in a SigV4 Authorization header
+	roleArn   *regexp.Regexp    // the account of AssumeRole's RoleArn
+	respAKID  *regexp.Regexp    // the access key ID in AssumeRole's answer
 }
 
-// listener serves one address: a latency, and whether to replay.
+// listener serves one address: a latency, and whether to replay. The
+// warm-up listener records credential report sequences; the other plays
+// them.
 type listener struct {
 	target  *httputil.ReverseProxy
 	latency time.Duration
 	replay  bool
+	warm    bool
 	rec     *recording
 	count   atomic.Int64
 }
@@ -73,12 +83,12 @@ func main() {
 	}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	rp.Transport = &http.Transport{MaxIdleConnsPerHost: 256}
-	rec := &recording{answers: map[[32]byte]answer{}, accounts: map[string]string{},
+	rec := &recording{answers: map[[32]byte]answer{}, sequences: map[[32]byte][]answer{}, played: map[[32]byte]int{}, accounts: map[string]string{},
 		akid:     regexp.MustCompile(`Credential=([A-Z0-9]+)/`),
 		roleArn:  regexp.MustCompile(`RoleArn=arn%3Aaws%3Aiam%3A%3A(\d{12})%3A`),
 		respAKID: regexp.MustCompile(`<AccessKeyId>([A-Z0-9]+)</AccessKeyId>`)}
 	if *warm != "" {
-		w := &listener{target: rp, replay: *replay, rec: rec}
+		w := &listener{target: rp, replay: *replay, warm: true, rec: rec}
 		go func() { log.Fatal(http.ListenAndServe(*warm, w.handler())) }()
 		log.Printf("warm-up listener %s without latency", *warm)
 	}
@@ -113,16 +123,27 @@ func (l *listener) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	rec := l.rec
 	key, cacheable := rec.key(r, body)
+	report := bytes.Contains(body, []byte("CredentialReport"))
+	if l.replay && report && !l.warm {
+		rec.mu.Lock()
+		seq := rec.sequences[key]
+		var a answer
+		if len(seq) > 0 {
+			a = seq[min(rec.played[key], len(seq)-1)]
+			rec.played[key]++
+		}
+		rec.mu.Unlock()
+		if len(seq) > 0 {
+			write(w, a)
+			return
+		}
+	}
 	if l.replay && cacheable {
 		rec.mu.Lock()
 		a, ok := rec.answers[key]
 		rec.mu.Unlock()
 		if ok {
-			for k, v := range a.header {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(a.status)
-			_, _ = w.Write(a.body)
+			write(w, a)
 			return
 		}
 	}
@@ -137,25 +158,34 @@ func (l *listener) serve(w http.ResponseWriter, r *http.Request) {
 			rec.mu.Unlock()
 		}
 	}
-	if l.replay && cacheable && res.StatusCode/100 == 2 {
+	got := answer{status: res.StatusCode, header: res.Header.Clone(), body: out}
+	switch {
+	case l.replay && report && l.warm:
 		rec.mu.Lock()
-		rec.answers[key] = answer{status: res.StatusCode, header: res.Header.Clone(), body: out}
+		rec.sequences[key] = append(rec.sequences[key], got)
+		rec.mu.Unlock()
+	case l.replay && cacheable && res.StatusCode/100 == 2:
+		rec.mu.Lock()
+		rec.answers[key] = got
 		rec.mu.Unlock()
 	}
-	for k, v := range res.Header {
+	write(w, got)
+}
+
+func write(w http.ResponseWriter, a answer) {
+	for k, v := range a.header {
 		w.Header()[k] = v
 	}
-	w.WriteHeader(res.StatusCode)
-	_, _ = w.Write(out)
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body)
 }
 
 // key identifies a request: the account its credentials belong to, the
-// operation and its parameters. Credential report calls are not cacheable:
-// their answers change as a report is generated.
+// operation and its parameters. Credential report calls are not cacheable
+// (their answers change as a report is generated): they are replayed as
+// sequences.
 func (rec *recording) key(r *http.Request, body []byte) ([32]byte, bool) {
-	if bytes.Contains(body, []byte("CredentialReport")) {
-		return [32]byte{}, false
-	}
+	cacheable := !bytes.Contains(body, []byte("CredentialReport"))
 	account := ""
 	if m := rec.akid.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		rec.mu.Lock()
@@ -173,7 +203,7 @@ func (rec *recording) key(r *http.Request, body []byte) ([32]byte, bool) {
 	h.Write(body)
 	var k [32]byte
 	copy(k[:], h.Sum(nil))
-	return k, true
+	return k, cacheable
 }
 
 // orgFeatures is IAM's answer to ListOrganizationsFeatures with both

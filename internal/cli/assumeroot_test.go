@@ -14,6 +14,7 @@ import (
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/rootwatch/rootwatch/internal/awstest"
 	"github.com/rootwatch/rootwatch/internal/collect"
 )
 
@@ -83,7 +84,7 @@ func (r rootSession) ListSigningCertificates(context.Context, *iam.ListSigningCe
 // --assume-root reads each member's root in an AssumeRoot session with the
 // audit task policy: the organization through moto, the sessions through
 // fakes (moto implements neither AssumeRoot nor root's own IAM view).
-func TestAuditOrgAssumeRoot_FakeAssumeRoot(t *testing.T) {
+func TestAuditOrgAssumeRoot_FakeAssumeRootRootRowContactInfo(t *testing.T) {
 	m := startMoto(t)
 	ids := mustOrg(t, m.Endpoint)
 	var assumed []string
@@ -96,6 +97,7 @@ func TestAuditOrgAssumeRoot_FakeAssumeRoot(t *testing.T) {
 			return c
 		}
 		c.IAM = motoRootRow{c.IAM, account}
+		c.Account = awstest.NewFakeContactInformation(c.Account)
 		c.STS = fakeAssumeRoot{STSAPI: c.STS, mu: &mu, calls: &assumed}
 		return c
 	}

@@ -43,10 +43,19 @@ func (f motoRootRow) GetCredentialReport(ctx context.Context, in *iam.GetCredent
 }
 
 // withFakeRootRow builds an account's real clients, with the root row
-// added to moto's credential report.
+// added to moto's credential report and the account's contact information
+// (moto has neither).
 func withFakeRootRow(cfg aws.Config, account string) *collect.Clients {
-	c := collect.NewClients(cfg)
+	c := withFakeContactInformation(cfg, account)
 	c.IAM = motoRootRow{c.IAM, account}
+	return c
+}
+
+// withFakeContactInformation builds an account's real clients but for
+// account:GetContactInformation, which moto does not implement.
+func withFakeContactInformation(cfg aws.Config, _ string) *collect.Clients {
+	c := collect.NewClients(cfg)
+	c.Account = awstest.NewFakeContactInformation(c.Account)
 	return c
 }
 
@@ -59,7 +68,7 @@ func (motoRootRow) ListOrganizationsFeatures(context.Context, *iam.ListOrganizat
 
 // The current account, live, through the real SDK against moto, with the
 // root row from a fake (moto has none).
-func TestAuditLive_FakeRootRow(t *testing.T) {
+func TestAuditLive_FakeRootRowAndContactInfo(t *testing.T) {
 	m := startMoto(t)
 	d, _, _ := testDeps("")
 	d.AWSClients = withFakeRootRow
@@ -89,7 +98,7 @@ func TestAuditLive_FakeRootRow(t *testing.T) {
 
 // --assets adds the size bucket's asset counts, which no check needs and a
 // run does not collect by default (two calls in every enabled region).
-func TestSnapshotAssets_FakeRootRow(t *testing.T) {
+func TestSnapshotAssets_FakeRootRowAndContactInfo(t *testing.T) {
 	m := startMoto(t)
 	d, _, _ := testDeps("")
 	d.AWSClients = withFakeRootRow
@@ -115,9 +124,11 @@ func TestSnapshotAssets_FakeRootRow(t *testing.T) {
 
 // A collector that fails leaves its checks in error, never passing, and the
 // run exits 3 with the failure under errors.
-func TestAuditLiveCollectorFailure(t *testing.T) {
+func TestAuditLiveCollectorFailure_FakeContactInformation(t *testing.T) {
 	m := startMoto(t)
-	r := run(t, "audit", "--endpoint-url", m.Endpoint, "--format", "json")
+	d, _, _ := testDeps("")
+	d.AWSClients = withFakeContactInformation
+	r := runWith(t, d, "audit", "--endpoint-url", m.Endpoint, "--format", "json")
 	if r.code != ExitPartial {
 		t.Fatalf("exit %d, want 3; stderr %s", r.code, r.err)
 	}

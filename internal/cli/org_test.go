@@ -102,7 +102,7 @@ func mustOrg(t *testing.T, endpoint string) map[string]string {
 // walked, each member is reached through OrganizationAccountAccessRole, and
 // every call made is a declared one. The root row comes from a fake (moto's
 // credential report has none).
-func TestAuditOrg_FakeRootRow(t *testing.T) {
+func TestAuditOrg_FakeRootRowAndContactInfo(t *testing.T) {
 	m := startMoto(t)
 	ids := mustOrg(t, m.Endpoint)
 	var mu sync.Mutex
@@ -231,7 +231,7 @@ func TestAuditOrg_FakeRootRow(t *testing.T) {
 	slow := deps()
 	started := map[string]bool{}
 	slow.AWSClients = func(cfg aws.Config, account string) *collect.Clients {
-		c := collect.NewClients(cfg)
+		c := withFakeContactInformation(cfg, account)
 		c.IAM = reportTakesTime{motoRootRow{c.IAM, account}, func() bool {
 			mu.Lock()
 			defer mu.Unlock()
@@ -283,7 +283,7 @@ func TestAuditOrg_FakeRootRow(t *testing.T) {
 
 // An account named with --accounts that is not active (closed, suspended)
 // is not audited, and the report says so under errors (exit 3).
-func TestAuditOrgClosedAccount_FakeRootRow(t *testing.T) {
+func TestAuditOrgClosedAccount_FakeRootRowAndContactInfo(t *testing.T) {
 	m := startMoto(t)
 	ids := mustOrg(t, m.Endpoint)
 	cfg, err := collect.LoadConfig(context.Background(), collect.Options{EndpointURL: m.Endpoint})

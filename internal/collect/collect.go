@@ -57,6 +57,7 @@ type STSAPI interface {
 // AccountAPI is the part of the Account client rootwatch uses.
 type AccountAPI interface {
 	GetAlternateContact(context.Context, *account.GetAlternateContactInput, ...func(*account.Options)) (*account.GetAlternateContactOutput, error)
+	GetContactInformation(context.Context, *account.GetContactInformationInput, ...func(*account.Options)) (*account.GetContactInformationOutput, error)
 }
 
 // BudgetsAPI is the part of the Budgets client rootwatch uses.

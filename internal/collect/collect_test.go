@@ -86,7 +86,7 @@ func instantPoll() Poll {
 
 // End to end through the real SDK against moto: the report is generated,
 // waited for and read, with a root row from the fake (moto has none).
-func TestCollectFromMoto_FakeRootRow(t *testing.T) {
+func TestCollectFromMoto_FakeRootRowAndContactInfo(t *testing.T) {
 	var mu sync.Mutex
 	var calls []string
 	cfg := motoConfig(t, func(a string) { mu.Lock(); calls = append(calls, a); mu.Unlock() })
@@ -121,6 +121,8 @@ func TestCollectFromMoto_FakeRootRow(t *testing.T) {
 
 	cl := NewClients(cfg)
 	cl.IAM = withRootRow{IAMAPI: cl.IAM, row: rootRow(true)}
+	contactInfo := awstest.NewFakeContactInformation(cl.Account)
+	cl.Account = contactInfo
 	cs := Collectors(Options{MaxReportAge: 4 * time.Hour, Poll: instantPoll(), Assets: true})
 	a := model.Account{ID: motoAccount} // as the CLI knows it from STS or the organization
 	if errs := CollectAccount(context.Background(), cs, cl, &a); len(errs) != 0 {
@@ -161,6 +163,11 @@ func TestCollectFromMoto_FakeRootRow(t *testing.T) {
 	// Contacts: the security one that was set, none of the others.
 	if c := a.Contacts; c == nil || c.Security == nil || c.Security.Email != "security@example.com" || c.Billing != nil || c.Operations != nil {
 		t.Errorf("contacts = %+v", a.Contacts)
+	}
+	// The contact information comes from the fake (moto lacks the API), for
+	// the account's own (no AccountId).
+	if c := a.Contacts; c == nil || c.Primary == nil || c.Primary.FullName != "Cloud Platform Team" || contactInfo.Calls[""] != 1 {
+		t.Errorf("contact information = %+v, calls %v", a.Contacts.Primary, contactInfo.Calls)
 	}
 	if a.Budgets == nil || len(*a.Budgets) != 1 || (*a.Budgets)[0].Name != "monthly" || len((*a.Budgets)[0].Notifications) != 1 {
 		t.Errorf("budgets = %+v", a.Budgets)
@@ -203,10 +210,11 @@ func (virtualRoot) ListVirtualMFADevices(context.Context, *iam.ListVirtualMFADev
 }
 
 // A virtual device on root means no hardware MFA, even beside a FIDO key.
-func TestRootVirtualMFA_FakeAssignment(t *testing.T) {
+func TestRootVirtualMFA_FakeAssignmentAndContactInfo(t *testing.T) {
 	cfg := motoConfig(t, nil)
 	cl := NewClients(cfg)
 	cl.IAM = virtualRoot{withRootRow{IAMAPI: cl.IAM, row: rootRow(true)}}
+	cl.Account = awstest.NewFakeContactInformation(cl.Account)
 	a := model.Account{ID: motoAccount}
 	if errs := CollectAccount(context.Background(), Collectors(Options{Poll: instantPoll()}), cl, &a); len(errs) != 0 {
 		t.Fatalf("errors: %+v", errs)
@@ -218,10 +226,12 @@ func TestRootVirtualMFA_FakeAssignment(t *testing.T) {
 
 // Without the root row (moto as it is), the account's report cannot be
 // used: the error says so, names the API, and no root is invented.
-func TestCollectFromMotoWithoutRootRow(t *testing.T) {
+func TestCollectFromMotoWithoutRootRow_FakeContactInfo(t *testing.T) {
 	cfg := motoConfig(t, nil)
 	a := model.Account{ID: motoAccount} // as the CLI knows it from STS or the organization
-	errs := CollectAccount(context.Background(), Collectors(Options{Poll: instantPoll()}), NewClients(cfg), &a)
+	cl := NewClients(cfg)
+	cl.Account = awstest.NewFakeContactInformation(cl.Account) // moto lacks it
+	errs := CollectAccount(context.Background(), Collectors(Options{Poll: instantPoll()}), cl, &a)
 	if len(errs) != 1 || errs[0].Source != "credential report" || !strings.Contains(errs[0].Message, "no <root_account> row") {
 		t.Fatalf("errors = %+v", errs)
 	}

@@ -11,8 +11,10 @@ import (
 	"github.com/rootwatch/rootwatch/internal/model"
 )
 
-// RootMFA reads whether root has MFA (GetAccountSummary's AccountMFAEnabled)
-// and which of its devices are virtual (ListVirtualMFADevices). Root can
+// RootMFA reads IAM's account summary of root (AccountMFAEnabled,
+// AccountAccessKeysPresent, AccountSigningCertificatesPresent: live, where
+// the credential report lags up to 4 hours) and which of root's MFA
+// devices are virtual (ListVirtualMFADevices). Root can
 // hold up to 8 devices and any one signs in, so one virtual device means no
 // hardware MFA, whatever else is registered.
 type RootMFA struct{}
@@ -35,7 +37,10 @@ func (*RootMFA) Collect(ctx context.Context, cl *Clients, a *model.Account) erro
 	if err != nil {
 		return err
 	}
-	if sum.SummaryMap["AccountMFAEnabled"] == 1 {
+	m := sum.SummaryMap
+	a.Root.Summary = &model.AccountSummary{MFAEnabled: m["AccountMFAEnabled"] == 1,
+		AccessKeysPresent: m["AccountAccessKeysPresent"] == 1, SigningCertificatesPresent: m["AccountSigningCertificatesPresent"] == 1}
+	if a.Root.Summary.MFAEnabled {
 		a.Root.MFAActive = true
 	}
 	var virtual []string

@@ -21,6 +21,11 @@ func (r *Root) Derive() {
 	}
 	// An older report's "not_supported" says nothing about the password, so
 	// it never proves absence.
+	// The live account summary sees keys and certificates made since the
+	// report was generated.
+	if r.Summary != nil {
+		anyCredential = anyCredential || r.Summary.AccessKeysPresent || r.Summary.SigningCertificatesPresent
+	}
 	r.CredentialsAbsent = r.PasswordEnabled == "false" && !anyCredential && !r.MFAActive
 
 	// Recent use is the latest of the password and both keys: reading only

@@ -229,6 +229,21 @@ type Contacts struct {
 	Billing    *Contact `json:"billing,omitempty"`
 	Operations *Contact `json:"operations,omitempty"`
 	Security   *Contact `json:"security,omitempty"`
+	// Primary is the account's contact information (account:
+	// GetContactInformation): whom AWS reaches about the account itself,
+	// root's recovery included; nil when not set or not collected.
+	Primary *PrimaryContact `json:"primary,omitempty"`
+}
+
+// PrimaryContact is the account's contact information.
+type PrimaryContact struct {
+	FullName     string `json:"full_name"`
+	CompanyName  string `json:"company_name,omitempty"`
+	AddressLine1 string `json:"address_line_1"`
+	City         string `json:"city"`
+	CountryCode  string `json:"country_code"`
+	PhoneNumber  string `json:"phone_number"`
+	WebsiteURL   string `json:"website_url,omitempty"`
 }
 
 // Contact is one alternate contact, as the account's owner wrote it.
@@ -252,6 +267,13 @@ type CredentialReportInfo struct {
 	GeneratedAtSource string `json:"generated_at_source"`
 }
 
+// AccountSummary is what iam:GetAccountSummary says of root.
+type AccountSummary struct {
+	MFAEnabled                 bool `json:"mfa_enabled"`
+	AccessKeysPresent          bool `json:"access_keys_present"`
+	SigningCertificatesPresent bool `json:"signing_certificates_present"`
+}
+
 // Root is the root user's credentials as the credential report shows them.
 type Root struct {
 	ARN       string    `json:"arn"`
@@ -267,8 +289,12 @@ type Root struct {
 	// VirtualMFADevices are the serials of virtual MFA devices assigned to
 	// root (live collection only).
 	VirtualMFADevices []string `json:"virtual_mfa_devices,omitempty"`
-	AccessKeys        []Key    `json:"access_keys"`
-	Certificates      []Cert   `json:"certificates"`
+	// Summary is IAM's account summary of root's credentials, live and
+	// without the credential report's up to 4 hours' lag; nil when not
+	// collected.
+	Summary      *AccountSummary `json:"account_summary,omitempty"`
+	AccessKeys   []Key           `json:"access_keys"`
+	Certificates []Cert          `json:"certificates"`
 
 	// Derived facts.
 

@@ -1,6 +1,7 @@
 package credreport
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -188,10 +189,24 @@ func readFile(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxReportSize {
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return readStdin(f)
+	}
+	if fi.Size() > MaxReportSize {
 		return nil, fmt.Errorf("%.1f MiB, larger than any credential report (%d MiB at most)", float64(fi.Size())/(1<<20), MaxReportSize>>20)
 	}
-	return readStdin(f)
+	// Read into a buffer of the file's size (and a read's slack, for a file
+	// still growing): io.ReadAll would grow and copy it a dozen times, and
+	// the garbage costs more than the reading over 10,000 reports.
+	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(f, MaxReportSize+1)); err != nil {
+		return nil, err
+	}
+	if buf.Len() > MaxReportSize {
+		return nil, fmt.Errorf("larger than %d MiB: not a credential report", MaxReportSize>>20)
+	}
+	return buf.Bytes(), nil
 }
 
 func unwrapPathError(err error) error {

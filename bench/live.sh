@@ -145,6 +145,9 @@ $accounts accounts (the management account and $N members) in moto_server behind
 | \`rootwatch audit --org\` | $wall s | $calls | $per | $ideal s | $ratio |
 | aws CLI loop (assume role, generate, poll, get, decode), sequential | ${cli_per} s per account, about ${cli_fleet} s for the fleet | | $cli_calls (credential report only) | | |
 
+Targets: within 1.3× of the ideal — $(awk -v r="$ratio" 'BEGIN{print (r <= 1.3) ? "**met** (" r "×)" : "**missed** (" r "×)"}'); fewer calls per
+account than the checks need done one by one — $(awk -v a="$per" -v b="$one_per" 'BEGIN{print (a < b) ? "**met** (" a " against " b ")" : "**missed** (" a " against " b ")"}').
+
 Each check on its own (\`audit --org --checks ID\`, which collects only what that check judges),
 as a script per check would do it: $one_total calls in all, $one_per per account, against $per when
 \`rootwatch audit --org\` does them together.

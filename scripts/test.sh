@@ -21,6 +21,15 @@ else
   echo "npm not found: the SQL tests will be skipped"
 fi
 
+echo "== moto_server for the end-to-end tests"
+# moto 5.2.1 comes with the machine image (no Python registry is reachable
+# to install it); the tests start it on free ports themselves.
+if command -v moto_server >/dev/null; then
+  echo "moto_server found: $(command -v moto_server)"
+else
+  echo "moto_server not found: the end-to-end tests will be skipped"
+fi
+
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bench/out/*'))
 if [ -n "$unformatted" ]; then

@@ -12,12 +12,12 @@ import (
 // holds: the Root identity type, or the AssumeRoot event name (whose
 // caller is a role). In JSON embedded in a string (lookup-events,
 // Lake) they appear the same, as neither needs escaping.
-var rootMark = []byte("Root")
+const rootMark = "Root"
 
 // MayBeRoot says whether a raw element can hold a root record. It is a
 // byte search, so it runs at memory speed; false is certain, true is
 // decided by decoding.
-func MayBeRoot(raw []byte) bool { return bytes.Contains(raw, rootMark) }
+func MayBeRoot(raw []byte) bool { return bytes.Contains(raw, []byte(rootMark)) }
 
 // envelope is an element's outer shape, to find the record inside.
 type envelope struct {
@@ -136,22 +136,16 @@ func setPath(obj map[string]any, path []string, v any) {
 	setPath(sub, path[1:], v)
 }
 
-// lakeNames maps lower-cased names to CloudTrail's spelling.
-var lakeNames = func() map[string]string {
-	m := map[string]string{}
+// lakeKey gives a Lake column's (lower-cased) name CloudTrail's spelling.
+func lakeKey(k string) string {
 	for _, n := range []string{"eventVersion", "userIdentity", "eventTime", "eventSource", "eventName", "awsRegion",
 		"sourceIPAddress", "userAgent", "errorCode", "errorMessage", "requestParameters", "responseElements",
 		"additionalEventData", "requestID", "eventID", "eventType", "recipientAccountId", "principalId",
 		"accountId", "accessKeyId", "invokedBy", "sessionContext", "sessionIssuer", "creationDate",
 		"mfaAuthenticated", "sessionCredentialFromConsole", "assumedRoot", "attributes"} {
-		m[strings.ToLower(n)] = n
-	}
-	return m
-}()
-
-func lakeKey(k string) string {
-	if n, ok := lakeNames[strings.ToLower(k)]; ok {
-		return n
+		if strings.EqualFold(k, n) {
+			return n
+		}
 	}
 	return k
 }

@@ -70,26 +70,55 @@ func (res *Result) warn(off, line int64, format string, args ...any) {
 }
 
 // gzipMagic starts every gzip stream.
-var gzipMagic = []byte{0x1f, 0x8b}
+const gzipMagic = "\x1f\x8b"
 
 // ReadStream reads one input: a CloudTrail file, gzip-compressed or not,
 // or any of the other shapes. Broken parts are skipped with a warning
 // naming the input and the position; the rest is read.
-func ReadStream(ctx context.Context, source string, r io.Reader, f *Filter) (res Result) {
+func ReadStream(ctx context.Context, source string, r io.Reader, f *Filter) Result {
+	var rd reader
+	return rd.read(ctx, source, r, f)
+}
+
+// reader holds what reading an input needs, reused from one input to the
+// next by a scan worker: buffers and inflater state are a third of a
+// megabyte, and thousands of small files would otherwise each allocate
+// their own.
+type reader struct {
+	br *bufio.Reader
+	zr *gzip.Reader
+	sp *Splitter
+}
+
+func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filter) (res Result) {
 	res = Result{Source: source}
-	br := bufio.NewReaderSize(r, 64<<10)
+	if rd.br == nil {
+		rd.br = bufio.NewReaderSize(r, 64<<10)
+	} else {
+		rd.br.Reset(r)
+	}
+	br := rd.br
 	in := io.Reader(br)
-	if magic, _ := br.Peek(2); bytes.Equal(magic, gzipMagic) {
-		zr, err := gzip.NewReader(br)
+	if magic, _ := br.Peek(2); string(magic) == gzipMagic {
+		var err error
+		if rd.zr == nil {
+			rd.zr, err = gzip.NewReader(br)
+		} else {
+			err = rd.zr.Reset(br)
+		}
 		if err != nil {
 			res.Skipped++
 			res.warn(0, 0, "not a gzip stream: %v", err)
 			return res
 		}
-		defer zr.Close()
-		in = zr
+		in = rd.zr
 	}
-	sp := NewSplitter(in)
+	if rd.sp == nil {
+		rd.sp = NewSplitter(in)
+	} else {
+		rd.sp.Reset(in)
+	}
+	sp := rd.sp
 	sp.Fast = true
 	defer func() { res.Records += sp.Passed }()
 	first := true
@@ -155,13 +184,11 @@ func ReadStream(ctx context.Context, source string, r io.Reader, f *Filter) (res
 	}
 }
 
-// cloudTrailMarks are names one of which a CloudTrail element holds
-// (records, EventBridge events, lookup-events items, Lake rows).
-var cloudTrailMarks = [][]byte{[]byte(`"eventName"`), []byte(`"eventTime"`), []byte(`"EventName"`), []byte(`"eventname"`), []byte(`"eventTime`), []byte(`eventName\"`)}
-
+// looksLikeCloudTrail: an element holds one of the names every CloudTrail
+// element has (records, EventBridge events, lookup-events items, Lake rows).
 func looksLikeCloudTrail(raw []byte) bool {
-	for _, m := range cloudTrailMarks {
-		if bytes.Contains(raw, m) {
+	for _, m := range []string{`"eventName"`, `"eventTime"`, `"EventName"`, `"eventname"`, `"eventTime`, `eventName\"`} {
+		if bytes.Contains(raw, []byte(m)) {
 			return true
 		}
 	}

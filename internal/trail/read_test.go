@@ -149,7 +149,7 @@ func TestFastPath(t *testing.T) {
 		for _, r := range records(t, name) {
 			var b bytes.Buffer
 			_ = json.Compact(&b, r)
-			if !bytes.HasPrefix(b.Bytes(), recordMark) {
+			if !bytes.HasPrefix(b.Bytes(), []byte(recordMark)) {
 				// The abbreviated AssumeRoot example lacks eventVersion first:
 				// the fast path still finds it, from the previous record's start.
 				t.Logf("record without the mark: %.40s", b.Bytes())

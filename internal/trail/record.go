@@ -124,13 +124,15 @@ func field(raw json.RawMessage, path ...string) string {
 
 // timeLayouts are the eventTime forms met: CloudTrail's own, with
 // fractions, and CloudTrail Lake's.
-var timeLayouts = []string{time.RFC3339, time.RFC3339Nano, "2006-01-02 15:04:05.000", "2006-01-02 15:04:05", "2006-01-02T15:04:05.000Z07:00"}
+func timeLayouts() []string {
+	return []string{time.RFC3339, time.RFC3339Nano, "2006-01-02 15:04:05.000", "2006-01-02 15:04:05", "2006-01-02T15:04:05.000Z07:00"}
+}
 
 // ParseTime reads an eventTime. Epoch seconds (lookup-events' EventTime)
 // are accepted too.
 func ParseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	for _, l := range timeLayouts {
+	for _, l := range timeLayouts() {
 		if t, err := time.Parse(l, s); err == nil {
 			return t.UTC(), nil
 		}

@@ -65,8 +65,9 @@ func Scan(ctx context.Context, inputs Inputs, o ScanOptions, emit func(Event) er
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var rd reader
 			for j := range work {
-				j.out <- readInput(ctx, j.in, &o.Filter)
+				j.out <- rd.readInput(ctx, j.in, &o.Filter)
 			}
 		}()
 	}
@@ -171,11 +172,11 @@ func dedupKey(ev *Event) string {
 		ev.EventName, ev.Kind, ev.Success, ev.MFA, ev.AccessKeyID, ev.SourceIP, ev.ErrorCode)
 }
 
-func readInput(ctx context.Context, in Input, f *Filter) Result {
+func (rd *reader) readInput(ctx context.Context, in Input, f *Filter) Result {
 	rc, err := in.Open(ctx)
 	if err != nil {
 		return Result{Source: in.Name, Skipped: 1, Warnings: []Warning{{Source: in.Name, Msg: err.Error()}}}
 	}
 	defer rc.Close()
-	return ReadStream(ctx, in.Name, rc, f)
+	return rd.read(ctx, in.Name, rc, f)
 }

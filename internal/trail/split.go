@@ -22,8 +22,19 @@ const (
 	InRows
 )
 
-// containers are the keys whose array elements are records (or hold one).
-var containerKeys = map[string]Container{"Records": InRecords, "Events": InEvents, "QueryResultRows": InRows}
+// containerOf says whether a key's array holds records (or rows or items
+// that hold one), and which.
+func containerOf(key string) (Container, bool) {
+	switch key {
+	case "Records":
+		return InRecords, true
+	case "Events":
+		return InEvents, true
+	case "QueryResultRows":
+		return InRows, true
+	}
+	return InValue, false
+}
 
 // MaxElement is the largest element read; CloudTrail caps an event at 256
 // KiB, so anything past this is not one and is skipped.
@@ -86,6 +97,16 @@ type splitState struct {
 // NewSplitter reads from r.
 func NewSplitter(r io.Reader) *Splitter {
 	return &Splitter{r: r, buf: make([]byte, 256<<10), keep: -1}
+}
+
+// Reset makes the splitter read r from its start, keeping its buffer
+// (unless a huge element grew it).
+func (s *Splitter) Reset(r io.Reader) {
+	buf := s.buf
+	if len(buf) > 1<<20 {
+		buf = make([]byte, 256<<10)
+	}
+	*s = Splitter{r: r, buf: buf, keep: -1}
 }
 
 // Offset is the input offset of the next byte to be read.
@@ -383,7 +404,7 @@ func (s *Splitter) Next() (Element, error) {
 			if err != nil {
 				return Element{}, s.resync(err)
 			}
-			if ct, ok := containerKeys[key]; ok {
+			if ct, ok := containerOf(key); ok {
 				if c, ok := s.skipSpace(); ok && c == '[' {
 					s.pos++
 					st.sawArray, st.inArray, st.container = true, true, ct
@@ -447,7 +468,7 @@ func (s *Splitter) atRecordMark() bool {
 			return false
 		}
 	}
-	return bytes.HasPrefix(s.buf[s.pos:s.end], recordMark)
+	return bytes.HasPrefix(s.buf[s.pos:s.end], []byte(recordMark))
 }
 
 // nextFast finds the next record holding rootMark, from s.pos (a record's
@@ -456,19 +477,19 @@ func (s *Splitter) atRecordMark() bool {
 func (s *Splitter) nextFast() (el Element, found bool, err error) {
 	for {
 		win := s.buf[s.pos:s.end]
-		if p := bytes.Index(win, rootMark); p >= 0 {
+		if p := bytes.Index(win, []byte(rootMark)); p >= 0 {
 			// The record holding it starts at the last mark before it (a
 			// mark cannot be inside a string: its quotes would be escaped).
-			start := max(bytes.LastIndex(win[:p], recordMark), 0)
-			s.Passed += int64(bytes.Count(win[:start], recordMark))
+			start := max(bytes.LastIndex(win[:p], []byte(recordMark)), 0)
+			s.Passed += int64(bytes.Count(win[:start], []byte(recordMark)))
 			s.pos += start
 			el, err := s.element(InRecords)
 			return el, err == nil, err
 		}
 		// No root in what is read: the records wholly read are passed; the
 		// last one, maybe incomplete, is kept with the next read.
-		if last := bytes.LastIndex(win, recordMark); last > 0 {
-			s.Passed += int64(bytes.Count(win[:last], recordMark))
+		if last := bytes.LastIndex(win, []byte(recordMark)); last > 0 {
+			s.Passed += int64(bytes.Count(win[:last], []byte(recordMark)))
 			s.pos += last
 		}
 		s.keep = s.pos
@@ -481,7 +502,7 @@ func (s *Splitter) nextFast() (el Element, found bool, err error) {
 			// The last records, then "]}": go on at the array's closing
 			// bracket, which the caller's structure checks.
 			rest := s.buf[s.pos:s.end]
-			s.Passed += int64(bytes.Count(rest, recordMark))
+			s.Passed += int64(bytes.Count(rest, []byte(recordMark)))
 			end := bytes.LastIndexByte(rest, ']')
 			if end < 0 {
 				return Element{}, false, s.errAt(s.end, "input ends inside the Records array")
@@ -496,7 +517,7 @@ func (s *Splitter) nextFast() (el Element, found bool, err error) {
 // resyncMarks are where reading can pick up after a broken part: the start
 // of the next record of a log file (CloudTrail writes eventVersion first),
 // or of the next line.
-var recordMark = []byte(`{"eventVersion"`)
+const recordMark = `{"eventVersion"`
 
 // resync returns err after moving to where reading can go on: inside an
 // array of records, the next record; otherwise the next line. At a read
@@ -515,7 +536,7 @@ func (s *Splitter) resync(err error) error {
 	for {
 		var i int
 		if inRecords {
-			i = bytes.Index(s.buf[s.pos:s.end], recordMark)
+			i = bytes.Index(s.buf[s.pos:s.end], []byte(recordMark))
 		} else {
 			i = bytes.IndexByte(s.buf[s.pos:s.end], '\n')
 		}

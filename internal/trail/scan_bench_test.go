@@ -52,9 +52,16 @@ func BenchmarkInflateCorpus(b *testing.B) {
 			go func() {
 				defer wg.Done()
 				buf := make([]byte, 256<<10)
+				br := bufio.NewReaderSize(nil, 64<<10)
+				var zr *gzip.Reader
 				for f := range ch {
 					fh, _ := os.Open(f)
-					zr, _ := gzip.NewReader(bufio.NewReaderSize(fh, 64<<10))
+					br.Reset(fh)
+					if zr == nil {
+						zr, _ = gzip.NewReader(br)
+					} else {
+						_ = zr.Reset(br)
+					}
 					_, _ = io.CopyBuffer(io.Discard, zr, buf)
 					fh.Close()
 				}

@@ -13,10 +13,10 @@ import (
 // escapes or control characters, nothing after the object); for anything
 // else ok is false and the caller uses encoding/json, which also words the
 // errors. FuzzCLIJSON checks that both agree wherever this one answers.
-func fastCLIJSON(data []byte) (j cliJSON, content []byte, ok bool) {
+func fastCLIJSON(data []byte) (j cliJSON, raw, content []byte, ok bool) {
 	p := skipSpace(data, 0)
 	if p >= len(data) || data[p] != '{' {
-		return j, nil, false
+		return j, nil, nil, false
 	}
 	p = skipSpace(data, p+1)
 	var rawContent []byte
@@ -27,18 +27,18 @@ func fastCLIJSON(data []byte) (j cliJSON, content []byte, ok bool) {
 		for {
 			key, next, ok := plainString(data, p)
 			if !ok {
-				return j, nil, false
+				return j, nil, nil, false
 			}
 			p = skipSpace(data, next)
 			if p >= len(data) || data[p] != ':' {
-				return j, nil, false
+				return j, nil, nil, false
 			}
 			val, next, ok := plainString(data, skipSpace(data, p+1))
 			if !ok {
-				return j, nil, false
+				return j, nil, nil, false
 			}
 			if hasControlOrNonASCII(key) {
-				return j, nil, false
+				return j, nil, nil, false
 			}
 			// encoding/json matches keys without regard to case, and keeps
 			// the last of repeated keys: so does this (a repeated Content is
@@ -46,12 +46,12 @@ func fastCLIJSON(data []byte) (j cliJSON, content []byte, ok bool) {
 			switch {
 			case bytes.EqualFold(key, []byte("Content")):
 				if haveContent {
-					return j, nil, false // only the last would count, unchecked
+					return j, nil, nil, false // only the last would count, unchecked
 				}
 				rawContent, haveContent = val, true
 			case bytes.EqualFold(key, []byte("ReportFormat")) || bytes.EqualFold(key, []byte("GeneratedTime")):
 				if hasControlOrNonASCII(val) {
-					return j, nil, false
+					return j, nil, nil, false
 				}
 				if bytes.EqualFold(key, []byte("ReportFormat")) {
 					j.ReportFormat = string(val)
@@ -60,39 +60,39 @@ func fastCLIJSON(data []byte) (j cliJSON, content []byte, ok bool) {
 				}
 			default:
 				if hasControl(val) || !utf8.Valid(val) {
-					return j, nil, false
+					return j, nil, nil, false
 				}
 			}
 			p = skipSpace(data, next)
 			if p >= len(data) {
-				return j, nil, false
+				return j, nil, nil, false
 			}
 			if data[p] == '}' {
 				p++
 				break
 			}
 			if data[p] != ',' {
-				return j, nil, false
+				return j, nil, nil, false
 			}
 			p = skipSpace(data, p+1)
 		}
 	}
 	if skipSpace(data, p) != len(data) || !haveContent {
-		return j, nil, false
+		return j, nil, nil, false
 	}
 	// The base64 decoder skips \r and \n, which a JSON string may not hold
 	// raw; any other stray byte fails the decode. Either way: slow path.
 	if bytes.IndexByte(rawContent, '\n') >= 0 || bytes.IndexByte(rawContent, '\r') >= 0 {
-		return j, nil, false
+		return j, nil, nil, false
 	}
 	buf := make([]byte, base64.StdEncoding.DecodedLen(len(rawContent)))
 	n, err := base64.StdEncoding.Decode(buf, rawContent)
 	if err != nil {
-		return j, nil, false
+		return j, nil, nil, false
 	}
-	s := string(rawContent)
-	j.Content = &s
-	return j, buf[:n], true
+	// j.Content is left nil: the base64 text is returned as it is in data
+	// (no escapes), not copied into a string nobody reads.
+	return j, rawContent, buf[:n], true
 }
 
 func skipSpace(b []byte, p int) int {

@@ -96,7 +96,7 @@ func Parse(source string, data []byte) (*Report, error) {
 	if trimmed[0] != '{' {
 		return ParseCSV(source, data)
 	}
-	if j, csvData, ok := fastCLIJSON(trimmed); ok {
+	if j, _, csvData, ok := fastCLIJSON(trimmed); ok {
 		return fromCLIJSON(source, j, csvData)
 	}
 	var j cliJSON

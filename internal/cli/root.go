@@ -10,12 +10,15 @@ func NewRootCmd(d *Deps) *cobra.Command {
 		Use:   "rootwatch",
 		Short: "Find, prove and stop use of the AWS root user across your accounts",
 		Long: `rootwatch audits the root user of one or many AWS accounts: root access keys,
-MFA, recent use and signing certificates, judged by built-in checks mapped to
-CIS AWS Foundations, Security Hub, AWS Config, PCI DSS, NIST 800-53 and
-Trend Conformity.
+MFA, recent use and signing certificates, contacts, alarms, SCP guardrails and
+centralized root access, judged by built-in checks mapped to CIS AWS
+Foundations, Security Hub, AWS Config, PCI DSS, NIST 800-53 and Trend
+Conformity. It finds every root action in CloudTrail, from log files on a
+laptop to Amazon Athena.
 
 Try it without an AWS account:
-  rootwatch audit --demo`,
+  rootwatch audit --demo
+  rootwatch trail --demo --summary`,
 		Version:       d.Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,

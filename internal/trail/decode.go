@@ -159,17 +159,22 @@ func lakeValue(s string) any {
 		if json.Unmarshal([]byte(t), &v) == nil {
 			return v
 		}
-		if m, rest, ok := parseLakeStruct(t); ok && strings.TrimSpace(rest) == "" {
+		if m, rest, ok := parseLakeStruct(t, 0); ok && strings.TrimSpace(rest) == "" {
 			return m
 		}
 	}
 	return s
 }
 
+// maxLakeDepth bounds the nesting of a Lake cell's {key=value} rendering.
+const maxLakeDepth = 32
+
 // parseLakeStruct reads Trino's rendering of a row or map,
 // {key=value, key={nested=value}}, as an object; values are strings.
-func parseLakeStruct(s string) (map[string]any, string, bool) {
-	if !strings.HasPrefix(s, "{") {
+func parseLakeStruct(s string, depth int) (map[string]any, string, bool) {
+	// CloudTrail's structs nest a few levels; a deeper cell is not one, and
+	// must not exhaust the stack.
+	if !strings.HasPrefix(s, "{") || depth > maxLakeDepth {
 		return nil, s, false
 	}
 	s = s[1:]
@@ -186,7 +191,7 @@ func parseLakeStruct(s string) (map[string]any, string, bool) {
 		key := lakeKey(strings.TrimSpace(s[:eq]))
 		s = s[eq+1:]
 		if strings.HasPrefix(s, "{") {
-			sub, rest, ok := parseLakeStruct(s)
+			sub, rest, ok := parseLakeStruct(s, depth+1)
 			if !ok {
 				return nil, s, false
 			}

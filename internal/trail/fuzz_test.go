@@ -107,7 +107,7 @@ func FuzzParseLakeStruct(f *testing.F) {
 	f.Add("{a=b, c={d=e, f=}, g=h, i}")
 	f.Add("{")
 	f.Fuzz(func(t *testing.T, s string) {
-		_, _, _ = parseLakeStruct(s)
+		_, _, _ = parseLakeStruct(s, 0)
 		_ = lakeValue(s)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -283,5 +284,43 @@ func TestServiceEvents(t *testing.T) {
 	all := read(t, data, Filter{All: true})
 	if len(all.Events) != 5 || !all.Events[0].ByService || !all.Events[1].ByService || all.Events[2].ByService {
 		t.Errorf("--all: %+v", all.Events)
+	}
+}
+
+// A key that straddles a refill of the splitter's buffer, in JSON lines
+// larger than the buffer (the top-level object is kept while its keys are
+// read): read right, no panic.
+func TestKeysAcrossRefills(t *testing.T) {
+	var b bytes.Buffer
+	rec := `{"eventVersion":"1.08","userIdentity":{"type":"Root","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE"},"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","padding":"`
+	for i := 0; b.Len() < 600<<10; i++ {
+		fmt.Fprintf(&b, "%s%s\",\"eventID\":\"e%d\"}\n", rec, strings.Repeat("x", i%997), i)
+	}
+	n := strings.Count(b.String(), "\n")
+	for _, chunk := range []int{1, 7, 4096, 65536} {
+		res := ReadStream(context.Background(), "lines", iotest.HalfReader(&chunkReader{r: bytes.NewReader(b.Bytes()), n: chunk}), &Filter{})
+		if len(res.Events) != n || res.Skipped != 0 {
+			t.Errorf("chunks of %d: %d events of %d, skipped %d %v", chunk, len(res.Events), n, res.Skipped, res.Warnings)
+		}
+	}
+}
+
+// chunkReader returns at most n bytes a read.
+type chunkReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) { return c.r.Read(p[:min(len(p), c.n)]) }
+
+// A Lake cell nested past any CloudTrail struct is left as text, not
+// parsed until the stack runs out.
+func TestDeepLakeCell(t *testing.T) {
+	deep := strings.Repeat("{a=", 200000) + "x" + strings.Repeat("}", 200000)
+	if _, _, ok := parseLakeStruct(deep, 0); ok {
+		t.Error("a 200,000-deep cell parsed")
+	}
+	if v, ok := lakeValue(deep).(string); !ok || v != deep {
+		t.Error("a deep cell is not kept as text")
 	}
 }

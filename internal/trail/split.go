@@ -299,10 +299,13 @@ func isLiteral(c byte) bool {
 
 // readKey reads an object key at s.pos (a string) and the ':' after it.
 func (s *Splitter) readKey() (string, error) {
-	start := s.pos
+	// An input offset, not a buffer index: skipString may refill and slide
+	// the buffer (never past the key's opening quote, which is at s.pos).
+	startOff := s.base + int64(s.pos)
 	if err := s.skipString(); err != nil {
 		return "", err
 	}
+	start := int(startOff - s.base)
 	key := string(s.buf[start+1 : s.pos-1])
 	c, ok := s.skipSpace()
 	if !ok {

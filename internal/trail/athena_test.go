@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +14,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/athena"
 )
 
 // duckdb runs a query written for Athena on DuckDB over CloudTrail files
@@ -168,5 +172,38 @@ func TestSQLText(t *testing.T) {
 	q := AthenaSQL(SQLOptions{Table: "t", Filter: Filter{Regions: map[string]bool{"x' OR '1'='1": true}}})
 	if !strings.Contains(q, "'x'' OR ''1''=''1'") {
 		t.Errorf("a value is not quoted: %s", q)
+	}
+}
+
+// cancelling is an AthenaAPI whose status call fails because the run was
+// interrupted meanwhile (_Fake: Athena's own behaviour is not emulated).
+type cancelling struct {
+	AthenaAPI
+	cancel  func()
+	stopped bool
+}
+
+func (c *cancelling) StartQueryExecution(context.Context, *athena.StartQueryExecutionInput, ...func(*athena.Options)) (*athena.StartQueryExecutionOutput, error) {
+	return &athena.StartQueryExecutionOutput{QueryExecutionId: aws.String("q-1")}, nil
+}
+
+func (c *cancelling) GetQueryExecution(ctx context.Context, _ *athena.GetQueryExecutionInput, _ ...func(*athena.Options)) (*athena.GetQueryExecutionOutput, error) {
+	c.cancel()
+	return nil, ctx.Err()
+}
+
+func (c *cancelling) StopQueryExecution(ctx context.Context, _ *athena.StopQueryExecutionInput, _ ...func(*athena.Options)) (*athena.StopQueryExecutionOutput, error) {
+	c.stopped = ctx.Err() == nil
+	return &athena.StopQueryExecutionOutput{}, nil
+}
+
+// Interrupted while asking for the query's status, the query is stopped
+// (with a context of its own), so Athena scans no more.
+func TestAthenaStopsTheQueryWhenInterrupted_Fake(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	api := &cancelling{cancel: cancel}
+	_, err := RunAthena(ctx, api, AthenaQuery{SQL: "SELECT 1", Database: "db"}, func(Event) error { return nil })
+	if !errors.Is(err, context.Canceled) || !api.stopped {
+		t.Errorf("err %v, stopped %v", err, api.stopped)
 	}
 }

@@ -63,9 +63,20 @@ func RunAthena(ctx context.Context, api AthenaAPI, q AthenaQuery, emit func(Even
 	if wait <= 0 {
 		wait = 500 * time.Millisecond
 	}
+	// Interrupted, the query is stopped: it would go on scanning (and
+	// billing).
+	stop := func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_, _ = api.StopQueryExecution(stopCtx, &athena.StopQueryExecutionInput{QueryExecutionId: start.QueryExecutionId})
+	}
 	for {
 		st, err := api.GetQueryExecution(ctx, &athena.GetQueryExecutionInput{QueryExecutionId: start.QueryExecutionId})
 		if err != nil {
+			if ctx.Err() != nil {
+				stop()
+				return res, ctx.Err()
+			}
 			return res, fmt.Errorf("query %s on Athena: %w", res.QueryID, err)
 		}
 		qe := st.QueryExecution
@@ -85,10 +96,7 @@ func RunAthena(ctx context.Context, api AthenaAPI, q AthenaQuery, emit func(Even
 			return res, fmt.Errorf("query %s on Athena: %s: %s", res.QueryID, state, reason)
 		}
 		if err := sleep(ctx, wait); err != nil {
-			// Stop the query: interrupted, it would go on scanning (and billing).
-			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			_, _ = api.StopQueryExecution(stopCtx, &athena.StopQueryExecutionInput{QueryExecutionId: start.QueryExecutionId})
-			cancel()
+			stop()
 			return res, err
 		}
 		wait = min(2*wait, 5*time.Second)

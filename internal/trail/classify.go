@@ -159,7 +159,7 @@ func Classify(r *Record, all bool) (ev Event, skip bool, err error) {
 	case strings.HasPrefix(key, "AKIA"):
 		// Signed with a root access key: no MFA is possible.
 		ev.Session, ev.MFA = SessionAccessKey, "no"
-	case strings.EqualFold(string(r.SessionCredentialFromConsole), "true") || strings.EqualFold(string(id.SessionCredentialFromConsole), "true"):
+	case strings.EqualFold(string(r.SessionCredentialFromConsole), "true"):
 		ev.Session = SessionConsole
 	case consoleInvoker(invokedBy):
 		ev.Session = SessionConsole

@@ -28,22 +28,45 @@ func ParseLayout(path string) (l Layout, ok bool) {
 		return Layout{}, false
 	}
 	rest := parts[i+1:]
-	if len(rest) > 0 && strings.HasPrefix(rest[0], "o-") {
+	if len(rest) > 0 && strings.HasPrefix(rest[0], "o-") && !strings.Contains(rest[0], ".") {
 		l.Org, rest = rest[0], rest[1:]
 	}
-	fields := []*string{&l.Account, &l.Service, &l.Region}
-	for k := 0; k < len(fields) && len(rest) > 0; k++ {
-		*fields[k], rest = rest[0], rest[1:]
+	// Each part is taken only when it has its field's shape, so a file
+	// name (AWSLogs/111122223333/export.json) is not read as a service or
+	// a region.
+	if len(rest) == 0 || !isAccountID(rest[0]) {
+		return l, true
 	}
+	l.Account, rest = rest[0], rest[1:]
+	if len(rest) == 0 || !strings.HasPrefix(rest[0], "CloudTrail") || strings.Contains(rest[0], ".") {
+		return l, true
+	}
+	l.Service, rest = rest[0], rest[1:]
+	if len(rest) == 0 || strings.Contains(rest[0], ".") {
+		return l, true
+	}
+	l.Region, rest = rest[0], rest[1:]
 	nums := []*int{&l.Year, &l.Month, &l.Day}
 	for k := 0; k < len(nums) && len(rest) > 0; k++ {
 		n, err := strconv.Atoi(rest[0])
-		if err != nil {
+		if err != nil || len(rest[0]) > 4 {
 			break
 		}
 		*nums[k], rest = n, rest[1:]
 	}
 	return l, true
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Skip says whether everything under a path of the delivery layout can be

@@ -66,14 +66,13 @@ type Record struct {
 
 // Identity is the record's userIdentity.
 type Identity struct {
-	Type                         Text            `json:"type"`
-	PrincipalID                  Text            `json:"principalId"`
-	ARN                          Text            `json:"arn"`
-	AccountID                    Text            `json:"accountId"`
-	AccessKeyID                  Text            `json:"accessKeyId"`
-	InvokedBy                    Text            `json:"invokedBy"`
-	SessionCredentialFromConsole Text            `json:"sessionCredentialFromConsole"`
-	SessionContext               *SessionContext `json:"sessionContext"`
+	Type           Text            `json:"type"`
+	PrincipalID    Text            `json:"principalId"`
+	ARN            Text            `json:"arn"`
+	AccountID      Text            `json:"accountId"`
+	AccessKeyID    Text            `json:"accessKeyId"`
+	InvokedBy      Text            `json:"invokedBy"`
+	SessionContext *SessionContext `json:"sessionContext"`
 }
 
 // SessionContext is userIdentity.sessionContext.

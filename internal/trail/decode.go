@@ -82,7 +82,7 @@ func jsonErr(err error) error {
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return fmt.Errorf("invalid JSON at byte %d of the record: %v", se.Offset, err)
+		return fmt.Errorf("invalid JSON at byte %d of the record: %w", se.Offset, err)
 	}
 	return fmt.Errorf("invalid record: %w", err)
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -168,6 +169,12 @@ func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filte
 			}
 			res.Skipped++
 			res.warn(el.Offset, sp.Line(el.Offset), "record skipped: %v", err)
+			var se *json.SyntaxError
+			if errors.As(err, &se) {
+				// Its bounds may be wrong too: look for the next element
+				// from just after its start.
+				sp.Reject(el)
+			}
 			continue
 		}
 		ev, skip, err := Classify(rec, f.All)

@@ -324,3 +324,67 @@ func TestDeepLakeCell(t *testing.T) {
 		t.Error("a deep cell is not kept as text")
 	}
 }
+
+// After a broken element, reading goes on at the next one in every
+// container, pretty-printed or not: lookup-events items, Lake rows,
+// indented records.
+func TestResyncInEveryContainer(t *testing.T) {
+	recs := records(t, "aws-docs-console-sign-in.json")
+	// The CLI prints an item's fields in the API's order, EventId first.
+	type item struct {
+		EventID         string `json:"EventId"`
+		EventName       string `json:"EventName"`
+		CloudTrailEvent string `json:"CloudTrailEvent"`
+	}
+	var items []item
+	for i, r := range recs {
+		items = append(items, item{EventID: fmt.Sprint(i), EventName: "x", CloudTrailEvent: string(r)})
+	}
+	lookup, _ := json.MarshalIndent(map[string]any{"Events": items}, "", "    ")
+	// Break the second item: its EventId's string never closes, so the
+	// splitter runs on into the next items.
+	brokenLookup := bytes.Replace(lookup, []byte(`"EventId": "1",`), []byte(`"EventId": "1,`), 1)
+	pretty := fixture(t, "aws-docs-console-sign-in.json")
+	// Break the first root record (the fourth): an unquoted value.
+	i := bytes.Index(pretty, []byte(`"type": "Root"`))
+	brokenPretty := append(append(append([]byte{}, pretty[:i]...), `"type": Root,,`...), pretty[i+len(`"type": "Root"`):]...)
+	rows := `{"QueryResultRows": [
+	  [{"eventid": "e1}, {"eventtime": "2024-05-01 10:00:00.000"}, {"eventname": "ConsoleLogin"}, {"useridentity": "{type=Root}"}],
+	  [{"eventID": "e2"}, {"eventTime": "2024-05-01T10:05:00Z"}, {"eventName": "ListBuckets"}, {"userIdentity.type": "Root"}, {"userIdentity.accountId": "111122223333"}]
+	]}`
+	for name, tc := range map[string]struct {
+		data []byte
+		want int
+	}{
+		"lookup-events": {brokenLookup, 5}, // the broken item was an IAM user's sign-in
+		"indented log":  {brokenPretty, 4}, // root's first sign-in lost
+		"Lake rows":     {[]byte(rows), 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := read(t, tc.data, Filter{})
+			if len(res.Events) != tc.want || res.Skipped == 0 {
+				t.Errorf("%d events (want %d), skipped %d: %v", len(res.Events), tc.want, res.Skipped, res.Warnings)
+			}
+		})
+	}
+}
+
+func TestElementStart(t *testing.T) {
+	for _, tc := range []struct {
+		b    string
+		ct   Container
+		want int
+	}{
+		{`xx,{"eventVersion":"1"}`, InRecords, 3},
+		{"xx,\n    {\n      \"eventVersion\": \"1\"", InRecords, 8},
+		{`{"a":{"b":1}},{"eventVersion"`, InRecords, 14},
+		{"x }, {\n \"EventId\": \"2\"", InEvents, 5},
+		{`{"EventName":"x"}`, InEvents, -1},
+		{"] ,\n  [ {\"eventID\"", InRows, 6},
+		{`[1, 2]`, InRows, -1},
+	} {
+		if got := elementStart([]byte(tc.b), tc.ct); got != tc.want {
+			t.Errorf("elementStart(%q, %v) = %d, want %d", tc.b, tc.ct, got, tc.want)
+		}
+	}
+}

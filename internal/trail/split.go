@@ -522,9 +522,23 @@ func (s *Splitter) nextFast() (el Element, found bool, err error) {
 // or of the next line.
 const recordMark = `{"eventVersion"`
 
-// resync returns err after moving to where reading can go on: inside an
-// array of records, the next record; otherwise the next line. At a read
-// error (a truncated gzip stream) there is nothing more to read.
+// Reject says that the element last returned is not valid JSON: its
+// bounds were found by brackets and quotes alone, and a broken string can
+// make them span the elements after it. Reading goes on at the next
+// element start after its beginning. Only for elements of a container.
+func (s *Splitter) Reject(el Element) {
+	start := int(el.Offset - s.base)
+	if start < 0 || start >= s.pos || !s.state.inArray || s.state.container == InValue {
+		return
+	}
+	s.pos = start + 1
+	_ = s.resync(nil)
+}
+
+// resync returns err after moving to where reading can go on: inside a
+// container, the start of its next element (a record, a lookup-events
+// item, a Lake row, pretty-printed or not); otherwise the next line. At a
+// read error (a truncated gzip stream) there is nothing more to read.
 func (s *Splitter) resync(err error) error {
 	s.keep = -1
 	if s.ReadErr() != nil || errors.Is(err, errTooLarge) {
@@ -535,17 +549,17 @@ func (s *Splitter) resync(err error) error {
 		return err
 	}
 	st := &s.state
-	inRecords := st.inArray && st.container != InValue
+	inContainer := st.inArray && st.container != InValue
 	for {
 		var i int
-		if inRecords {
-			i = bytes.Index(s.buf[s.pos:s.end], []byte(recordMark))
+		if inContainer {
+			i = elementStart(s.buf[s.pos:s.end], st.container)
 		} else {
 			i = bytes.IndexByte(s.buf[s.pos:s.end], '\n')
 		}
 		if i >= 0 {
 			s.pos += i
-			if inRecords {
+			if inContainer {
 				st.afterElem = false
 			} else {
 				s.pos++
@@ -553,12 +567,44 @@ func (s *Splitter) resync(err error) error {
 			}
 			return err
 		}
-		// Keep the tail: a mark may straddle the refill.
-		s.pos = max(s.pos, s.end-len(recordMark))
+		// Keep the tail: an element's start may straddle the refill.
+		s.pos = max(s.pos, s.end-resyncTail)
 		if !s.fill() {
 			s.pos = s.end
 			s.state = splitState{}
 			return err
 		}
+	}
+}
+
+// resyncTail is how much of the searched input is searched again after a
+// refill: an element's start with its indentation.
+const resyncTail = 256
+
+// elementStart finds where the next element of a container starts: "{"
+// then the key each of its elements begins with (eventVersion for records,
+// EventId for lookup-events items), or for Lake rows "[" then "{", white
+// space allowed between. -1 when there is none in b.
+func elementStart(b []byte, ct Container) int {
+	open, next := byte('{'), `"eventVersion"`
+	switch ct {
+	case InEvents:
+		next = `"EventId"`
+	case InRows:
+		open, next = '[', "{"
+	}
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], open)
+		if j < 0 {
+			return -1
+		}
+		k := i + j + 1
+		for k < len(b) && (b[k] == ' ' || b[k] == '\n' || b[k] == '\r' || b[k] == '\t') {
+			k++
+		}
+		if bytes.HasPrefix(b[k:], []byte(next)) {
+			return i + j
+		}
+		i += j + 1
 	}
 }

@@ -89,6 +89,9 @@ type reader struct {
 	br *bufio.Reader
 	zr *gzip.Reader
 	sp *Splitter
+	// nested: reading a log file found inside another input (an array of
+	// log files), which is not looked into again.
+	nested bool
 }
 
 func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filter) (res Result) {
@@ -163,8 +166,21 @@ func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filte
 		rec, err := Decode(el)
 		if err != nil {
 			if errors.Is(err, errNotCloudTrail) && el.Container == InValue {
-				// Not every value in a JSON array or stream need be a record.
 				res.Records--
+				if !rd.nested && holdsContainer(el.Raw) {
+					// Log files or lookup-events pages gathered into one
+					// array or stream (jq -s): each is read as an input.
+					inner := reader{nested: true}
+					sub := inner.read(ctx, source, bytes.NewReader(el.Raw), f)
+					res.Records += sub.Records
+					res.Skipped += sub.Skipped
+					res.Events = append(res.Events, sub.Events...)
+					for _, w := range sub.Warnings {
+						res.warn(el.Offset+w.Offset, 0, "%s", w.Msg)
+					}
+				}
+				// Otherwise not every value in a JSON array or stream need
+				// be a record.
 				continue
 			}
 			res.Skipped++
@@ -189,6 +205,17 @@ func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filte
 		ev.Source = source
 		res.Events = append(res.Events, ev)
 	}
+}
+
+// holdsContainer: an element holds an array of records, lookup-events
+// items or Lake rows.
+func holdsContainer(raw []byte) bool {
+	for _, k := range []string{`"Records"`, `"Events"`, `"QueryResultRows"`} {
+		if bytes.Contains(raw, []byte(k)) {
+			return true
+		}
+	}
+	return false
 }
 
 // looksLikeCloudTrail: an element holds one of the names every CloudTrail

@@ -388,3 +388,20 @@ func TestElementStart(t *testing.T) {
 		}
 	}
 }
+
+// Log files gathered into one array (jq -s) or one after another: each is
+// read.
+func TestGatheredLogFiles(t *testing.T) {
+	a := fixture(t, "aws-docs-console-sign-in.json")
+	b := fixture(t, "aws-docs-assume-root.json")
+	want := len(read(t, a, Filter{}).Events) + len(read(t, b, Filter{}).Events)
+	for name, data := range map[string][]byte{
+		"array":  []byte("[" + string(a) + ",\n" + string(b) + "]"),
+		"stream": []byte(string(a) + "\n" + string(b)),
+	} {
+		res := read(t, data, Filter{})
+		if len(res.Events) != want || res.Skipped != 0 {
+			t.Errorf("%s: %d events, want %d; skipped %d %v", name, len(res.Events), want, res.Skipped, res.Warnings)
+		}
+	}
+}

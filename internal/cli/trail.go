@@ -126,7 +126,7 @@ then exits 3.`,
 	f.BoolVar(&opts.Summary, "summary", false, "per account: root events, sign-ins with and without MFA, key-signed calls, first and last seen, source IPs, failed sign-in bursts")
 	f.StringVar(&opts.Since, "since", "", "only events at or after `TIME` (RFC 3339, a date, or a duration back from now: 30d, 12h)")
 	f.StringVar(&opts.Until, "until", "", "only events before `TIME` (same forms)")
-	f.StringSliceVar(&opts.Accounts, "accounts", nil, "only these account `IDs` (comma-separated)")
+	f.StringSliceVar(&opts.Accounts, "accounts", nil, "only these account `IDs` (comma-separated); AssumeRoot calls are logged in the management account: include it to see who opened root sessions into the others")
 	f.StringSliceVar(&opts.Regions, "regions", nil, "only these `REGIONS` (comma-separated)")
 	f.BoolVar(&opts.All, "all", false, "also show what AWS services did on root's behalf")
 	f.IntVar(&opts.BurstCount, "burst-failures", 5, "--summary: this many failed root sign-ins...")

@@ -30,6 +30,7 @@ type TrailOptions struct {
 	Format      string
 	Output      string
 	Summary     bool
+	Details     bool
 	Since       string
 	Until       string
 	Accounts    []string
@@ -123,6 +124,7 @@ then exits 3.`,
 	f.BoolVar(&opts.Demo, "demo", false, "read the bundled demo organization's CloudTrail log (no AWS account needed)")
 	f.StringVarP(&opts.Format, "format", "f", "table", "output `FORMAT`: "+strings.Join(report.EventFormats(), ", "))
 	f.StringVarP(&opts.Output, "output", "o", "", "write to `FILE` instead of standard output")
+	f.BoolVar(&opts.Details, "details", false, "jsonl: add the fields only some events have (session, invoked_by, error_code, caller, target_account, task_policy, by_service) after the contract's")
 	f.BoolVar(&opts.Summary, "summary", false, "per account: root events, sign-ins with and without MFA, key-signed calls, first and last seen, source IPs, failed sign-in bursts")
 	f.StringVar(&opts.Since, "since", "", "only events at or after `TIME` (RFC 3339, a date, or a duration back from now: 30d, 12h)")
 	f.StringVar(&opts.Until, "until", "", "only events before `TIME` (same forms)")
@@ -252,7 +254,7 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 	sum := trail.Summary{Rule: trail.BurstRule{Count: o.BurstCount, Window: window}}
 	var st trail.Stats
 	err = writeAtomic(outPath, d.Out, func(w io.Writer) error {
-		ew, err := report.NewEventWriter(o.Format, w, report.Options{Color: color, Terminal: d.OutIsTerminal && o.Output == "", Now: now})
+		ew, err := report.NewEventWriter(o.Format, w, report.Options{Color: color, Terminal: d.OutIsTerminal && o.Output == "", Now: now, Details: o.Details})
 		if err != nil {
 			return err
 		}

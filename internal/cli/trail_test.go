@@ -104,6 +104,20 @@ func TestTrailLocal(t *testing.T) {
 	if len(evs) != 7 {
 		t.Fatalf("%d events:\n%s", len(evs), r.out)
 	}
+	// Exactly the contract's fields; --details adds the others.
+	for _, ev := range evs {
+		if len(ev) != 13 {
+			t.Errorf("%d fields: %v", len(ev), ev)
+		}
+	}
+	detailed := jsonlEvents(t, run(t, "trail", filepath.Join(dir, "AWSLogs"), "--format", "jsonl", "--details").out)
+	joined := false
+	for _, ev := range detailed {
+		joined = joined || ev["event_name"] == "DeleteBucketPolicy" && ev["session"] == "assume-root" && ev["caller"] != nil
+	}
+	if len(detailed) != 7 || !joined {
+		t.Errorf("--details: %v", detailed)
+	}
 	kinds := map[string]int{}
 	for _, ev := range evs {
 		kinds[ev["kind"].(string)]++
@@ -417,7 +431,7 @@ func TestTrailAthena(t *testing.T) {
 // trail --demo reads the demo organization's log through the real reader:
 // every kind, the AssumeRoot join, and a failed sign-in burst.
 func TestTrailDemo(t *testing.T) {
-	r := run(t, "trail", "--demo", "--format", "jsonl")
+	r := run(t, "trail", "--demo", "--format", "jsonl", "--details")
 	if r.code != ExitOK {
 		t.Fatalf("exit %d: %s", r.code, r.err)
 	}

@@ -36,7 +36,7 @@ func NewEventWriter(format string, w io.Writer, o Options) (EventWriter, error) 
 	case "jsonl":
 		enc := json.NewEncoder(bw)
 		enc.SetEscapeHTML(false) // JSON keeps untrusted strings exactly
-		return &jsonlEvents{bw: bw, enc: enc}, nil
+		return &jsonlEvents{bw: bw, enc: enc, details: o.Details}, nil
 	case "csv":
 		return &csvEvents{bw: bw, cw: csv.NewWriter(bw)}, nil
 	case "table":
@@ -46,11 +46,37 @@ func NewEventWriter(format string, w io.Writer, o Options) (EventWriter, error) 
 }
 
 type jsonlEvents struct {
-	bw  *bufio.Writer
-	enc *json.Encoder
+	bw      *bufio.Writer
+	enc     *json.Encoder
+	details bool
 }
 
-func (j *jsonlEvents) Event(ev *trail.Event) error { return j.enc.Encode(ev) }
+// contractEvent is a root event with exactly the fields of the jsonl
+// contract (DESIGN.md), in its order.
+type contractEvent struct {
+	EventID     string    `json:"event_id"`
+	EventTime   time.Time `json:"event_time"`
+	Account     string    `json:"account"`
+	Region      string    `json:"region"`
+	EventSource string    `json:"event_source"`
+	EventName   string    `json:"event_name"`
+	Kind        string    `json:"kind"`
+	Success     bool      `json:"success"`
+	MFA         string    `json:"mfa"`
+	AccessKeyID string    `json:"access_key_id"`
+	SourceIP    string    `json:"source_ip"`
+	UserAgent   string    `json:"user_agent"`
+	Source      string    `json:"source"`
+}
+
+func (j *jsonlEvents) Event(ev *trail.Event) error {
+	if j.details {
+		return j.enc.Encode(ev)
+	}
+	return j.enc.Encode(contractEvent{EventID: ev.EventID, EventTime: ev.EventTime, Account: ev.Account, Region: ev.Region,
+		EventSource: ev.EventSource, EventName: ev.EventName, Kind: ev.Kind, Success: ev.Success, MFA: ev.MFA,
+		AccessKeyID: ev.AccessKeyID, SourceIP: ev.SourceIP, UserAgent: ev.UserAgent, Source: ev.Source})
+}
 
 func (j *jsonlEvents) Summary(s []trail.AccountSummary) error {
 	for i := range s {

@@ -102,6 +102,10 @@ type Options struct {
 	All bool
 	// Now is used for relative times.
 	Now time.Time
+	// Details adds to each root event in jsonl the fields only some kinds
+	// have (session, caller, task policy, ...); without it jsonl holds
+	// exactly the contract's fields.
+	Details bool
 }
 
 // Writer writes a report in one format.

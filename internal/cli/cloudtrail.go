@@ -28,6 +28,11 @@ func addCloudTrail(ctx context.Context, d *Deps, in *InputOptions, snap *model.S
 		}
 	}
 	f.Since = earliest.Add(-window)
+	// AssumeRoot into these accounts is logged in the management account.
+	f.AlsoRead = map[string]bool{}
+	for _, org := range snap.Organizations {
+		f.AlsoRead[org.ManagementAccount] = true
+	}
 	inputs, workers, err := trailInputs(ctx, d, in.CloudTrail, awsWhere{in.Profile, in.Region, in.EndpointURL}, &f, 0)
 	if err != nil {
 		return err

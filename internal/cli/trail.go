@@ -34,6 +34,7 @@ type TrailOptions struct {
 	Since       string
 	Until       string
 	Accounts    []string
+	Management  string
 	Regions     []string
 	All         bool
 	BurstCount  int
@@ -128,7 +129,8 @@ then exits 3.`,
 	f.BoolVar(&opts.Summary, "summary", false, "per account: root events, sign-ins with and without MFA, key-signed calls, first and last seen, source IPs, failed sign-in bursts")
 	f.StringVar(&opts.Since, "since", "", "only events at or after `TIME` (RFC 3339, a date, or a duration back from now: 30d, 12h)")
 	f.StringVar(&opts.Until, "until", "", "only events before `TIME` (same forms)")
-	f.StringSliceVar(&opts.Accounts, "accounts", nil, "only these account `IDs` (comma-separated); AssumeRoot calls are logged in the management account: include it to see who opened root sessions into the others")
+	f.StringSliceVar(&opts.Accounts, "accounts", nil, "only these account `IDs` (comma-separated); AssumeRoot calls into them are logged in the management account: see --management-account")
+	f.StringVar(&opts.Management, "management-account", "", "with --accounts: also read this management account's `ID` logs, for the AssumeRoot calls into the listed accounts")
 	f.StringSliceVar(&opts.Regions, "regions", nil, "only these `REGIONS` (comma-separated)")
 	f.BoolVar(&opts.All, "all", false, "also show what AWS services did on root's behalf")
 	f.IntVar(&opts.BurstCount, "burst-failures", 5, "--summary: this many failed root sign-ins...")
@@ -187,6 +189,12 @@ func (o *TrailOptions) filter(now time.Time) (trail.Filter, error) {
 			}
 			f.Accounts[a] = true
 		}
+	}
+	if o.Management != "" {
+		if !model.ValidAccountID(o.Management) {
+			return f, usageError("--management-account: %q is not a 12-digit account ID", o.Management)
+		}
+		f.AlsoRead = map[string]bool{o.Management: true}
 	}
 	if len(o.Regions) > 0 {
 		f.Regions = map[string]bool{}

@@ -221,7 +221,13 @@ func partitionPruning(o SQLOptions) []string {
 		}
 	}
 	if parts["account"] && len(f.Accounts) > 0 {
-		out = append(out, "account IN ("+quoteList(sortedKeys(f.Accounts))+")")
+		read := map[string]bool{}
+		for _, m := range []map[string]bool{f.Accounts, f.AlsoRead} {
+			for a := range m {
+				read[a] = true
+			}
+		}
+		out = append(out, "account IN ("+quoteList(sortedKeys(read))+")")
 	}
 	if parts["region"] && len(f.Regions) > 0 {
 		out = append(out, "region IN ("+quoteList(sortedKeys(f.Regions))+")")

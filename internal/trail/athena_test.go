@@ -156,6 +156,12 @@ func TestSQLText(t *testing.T) {
 			t.Errorf("Athena SQL lacks %s", want)
 		}
 	}
+	withMgmt := f
+	withMgmt.AlsoRead = map[string]bool{"111111111111": true}
+	if q := AthenaSQL(SQLOptions{Table: "t", Filter: withMgmt, Partitions: "account,region,year,month,day"}); !strings.Contains(q, "account IN ('111111111111', '111122223333')") ||
+		!strings.Contains(q, "WHERE e.account IN ('111122223333') OR e.target_account IN ('111122223333')") {
+		t.Errorf("the management account's partition is not read, or its events are kept: %s", q)
+	}
 	org := AthenaSQL(SQLOptions{Table: "t", Filter: f, Partitions: "account,region,year,month,day"})
 	for _, want := range []string{"account IN ('111122223333')", "region IN ('eu-west-1')", "concat(year, '/', month, '/', day) >= '2024/04/30'"} {
 		if !strings.Contains(org, want) {

@@ -81,7 +81,7 @@ func (f *Filter) Skip(path string) bool {
 	if l.Service != "" && l.Service != "CloudTrail" {
 		return true // CloudTrail-Digest, CloudTrail-Insight, CloudTrail-Lake, ...
 	}
-	if l.Account != "" && len(f.Accounts) > 0 && !f.Accounts[l.Account] {
+	if l.Account != "" && len(f.Accounts) > 0 && !f.Accounts[l.Account] && !f.AlsoRead[l.Account] {
 		return true
 	}
 	if l.Region != "" && len(f.Regions) > 0 && !f.Regions[l.Region] {

@@ -17,7 +17,12 @@ import (
 type Filter struct {
 	Since, Until time.Time // Until is exclusive
 	Accounts     map[string]bool
-	Regions      map[string]bool
+	// AlsoRead are accounts whose logs are read though Accounts leaves
+	// them out: the management account, where AssumeRoot into the listed
+	// accounts is logged. Their events are kept only as far as Accounts
+	// asks (an AssumeRoot into a listed account).
+	AlsoRead map[string]bool
+	Regions  map[string]bool
 	// All keeps what AWS services did on root's behalf.
 	All bool
 }

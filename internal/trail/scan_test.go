@@ -82,6 +82,13 @@ func TestScanDeliveryLayout(t *testing.T) {
 	if st.Inputs != 1 || len(evs) != 1 || evs[0].Account != "222222222222" {
 		t.Errorf("pruned: stats %+v, events %v", st, briefs(evs))
 	}
+	// The management account's logs, read for the AssumeRoot into the
+	// listed member: the member's call is joined to its session.
+	f.AlsoRead = map[string]bool{"111111111111": true}
+	evs, st = scanAll(t, []string{dir}, ScanOptions{Filter: f})
+	if st.Inputs != 2 || len(evs) != 2 || evs[0].Kind != KindAssumeRoot || evs[1].Session != SessionAssumeRoot {
+		t.Errorf("with the management account: stats %+v, events %v", st, briefs(evs))
+	}
 	// Region and time window on the events themselves.
 	f = Filter{Regions: map[string]bool{"us-west-2": true}, Until: time.Date(2024, 10, 25, 20, 53, 0, 0, time.UTC)}
 	evs, _ = scanAll(t, []string{dir}, ScanOptions{Filter: f})

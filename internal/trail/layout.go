@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rootwatch/rootwatch/internal/model"
 )
 
 // Layout is what a key of CloudTrail's S3 delivery layout says:
@@ -34,7 +36,7 @@ func ParseLayout(path string) (l Layout, ok bool) {
 	// Each part is taken only when it has its field's shape, so a file
 	// name (AWSLogs/111122223333/export.json) is not read as a service or
 	// a region.
-	if len(rest) == 0 || !isAccountID(rest[0]) {
+	if len(rest) == 0 || !model.ValidAccountID(rest[0]) {
 		return l, true
 	}
 	l.Account, rest = rest[0], rest[1:]
@@ -55,18 +57,6 @@ func ParseLayout(path string) (l Layout, ok bool) {
 		*nums[k], rest = n, rest[1:]
 	}
 	return l, true
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // Skip says whether everything under a path of the delivery layout can be

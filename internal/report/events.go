@@ -51,31 +51,11 @@ type jsonlEvents struct {
 	details bool
 }
 
-// contractEvent is a root event with exactly the fields of the jsonl
-// contract (DESIGN.md), in its order.
-type contractEvent struct {
-	EventID     string    `json:"event_id"`
-	EventTime   time.Time `json:"event_time"`
-	Account     string    `json:"account"`
-	Region      string    `json:"region"`
-	EventSource string    `json:"event_source"`
-	EventName   string    `json:"event_name"`
-	Kind        string    `json:"kind"`
-	Success     bool      `json:"success"`
-	MFA         string    `json:"mfa"`
-	AccessKeyID string    `json:"access_key_id"`
-	SourceIP    string    `json:"source_ip"`
-	UserAgent   string    `json:"user_agent"`
-	Source      string    `json:"source"`
-}
-
 func (j *jsonlEvents) Event(ev *trail.Event) error {
 	if j.details {
 		return j.enc.Encode(ev)
 	}
-	return j.enc.Encode(contractEvent{EventID: ev.EventID, EventTime: ev.EventTime, Account: ev.Account, Region: ev.Region,
-		EventSource: ev.EventSource, EventName: ev.EventName, Kind: ev.Kind, Success: ev.Success, MFA: ev.MFA,
-		AccessKeyID: ev.AccessKeyID, SourceIP: ev.SourceIP, UserAgent: ev.UserAgent, Source: ev.Source})
+	return j.enc.Encode(ev.Contract)
 }
 
 func (j *jsonlEvents) Summary(s []trail.AccountSummary) error {

@@ -243,9 +243,9 @@ func EventFromRow(row map[string]string) (Event, error) {
 		return Event{}, err
 	}
 	b := func(k string) bool { v, _ := strconv.ParseBool(row[k]); return v }
-	ev := Event{EventID: row["event_id"], EventTime: t, Account: row["account"], Region: row["region"], EventSource: row["event_source"],
+	ev := Event{Contract: Contract{EventID: row["event_id"], EventTime: t, Account: row["account"], Region: row["region"], EventSource: row["event_source"],
 		EventName: row["event_name"], Kind: row["kind"], Success: b("success"), MFA: row["mfa"], AccessKeyID: row["access_key_id"],
-		SourceIP: row["source_ip"], UserAgent: row["user_agent"], Source: row["source"], Session: row["session"], InvokedBy: row["invoked_by"],
+		SourceIP: row["source_ip"], UserAgent: row["user_agent"], Source: row["source"]}, Session: row["session"], InvokedBy: row["invoked_by"],
 		ErrorCode: row["error_code"], Caller: row["caller"], TargetAccount: row["target_account"], TaskPolicy: row["task_policy"], ByService: b("by_service")}
 	switch ev.Kind {
 	case KindConsoleLogin, KindAPICall, KindCredentialChange, KindAssumeRoot:

@@ -22,9 +22,9 @@ const (
 	SessionUnknown    = "unknown"     // a temporary key whose origin these records do not show
 )
 
-// Event is one root event: the fields of the jsonl contract (DESIGN.md),
-// in its order, then fields that only some kinds have (omitted when empty).
-type Event struct {
+// Contract is a root event's fields of the jsonl contract (DESIGN.md), in
+// its order.
+type Contract struct {
 	EventID     string    `json:"event_id"`
 	EventTime   time.Time `json:"event_time"`
 	Account     string    `json:"account"`
@@ -38,6 +38,12 @@ type Event struct {
 	SourceIP    string    `json:"source_ip"`
 	UserAgent   string    `json:"user_agent"`
 	Source      string    `json:"source"`
+}
+
+// Event is one root event: the contract's fields, then fields that only
+// some kinds have (omitted when empty).
+type Event struct {
+	Contract
 
 	// Session says how an api-call or credential-change was signed.
 	Session string `json:"session,omitempty"`
@@ -92,9 +98,9 @@ func Classify(r *Record, all bool) (ev Event, skip bool, err error) {
 	if err != nil {
 		return Event{}, true, err
 	}
-	ev = Event{EventID: string(r.EventID), EventTime: t, Region: string(r.AWSRegion), EventSource: string(r.EventSource),
+	ev = Event{Contract: Contract{EventID: string(r.EventID), EventTime: t, Region: string(r.AWSRegion), EventSource: string(r.EventSource),
 		EventName: string(r.EventName), SourceIP: string(r.SourceIPAddress), UserAgent: string(r.UserAgent),
-		ErrorCode: string(r.ErrorCode), Success: r.ErrorCode == "", MFA: "unknown"}
+		Success: r.ErrorCode == "", MFA: "unknown"}, ErrorCode: string(r.ErrorCode)}
 	if id != nil {
 		ev.Account, ev.AccessKeyID = string(id.AccountID), string(id.AccessKeyID)
 	}

@@ -128,7 +128,7 @@ func TestBursts(t *testing.T) {
 	at := func(min int) time.Time { return time.Date(2024, 1, 1, 0, min, 0, 0, time.UTC) }
 	var s Summary
 	fail := func(min int, ip string) {
-		s.Add(Event{Account: "111122223333", Kind: KindConsoleLogin, EventTime: at(min), SourceIP: ip, MFA: "no"})
+		s.Add(Event{Contract: Contract{Account: "111122223333", Kind: KindConsoleLogin, EventTime: at(min), SourceIP: ip, MFA: "no"}})
 	}
 	// 6 failures in 9 minutes from two IPs: one burst; 4 spread later: none;
 	// then exactly 5 within 10 minutes: a second burst.
@@ -141,8 +141,8 @@ func TestBursts(t *testing.T) {
 	for _, m := range []int{100, 102, 104, 106, 110} {
 		fail(m, "192.0.2.1")
 	}
-	s.Add(Event{Account: "111122223333", Kind: KindConsoleLogin, EventTime: at(111), Success: true, MFA: "yes", SourceIP: "192.0.2.1"})
-	s.Add(Event{Account: "111122223333", Kind: KindAPICall, Session: SessionAccessKey, EventTime: at(112), Success: true})
+	s.Add(Event{Contract: Contract{Account: "111122223333", Kind: KindConsoleLogin, EventTime: at(111), Success: true, MFA: "yes", SourceIP: "192.0.2.1"}})
+	s.Add(Event{Contract: Contract{Account: "111122223333", Kind: KindAPICall, EventTime: at(112), Success: true}, Session: SessionAccessKey})
 	sum := s.Accounts()
 	if len(sum) != 1 {
 		t.Fatal(sum)

@@ -114,14 +114,20 @@ func buildSQL(o SQLOptions, lake bool) string {
 		where = append(where, "NOT "+byService)
 	}
 	f := o.Filter
+	// AssumeRoot calls are read a little before Since and in every region,
+	// for the join (Filter.joinOnly); in_window says what is written.
+	inWindow := []string{"true"}
 	if !f.Since.IsZero() {
-		where = append(where, "eventtime >= "+timeLit(f.Since))
+		where = append(where, "eventtime >= "+timeLit(f.Since.Add(-assumeRootLead)))
+		inWindow = append(inWindow, "eventtime >= "+timeLit(f.Since))
 	}
 	if !f.Until.IsZero() {
 		where = append(where, "eventtime < "+timeLit(f.Until))
 	}
 	if len(f.Regions) > 0 {
-		where = append(where, "awsregion IN ("+quoteList(sortedKeys(f.Regions))+")")
+		regions := "awsregion IN (" + quoteList(sortedKeys(f.Regions)) + ")"
+		where = append(where, "("+regions+" OR "+isAssumeRoot+")")
+		inWindow = append(inWindow, e("awsregion")+" IN ("+quoteList(sortedKeys(f.Regions))+")")
 	}
 	if !lake {
 		where = append(where, partitionPruning(o)...)
@@ -147,14 +153,15 @@ func buildSQL(o SQLOptions, lake bool) string {
     CASE WHEN ` + isAssumeRoot + ` THEN ` + e("useridentity.arn") + ` ELSE '' END AS caller,
     CASE WHEN ` + isAssumeRoot + ` THEN ` + e(js("requestparameters", "targetPrincipal")) + ` ELSE '' END AS target_account,
     CASE WHEN ` + isAssumeRoot + ` THEN ` + e(js("requestparameters", "taskPolicyArn.arn")) + ` ELSE '' END AS task_policy,
-    ` + byService + ` AS by_service
+    ` + byService + ` AS by_service,
+    ` + strings.Join(inWindow, " AND ") + ` AS in_window
   FROM ` + o.Table + `
   WHERE ` + strings.Join(where, "\n    AND ")
 
-	accounts := ""
+	keep := "\nWHERE e.in_window"
 	if len(f.Accounts) > 0 {
 		list := quoteList(sortedKeys(f.Accounts))
-		accounts = "\nWHERE e.account IN (" + list + ") OR e.target_account IN (" + list + ")"
+		keep += " AND (e.account IN (" + list + ") OR e.target_account IN (" + list + "))"
 	}
 	cols := SQLColumns()
 	var outCols, groupCols []string
@@ -186,7 +193,7 @@ sessions AS (
 )
 -- One row per event, however many times it was delivered.
 SELECT ` + strings.Join(outCols, ",\n  ") + `
-FROM root_events e LEFT JOIN sessions s ON e.kind <> 'assume-root' AND e.access_key_id = s.access_key_id` + accounts + `
+FROM root_events e LEFT JOIN sessions s ON e.kind <> 'assume-root' AND e.access_key_id = s.access_key_id` + keep + `
 GROUP BY ` + strings.Join(groupCols, ", ") + `
 ORDER BY e.event_time, e.account, e.event_id
 `
@@ -230,7 +237,12 @@ func partitionPruning(o SQLOptions) []string {
 		out = append(out, "account IN ("+quoteList(sortedKeys(read))+")")
 	}
 	if parts["region"] && len(f.Regions) > 0 {
-		out = append(out, "region IN ("+quoteList(sortedKeys(f.Regions))+")")
+		regions := "region IN (" + quoteList(sortedKeys(f.Regions)) + ")"
+		if parts["account"] && len(f.AlsoRead) > 0 {
+			// The management account's AssumeRoot calls, in any region.
+			regions = "(" + regions + " OR account IN (" + quoteList(sortedKeys(f.AlsoRead)) + "))"
+		}
+		out = append(out, regions)
 	}
 	return out
 }

@@ -62,7 +62,7 @@ func duckdb(t *testing.T, sql, glob string) []map[string]string {
 // them twice (a second delivery).
 func sqlCorpus(t *testing.T) string {
 	dir := t.TempDir()
-	for _, name := range []string{"aws-docs-console-sign-in.json", "aws-docs-assume-root.json", "variants.json"} {
+	for _, name := range []string{"aws-docs-console-sign-in.json", "aws-docs-assume-root.json", "variants.json", "assume-root-elsewhere.json"} {
 		data := fixture(t, name)
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)
@@ -93,6 +93,11 @@ func TestAthenaSQLAgreesWithClassifier_DuckDB(t *testing.T) {
 		{"with --all", Filter{All: true}},
 		{"a time window", Filter{Since: time.Date(2022, 11, 10, 16, 24, 34, 0, time.UTC), Until: time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC)}},
 		{"accounts and regions", Filter{Accounts: map[string]bool{"444455556666": true, "222222222222": true}, Regions: map[string]bool{"us-east-1": true, "us-west-2": true}}},
+		// The AssumeRoot calls are outside these windows, their sessions'
+		// actions inside: the join still names the caller.
+		{"AssumeRoot just before --since", Filter{Since: time.Date(2024, 6, 10, 12, 0, 0, 0, time.UTC)}},
+		{"AssumeRoot in another region", Filter{Regions: map[string]bool{"us-east-1": true}, Accounts: map[string]bool{"333333333333": true}}},
+		{"AssumeRoot long before --since", Filter{Since: time.Date(2024, 10, 25, 20, 53, 0, 0, time.UTC), Until: time.Date(2024, 10, 26, 0, 0, 0, 0, time.UTC)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var goEvents []string
@@ -151,7 +156,7 @@ func TestSQLText(t *testing.T) {
 	f := Filter{Since: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2024, 5, 8, 0, 0, 0, 0, time.UTC),
 		Accounts: map[string]bool{"111122223333": true}, Regions: map[string]bool{"eu-west-1": true}}
 	athena := AthenaSQL(SQLOptions{Table: "security.cloudtrail_logs", Filter: f, Partitions: "timestamp"})
-	for _, want := range []string{`"timestamp" >= '2024/04/30'`, `"timestamp" <= '2024/05/09'`, "eventtime >= '2024-05-01T00:00:00Z'", "FROM security.cloudtrail_logs", `"$path" AS source`} {
+	for _, want := range []string{`"timestamp" >= '2024/04/30'`, `"timestamp" <= '2024/05/09'`, "eventtime >= '2024-04-30T23:40:00Z'", "eventtime >= '2024-05-01T00:00:00Z' AND", "FROM security.cloudtrail_logs", `"$path" AS source`} {
 		if !strings.Contains(athena, want) {
 			t.Errorf("Athena SQL lacks %s", want)
 		}
@@ -159,7 +164,8 @@ func TestSQLText(t *testing.T) {
 	withMgmt := f
 	withMgmt.AlsoRead = map[string]bool{"111111111111": true}
 	if q := AthenaSQL(SQLOptions{Table: "t", Filter: withMgmt, Partitions: "account,region,year,month,day"}); !strings.Contains(q, "account IN ('111111111111', '111122223333')") ||
-		!strings.Contains(q, "WHERE e.account IN ('111122223333') OR e.target_account IN ('111122223333')") {
+		!strings.Contains(q, "WHERE e.in_window AND (e.account IN ('111122223333') OR e.target_account IN ('111122223333'))") ||
+		!strings.Contains(q, "(region IN ('eu-west-1') OR account IN ('111111111111'))") {
 		t.Errorf("the management account's partition is not read, or its events are kept: %s", q)
 	}
 	org := AthenaSQL(SQLOptions{Table: "t", Filter: f, Partitions: "account,region,year,month,day"})
@@ -170,7 +176,7 @@ func TestSQLText(t *testing.T) {
 	}
 	lake := LakeSQL(SQLOptions{Table: "a1b2c3d4-eds", Filter: f})
 	for _, want := range []string{"element_at(requestparameters, 'userName')", "json_extract_scalar(element_at(requestparameters, 'taskPolicyArn'), '$.arn')",
-		"eventtime >= timestamp '2024-05-01 00:00:00'", "FROM a1b2c3d4-eds", "'cloudtrail-lake:a1b2c3d4-eds' AS source"} {
+		"eventtime >= timestamp '2024-04-30 23:40:00'", "eventtime >= timestamp '2024-05-01 00:00:00' AND", "FROM a1b2c3d4-eds", "'cloudtrail-lake:a1b2c3d4-eds' AS source"} {
 		if !strings.Contains(lake, want) {
 			t.Errorf("Lake SQL lacks %s", want)
 		}

@@ -59,6 +59,10 @@ type Event struct {
 	TaskPolicy    string `json:"task_policy,omitempty"`
 	// ByService: an AWS service acted on root's behalf (shown with --all).
 	ByService bool `json:"by_service,omitempty"`
+
+	// joinOnly: read only to join its session's events (Filter.joinOnly);
+	// Scan does not emit it.
+	joinOnly bool
 }
 
 // SigninOutcomeEvents are the sign-in events other than ConsoleLogin

@@ -74,7 +74,9 @@ func (f *Filter) Skip(path string) bool {
 	if l.Account != "" && len(f.Accounts) > 0 && !f.Accounts[l.Account] && !f.AlsoRead[l.Account] {
 		return true
 	}
-	if l.Region != "" && len(f.Regions) > 0 && !f.Regions[l.Region] {
+	// The management account's other regions are read for the AssumeRoot
+	// calls made there (Filter.joinOnly).
+	if l.Region != "" && len(f.Regions) > 0 && !f.Regions[l.Region] && !f.AlsoRead[l.Account] {
 		return true
 	}
 	if l.Year == 0 {

@@ -43,6 +43,29 @@ func (f *Filter) keep(ev *Event) bool {
 	return true
 }
 
+// assumeRootLead is how long before Since an AssumeRoot call can have
+// opened a session that acts within the window: AssumeRoot credentials last
+// at most 900 seconds. Five minutes more allow for clocks.
+const assumeRootLead = 20 * time.Minute
+
+// joinOnly says whether an AssumeRoot event that keep leaves out is still
+// needed to join its session's events that keep takes: it was made just
+// before Since, or in a region not asked for (the management account may
+// call STS in any region, and the session then acts in others). Such events
+// are read for the join and not written.
+func (f *Filter) joinOnly(ev *Event) bool {
+	if ev.Kind != KindAssumeRoot {
+		return false
+	}
+	if !f.Since.IsZero() && ev.EventTime.Before(f.Since.Add(-assumeRootLead)) {
+		return false
+	}
+	if !f.Until.IsZero() && !ev.EventTime.Before(f.Until) {
+		return false
+	}
+	return len(f.Accounts) == 0 || f.Accounts[ev.Account] || f.Accounts[ev.TargetAccount]
+}
+
 // Warning is a part of an input that was skipped.
 type Warning struct {
 	Source string `json:"source"`
@@ -80,10 +103,19 @@ const gzipMagic = "\x1f\x8b"
 
 // ReadStream reads one input: a CloudTrail file, gzip-compressed or not,
 // or any of the other shapes. Broken parts are skipped with a warning
-// naming the input and the position; the rest is read.
+// naming the input and the position; the rest is read. Its events are
+// those f keeps (Scan also gets the AssumeRoot calls it needs for the join).
 func ReadStream(ctx context.Context, source string, r io.Reader, f *Filter) Result {
 	var rd reader
-	return rd.read(ctx, source, r, f)
+	res := rd.read(ctx, source, r, f)
+	kept := res.Events[:0]
+	for _, ev := range res.Events {
+		if !ev.joinOnly {
+			kept = append(kept, ev)
+		}
+	}
+	res.Events = kept
+	return res
 }
 
 // reader holds what reading an input needs, reused from one input to the
@@ -204,8 +236,14 @@ func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filte
 			res.warn(el.Offset, sp.Line(el.Offset), "record %s skipped: %v", rec.EventID, err)
 			continue
 		}
-		if skip || !f.keep(&ev) {
+		if skip {
 			continue
+		}
+		if !f.keep(&ev) {
+			if !f.joinOnly(&ev) {
+				continue
+			}
+			ev.joinOnly = true
 		}
 		ev.Source = source
 		res.Events = append(res.Events, ev)

@@ -133,6 +133,9 @@ func Scan(ctx context.Context, inputs Inputs, o ScanOptions, emit func(Event) er
 			}
 			seen[key] = struct{}{}
 			join.Add(ev)
+			if ev.joinOnly {
+				continue
+			}
 			if !join.Resolve(&ev) && len(held) < MaxHeld {
 				held = append(held, ev)
 				continue

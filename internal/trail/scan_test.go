@@ -97,6 +97,46 @@ func TestScanDeliveryLayout(t *testing.T) {
 	}
 }
 
+// An AssumeRoot call left out by --since or --regions still names who
+// acted in its session; the call itself is not written.
+func TestJoinAcrossTheFilter(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "elsewhere.json"), fixture(t, "assume-root-elsewhere.json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range map[string]Filter{
+		"since":   {Since: time.Date(2024, 6, 10, 12, 0, 0, 0, time.UTC)},
+		"regions": {Regions: map[string]bool{"us-east-1": true}},
+		"both":    {Since: time.Date(2024, 6, 10, 12, 0, 0, 0, time.UTC), Regions: map[string]bool{"us-east-1": true}, Accounts: map[string]bool{"333333333333": true}},
+	} {
+		evs, st := scanAll(t, []string{dir}, ScanOptions{Filter: f})
+		if len(evs) != 2 || st.Events != 2 {
+			t.Errorf("%s: %d events (stats %+v), want the session's 2: %v", name, len(evs), st, briefs(evs))
+			continue
+		}
+		for _, ev := range evs {
+			if ev.Kind == KindAssumeRoot || ev.Session != SessionAssumeRoot || ev.Caller != "arn:aws:sts::111111111111:assumed-role/RootOps/alice" ||
+				ev.TaskPolicy != "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials" {
+				t.Errorf("%s: %+v", name, ev)
+			}
+		}
+	}
+	// Too long before --since: a session lasts at most 15 minutes.
+	evs, _ := scanAll(t, []string{dir}, ScanOptions{Filter: Filter{Since: time.Date(2024, 6, 10, 12, 2, 0, 0, time.UTC)}})
+	if len(evs) != 1 || evs[0].Session != SessionAssumeRoot {
+		t.Errorf("since 12:02: %v", briefs(evs))
+	}
+	evs, _ = scanAll(t, []string{dir}, ScanOptions{Filter: Filter{Since: time.Date(2024, 6, 10, 12, 19, 0, 0, time.UTC)}})
+	if len(evs) != 0 {
+		t.Errorf("since 12:19: %v", briefs(evs))
+	}
+	// The exported single-input reader gives only what the filter keeps.
+	res := ReadStream(context.Background(), "elsewhere.json", bytes.NewReader(fixture(t, "assume-root-elsewhere.json")), &Filter{Regions: map[string]bool{"us-east-1": true}})
+	if len(res.Events) != 2 || res.Events[0].Kind == KindAssumeRoot {
+		t.Errorf("ReadStream: %v", briefs(res.Events))
+	}
+}
+
 func TestSkip(t *testing.T) {
 	f := Filter{Since: time.Date(2024, 3, 10, 0, 0, 0, 0, time.UTC), Until: time.Date(2024, 3, 12, 0, 0, 0, 0, time.UTC),
 		Accounts: map[string]bool{"111122223333": true}, Regions: map[string]bool{"eu-west-1": true}}
@@ -120,6 +160,17 @@ func TestSkip(t *testing.T) {
 	} {
 		if got := f.Skip(path); got != want {
 			t.Errorf("Skip(%s) = %v, want %v", path, got, want)
+		}
+	}
+	// The management account's other regions hold AssumeRoot calls.
+	f.AlsoRead = map[string]bool{"999988887777": true}
+	for path, want := range map[string]bool{
+		"logs/AWSLogs/999988887777/CloudTrail/us-east-1":            false,
+		"logs/AWSLogs/999988887777/CloudTrail/us-east-1/2024/03/08": true,
+		"logs/AWSLogs/111122223333/CloudTrail/us-east-1":            true,
+	} {
+		if got := f.Skip(path); got != want {
+			t.Errorf("with the management account, Skip(%s) = %v, want %v", path, got, want)
 		}
 	}
 }

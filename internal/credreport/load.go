@@ -5,17 +5,16 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/rootwatch/rootwatch/internal/fswalk"
 	"github.com/rootwatch/rootwatch/internal/model"
 )
 
@@ -101,7 +100,7 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 				data, err = readFile(in)
 			}
 			if err != nil {
-				results[i].err = &Error{Source: in, Msg: fmt.Sprintf("read: %v", unwrapPathError(err))}
+				results[i].err = &Error{Source: in, Msg: fmt.Sprintf("read: %v", fswalk.Unwrap(err))}
 				if opts.Progress != nil {
 					opts.Progress.Add(1)
 				}
@@ -209,63 +208,23 @@ func readFile(path string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func unwrapPathError(err error) error {
-	if pe, ok := err.(*fs.PathError); ok {
-		return pe.Err
-	}
-	return err
-}
 
 // expand lists the files of one path: itself, or a directory's regular
 // files, recursively, in lexical order, skipping hidden entries. An entry
 // that cannot be read is reported and the walk goes on.
 func expand(p string) ([]string, []model.SourceError) {
-	info, err := os.Stat(p)
-	if err != nil {
-		return nil, []model.SourceError{{Source: p, Message: fmt.Sprintf("%s: %v", p, unwrapPathError(err))}}
-	}
-	if !info.IsDir() {
-		return []string{p}, nil
-	}
 	var files []string
 	var errs []model.SourceError
-	fail := func(path, format string, args ...any) {
-		errs = append(errs, model.SourceError{Source: path, Message: path + ": " + fmt.Sprintf(format, args...)})
-	}
-	_ = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			fail(path, "%v", unwrapPathError(err))
-			if d != nil && d.IsDir() && path != p {
-				return filepath.SkipDir
-			}
-			return nil
+	_, _ = fswalk.Walk(context.Background(), p, nil, func(e fswalk.Entry) bool {
+		if e.Err != nil {
+			errs = append(errs, model.SourceError{Source: e.Path, Message: fmt.Sprintf("%s: %v", e.Path, e.Err)})
+		} else {
+			files = append(files, e.Path)
 		}
-		if path != p && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		switch {
-		case d.Type().IsRegular():
-			files = append(files, path)
-		case d.Type()&fs.ModeSymlink != 0:
-			// A link to a report is followed; a link to a directory is not
-			// (it could loop), and is said so rather than skipped silently.
-			target, err := os.Stat(path)
-			switch {
-			case err != nil:
-				fail(path, "broken link: %v", unwrapPathError(err))
-			case target.Mode().IsRegular():
-				files = append(files, path)
-			default:
-				fail(path, "links to a directory, which is not followed; give it as its own path")
-			}
-		}
-		return nil
+		return true
 	})
 	if len(files) == 0 && len(errs) == 0 {
-		fail(p, "directory holds no files")
+		errs = append(errs, model.SourceError{Source: p, Message: p + ": directory holds no files"})
 	}
 	return files, errs
 }

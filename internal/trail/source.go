@@ -4,10 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"strings"
+
+	"github.com/rootwatch/rootwatch/internal/fswalk"
 )
 
 // Input is one file or object to read.
@@ -41,60 +40,11 @@ func LocalInputs(paths []string, stdin io.Reader, f *Filter) Inputs {
 }
 
 func walk(ctx context.Context, root string, f *Filter, yield func(Input, error) bool) bool {
-	fi, err := os.Stat(root)
-	if err != nil {
-		return yield(Input{Name: root}, fmt.Errorf("read %s: %w", root, unwrapPath(err)))
-	}
-	if !fi.IsDir() {
-		return yield(fileInput(root, fi.Size()), nil)
-	}
-	cont := true
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if ctx.Err() != nil {
-			return ctx.Err()
+	cont, err := fswalk.Walk(ctx, root, f.Skip, func(e fswalk.Entry) bool {
+		if e.Err != nil {
+			return yield(Input{Name: e.Path}, fmt.Errorf("read %s: %w", e.Path, e.Err))
 		}
-		if err != nil {
-			if !yield(Input{Name: path}, fmt.Errorf("read %s: %w", path, unwrapPath(err))) {
-				cont = false
-				return filepath.SkipAll
-			}
-			return nil
-		}
-		if path != root && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if f.Skip(path) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		typ := d.Type()
-		if typ&fs.ModeSymlink != 0 {
-			// A link to a file is read; links to folders are not followed
-			// (they can loop).
-			st, err := os.Stat(path)
-			if err != nil || st.IsDir() {
-				return nil
-			}
-			typ = st.Mode().Type()
-		}
-		if d.IsDir() || !typ.IsRegular() {
-			return nil
-		}
-		info, err := d.Info()
-		size := int64(0)
-		if err == nil {
-			size = info.Size()
-		}
-		if !yield(fileInput(path, size), nil) {
-			cont = false
-			return filepath.SkipAll
-		}
-		return nil
+		return yield(fileInput(e.Path, e.Size), nil)
 	})
 	if err != nil && cont {
 		return yield(Input{Name: root}, err)
@@ -106,16 +56,9 @@ func fileInput(path string, size int64) Input {
 	return Input{Name: path, Size: size, Open: func(context.Context) (io.ReadCloser, error) {
 		fh, err := os.Open(path)
 		if err != nil {
-			return nil, fmt.Errorf("open %s: %w", path, unwrapPath(err))
+			return nil, fmt.Errorf("open %s: %w", path, fswalk.Unwrap(err))
 		}
 		return fh, nil
 	}}
 }
 
-// unwrapPath drops the *PathError's own repeat of the path.
-func unwrapPath(err error) error {
-	if pe, ok := err.(*fs.PathError); ok {
-		return pe.Err
-	}
-	return err
-}

@@ -208,7 +208,6 @@ func readFile(path string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-
 // expand lists the files of one path: itself, or a directory's regular
 // files, recursively, in lexical order, skipping hidden entries. An entry
 // that cannot be read is reported and the walk goes on.

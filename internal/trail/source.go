@@ -61,4 +61,3 @@ func fileInput(path string, size int64) Input {
 		return fh, nil
 	}}
 }
-

@@ -213,3 +213,29 @@ func TestBursts(t *testing.T) {
 		t.Errorf("7 in 10m: %+v", b)
 	}
 }
+
+// The duplicate filter's key: the same event delivered twice shares it;
+// any field differing, or text moved across a field boundary, does not.
+func TestDedupKey(t *testing.T) {
+	base := Event{Contract: Contract{EventID: "e1", EventTime: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Account: "111122223333", Region: "us-east-1",
+		EventName: "ConsoleLogin", Kind: KindConsoleLogin, Success: true, MFA: "yes", SourceIP: "192.0.2.1", Source: "a.json"}}
+	again := base
+	again.Source = "b.json" // another delivery
+	if dedupKey(&base) != dedupKey(&again) {
+		t.Error("a second delivery has another key")
+	}
+	for name, change := range map[string]func(*Event){
+		"event ID": func(e *Event) { e.EventID = "e2" },
+		"time":     func(e *Event) { e.EventTime = e.EventTime.Add(time.Second) },
+		"success":  func(e *Event) { e.Success = false },
+		"mfa":      func(e *Event) { e.MFA = "no" },
+		"boundary": func(e *Event) { e.Account, e.Region = "111122223333u", "s-east-1" },
+		"error":    func(e *Event) { e.ErrorCode = "Failed" },
+	} {
+		other := base
+		change(&other)
+		if dedupKey(&base) == dedupKey(&other) {
+			t.Errorf("events differing in %s share a key", name)
+		}
+	}
+}

@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"hash/fnv"
-	"strconv"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 )

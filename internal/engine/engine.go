@@ -38,6 +38,10 @@ type Options struct {
 	// NoEvidence skips building evidence, for outputs that do not show it
 	// (the table, SARIF): about a third of the evaluation's work.
 	NoEvidence bool
+	// StrictMessages makes a message whose {{ }} part fails to evaluate a
+	// finding in error, for the rules' samples. Otherwise the part shows
+	// as <expression: error> and the verdict stands.
+	StrictMessages bool
 }
 
 // Engine holds compiled rules.
@@ -293,7 +297,11 @@ func (e *Engine) judge(c *check, a *model.Account, vars cel.Activation, acc acco
 	if f.Compliance == nil {
 		f.Compliance = map[string][]string{}
 	}
-	f.Status, f.Message = c.decide(vars)
+	var msgErr error
+	f.Status, f.Message, msgErr = c.decide(vars)
+	if msgErr != nil && e.opts.StrictMessages {
+		f.Status, f.Message = model.StatusError, fmt.Sprintf("cannot render the %s message: %v", f.Status, msgErr)
+	}
 	if !e.opts.NoEvidence {
 		ev, err := json.Marshal(e.evidence(c, a, vars, acc))
 		if err != nil {
@@ -305,25 +313,29 @@ func (e *Engine) judge(c *check, a *model.Account, vars cel.Activation, acc acco
 	return f
 }
 
-// decide runs the guards, then the expression.
-func (c *check) decide(vars cel.Activation) (status, message string) {
+// decide runs the guards, then the expression. msgErr is the first part
+// of the message that could not be evaluated.
+func (c *check) decide(vars cel.Activation) (status, message string, msgErr error) {
 	for i, g := range c.guards {
 		ok, err := evalBool(g.cond, vars)
 		if err != nil {
-			return model.StatusError, fmt.Sprintf("cannot evaluate when[%d]: %v", i, err)
+			return model.StatusError, fmt.Sprintf("cannot evaluate when[%d]: %v", i, err), nil
 		}
 		if ok {
-			return g.status, g.message.render(vars)
+			message, msgErr = g.message.render(vars)
+			return g.status, message, msgErr
 		}
 	}
 	ok, err := evalBool(c.expr, vars)
 	if err != nil {
-		return model.StatusError, fmt.Sprintf("cannot evaluate: %v", err)
+		return model.StatusError, fmt.Sprintf("cannot evaluate: %v", err), nil
 	}
 	if ok {
-		return model.StatusPass, c.pass.render(vars)
+		message, msgErr = c.pass.render(vars)
+		return model.StatusPass, message, msgErr
 	}
-	return model.StatusFail, c.fail.render(vars)
+	message, msgErr = c.fail.render(vars)
+	return model.StatusFail, message, msgErr
 }
 
 func evalBool(p cel.Program, vars cel.Activation) (bool, error) {

@@ -60,7 +60,7 @@ func runSample(r *rules.Rule, s rules.Sample) (model.Finding, error) {
 	if err != nil {
 		return model.Finding{}, err
 	}
-	e, err := New([]*rules.Rule{r}, Options{Params: params, Now: asOf})
+	e, err := New([]*rules.Rule{r}, Options{Params: params, Now: asOf, StrictMessages: true})
 	if err != nil {
 		return model.Finding{}, err
 	}

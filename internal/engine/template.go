@@ -50,8 +50,11 @@ func parseTemplate(env *cel.Env, s string) (*template, error) {
 	return t, nil
 }
 
-func (t *template) render(vars cel.Activation) string {
+// render evaluates the parts. A part that fails shows as <source: error>
+// and its error is returned (the first, if several fail).
+func (t *template) render(vars cel.Activation) (string, error) {
 	var b strings.Builder
+	var first error
 	for _, p := range t.parts {
 		if p.prg == nil {
 			b.WriteString(p.text)
@@ -60,11 +63,14 @@ func (t *template) render(vars cel.Activation) string {
 		v, _, err := p.prg.Eval(vars)
 		if err != nil {
 			fmt.Fprintf(&b, "<%s: %v>", p.src, err)
+			if first == nil {
+				first = fmt.Errorf("{{ %s }}: %w", p.src, err)
+			}
 			continue
 		}
 		b.WriteString(formatValue(plain(v)))
 	}
-	return strings.TrimSpace(b.String())
+	return strings.TrimSpace(b.String()), first
 }
 
 func formatValue(v any) string {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 
 	"github.com/rootwatch/rootwatch/internal/collect"
 )
@@ -34,6 +35,9 @@ type Deps struct {
 	// AWSClients builds the AWS clients for an account; nil means the real
 	// SDK clients. Tests put fakes behind it for what moto cannot emulate.
 	AWSClients func(cfg aws.Config, account string) *collect.Clients
+	// OrgAPI builds the Organizations client of --org; nil means the real
+	// SDK client. Tests put faults behind it.
+	OrgAPI func(cfg aws.Config) collect.OrgAPI
 	// AWSRecord, when set, is told every AWS call (tests).
 	AWSRecord func(action string)
 }
@@ -43,6 +47,13 @@ func (d *Deps) awsClients(cfg aws.Config, account string) *collect.Clients {
 		return d.AWSClients(cfg, account)
 	}
 	return collect.NewClients(cfg)
+}
+
+func (d *Deps) orgAPI(cfg aws.Config) collect.OrgAPI {
+	if d.OrgAPI != nil {
+		return d.OrgAPI(cfg)
+	}
+	return organizations.NewFromConfig(cfg)
 }
 
 // SystemDeps returns Deps bound to the process's standard streams.

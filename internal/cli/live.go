@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
 
@@ -52,11 +51,14 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 		_ = sem.Acquire(context.Background(), 1) // the poll gives it back while it waits
 		snap.Errors = collect.CollectAccount(ctx, cs, d.awsClients(cfg, current), &a)
 		sem.Release(1)
+		if err := ctx.Err(); err != nil {
+			return nil, err // interrupted: the collectors' errors say only that
+		}
 		snap.Accounts = []model.Account{a}
 		return snap, nil
 	}
 
-	orgAPI := organizations.NewFromConfig(cfg)
+	orgAPI := d.orgAPI(cfg)
 	org, err := collect.DescribeOrganization(ctx, orgAPI)
 	if err != nil {
 		return nil, fmt.Errorf("%w\n(--org runs from the organization's management account or a delegated administrator)", err)
@@ -67,22 +69,28 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 	// Centralized root access is a fact of the organization, read once from
 	// here while the members are collected; a failure leaves it unknown for
 	// every member.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var central *model.CentralizedRoot
 	var centralErr error
 	centralDone := make(chan struct{})
 	go func() {
 		defer close(centralDone)
 		if o.needs("centralized_root") {
-			central, centralErr = collect.CentralizedRootAccess(ctx, d.awsClients(cfg, current).IAM)
+			central, centralErr = collect.CentralizedRootAccess(wctx, d.awsClients(cfg, current).IAM)
 		}
 	}()
+	// stop ends the run early: nothing of it is kept.
+	stop := func(err error) (*model.Snapshot, error) {
+		cancel()
+		<-centralDone
+		return nil, err
+	}
 
 	var mu sync.Mutex // guards accounts, snap.Errors and the progress
 	var accounts []model.Account
 	var progress *fileProgress
 	audited := 0
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	g, gctx := errgroup.WithContext(wctx)
 	audit := func(m collect.OrgAccount) {
 		if err := sem.Acquire(gctx, 1); err != nil {
@@ -130,13 +138,14 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 	if len(o.Accounts)+len(o.ExcludeAccounts)+len(o.OUs) > 0 {
 		// Narrowed: the names given are checked against the whole
 		// organization before anything is collected.
-		members, err := collect.WalkAccounts(ctx, orgAPI, nil)
+		members, skipped, err := collect.WalkAccounts(ctx, orgAPI, nil)
 		if err != nil {
-			return nil, err
+			return stop(err)
 		}
-		if targets, err = o.selectAccounts(members); err != nil {
-			return nil, err
+		if targets, err = o.selectAccounts(members, len(skipped) > 0); err != nil {
+			return stop(err)
 		}
+		snap.Errors = append(snap.Errors, skipped...)
 		d.logger().Info("auditing the organization", "org", org.ID, "accounts", len(targets), "concurrency", o.Concurrency)
 		startProgress(len(targets))
 		for _, m := range targets {
@@ -154,7 +163,7 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 				audit(m)
 			}
 		}()
-		members, werr := collect.WalkAccounts(gctx, orgAPI, func(m collect.OrgAccount) {
+		members, skipped, werr := collect.WalkAccounts(gctx, orgAPI, func(m collect.OrgAccount) {
 			if m.Status == "ACTIVE" {
 				queue <- m
 			}
@@ -162,13 +171,17 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 		close(queue)
 		<-dispatched
 		if werr == nil {
-			targets, werr = o.selectAccounts(members)
+			targets, werr = o.selectAccounts(members, len(skipped) > 0)
 		}
+		// Parts of the tree that could not be listed: what was listed is
+		// audited, and the run exits 3.
+		mu.Lock()
+		snap.Errors = append(snap.Errors, skipped...)
+		mu.Unlock()
 		if werr != nil {
 			cancel()
 			_ = g.Wait()
-			<-centralDone
-			return nil, werr
+			return stop(werr)
 		}
 		d.logger().Info("organization listed", "accounts", len(targets))
 		startProgress(len(targets))
@@ -269,7 +282,9 @@ func readRootInSession(ctx context.Context, d *Deps, base aws.Config, current st
 
 // selectAccounts keeps the active accounts that --accounts, --exclude-accounts
 // and --ous select; naming an account or OU that is not there is an error.
-func (o *InputOptions) selectAccounts(members []collect.OrgAccount) ([]collect.OrgAccount, error) {
+// incomplete says the walk missed parts of the tree: an account ID not
+// seen may be there, so it is not refused, only reported if asked for.
+func (o *InputOptions) selectAccounts(members []collect.OrgAccount, incomplete bool) ([]collect.OrgAccount, error) {
 	known := map[string]bool{}
 	ous := map[string]bool{}
 	for _, m := range members {
@@ -282,12 +297,20 @@ func (o *InputOptions) selectAccounts(members []collect.OrgAccount) ([]collect.O
 		if !model.ValidAccountID(id) {
 			return nil, fmt.Errorf("%q is not a 12-digit account ID", id)
 		}
-		if !known[id] {
+		switch {
+		case known[id]:
+		case !incomplete:
 			return nil, fmt.Errorf("account %s is not in the organization", id)
+		case slices.Contains(o.Accounts, id):
+			o.notAudited = append(o.notAudited, model.SourceError{Account: id, Source: "organizations",
+				Message: fmt.Sprintf("account %s was not found in the parts of the organization that could be listed: not audited", id)})
 		}
 	}
 	for _, ou := range o.OUs {
-		if !ous[ou] && !strings.HasPrefix(ou, "Root") {
+		if !ous[ou] && !strings.HasPrefix(ou, "Root") && incomplete {
+			o.notAudited = append(o.notAudited, model.SourceError{Source: "organizations",
+				Message: fmt.Sprintf("--ous %s was not found in the parts of the organization that could be listed: not audited", ou)})
+		} else if !ous[ou] && !strings.HasPrefix(ou, "Root") {
 			return nil, fmt.Errorf("--ous %q: no such OU or root ID in the organization (give an ou-/r- ID or a path such as Root/Workloads)", ou)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/rootwatch/rootwatch/internal/collect"
 )
@@ -306,5 +308,101 @@ func TestAuditOrgClosedAccount_FakeRootRowAndContactInfo(t *testing.T) {
 	errs := fmt.Sprint(doc["errors"])
 	if !strings.Contains(errs, ids["prod-b"]) || !strings.Contains(errs, "not audited") {
 		t.Errorf("errors: %s", errs)
+	}
+}
+
+// deniedOU stands in for an OU the caller may not read (moto grants every
+// call): listing what is under it is AccessDenied.
+type deniedOU struct {
+	collect.OrgAPI
+	ou string
+}
+
+func (f deniedOU) ListOrganizationalUnitsForParent(ctx context.Context, in *organizations.ListOrganizationalUnitsForParentInput, o ...func(*organizations.Options)) (*organizations.ListOrganizationalUnitsForParentOutput, error) {
+	if aws.ToString(in.ParentId) == f.ou {
+		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "You don't have permissions to access this resource."}
+	}
+	return f.OrgAPI.ListOrganizationalUnitsForParent(ctx, in, o...)
+}
+
+func (f deniedOU) ListAccountsForParent(ctx context.Context, in *organizations.ListAccountsForParentInput, o ...func(*organizations.Options)) (*organizations.ListAccountsForParentOutput, error) {
+	if aws.ToString(in.ParentId) == f.ou {
+		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "You don't have permissions to access this resource."}
+	}
+	return f.OrgAPI.ListAccountsForParent(ctx, in, o...)
+}
+
+// An OU that cannot be listed costs only its accounts: the others are
+// audited, the OU is named under errors, and the run exits 3.
+func TestAuditOrgDeniedOU_FakeDenied(t *testing.T) {
+	m := startMoto(t)
+	ids := mustOrg(t, m.Endpoint)
+	cfg, err := collect.LoadConfig(context.Background(), collect.Options{EndpointURL: m.Endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := organizations.NewFromConfig(cfg)
+	var workloads string
+	roots, _ := org.ListRoots(context.Background(), &organizations.ListRootsInput{})
+	ous, _ := org.ListOrganizationalUnitsForParent(context.Background(), &organizations.ListOrganizationalUnitsForParentInput{ParentId: roots.Roots[0].Id})
+	for _, ou := range ous.OrganizationalUnits {
+		if aws.ToString(ou.Name) == "Workloads" {
+			workloads = aws.ToString(ou.Id)
+		}
+	}
+	for _, narrowed := range []bool{false, true} {
+		d, _, _ := testDeps("")
+		d.AWSClients = withFakeRootRow
+		d.OrgAPI = func(cfg aws.Config) collect.OrgAPI { return deniedOU{organizations.NewFromConfig(cfg), workloads} }
+		args := []string{"audit", "--org", "--endpoint-url", m.Endpoint, "--format", "json"}
+		if narrowed {
+			args = append(args, "--exclude-accounts", ids["prod-b"])
+		}
+		r := runWith(t, d, args...)
+		if r.code != ExitPartial {
+			t.Fatalf("narrowed %v: exit %d, want 3: %s", narrowed, r.code, r.err)
+		}
+		doc := jsonReport(t, r.out)
+		var audited []string
+		for _, a := range doc["accounts"].([]any) {
+			audited = append(audited, a.(map[string]any)["id"].(string))
+		}
+		slices.Sort(audited)
+		want := []string{"123456789012", ids["audit"]}
+		slices.Sort(want)
+		if !slices.Equal(audited, want) {
+			t.Errorf("narrowed %v: audited %v, want %v", narrowed, audited, want)
+		}
+		if errs := fmt.Sprint(doc["errors"]); !strings.Contains(errs, "Root/Workloads") || !strings.Contains(errs, "access denied") {
+			t.Errorf("narrowed %v: errors %s", narrowed, errs)
+		}
+	}
+}
+
+// Interrupted, a live audit of one account exits 130 and leaves the
+// --output file as it was.
+func TestAuditLiveInterrupted(t *testing.T) {
+	m := startMoto(t)
+	out := filepath.Join(t.TempDir(), "report.json")
+	if err := os.WriteFile(out, []byte("the previous report"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d, _, _ := testDeps("")
+	d.AWSClients = withFakeRootRow
+	d.AWSRecord = func(a string) {
+		if a == "iam:GetCredentialReport" {
+			cancel()
+		}
+	}
+	cmd := NewRootCmd(d)
+	cmd.SetArgs([]string{"audit", "--endpoint-url", m.Endpoint, "--format", "json", "--output", out})
+	code, _ := ExitCode(cmd.ExecuteContext(ctx))
+	if code != ExitInterrupted {
+		t.Errorf("exit %d, want 130", code)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "the previous report" {
+		t.Errorf("--output replaced: %.80s", b)
 	}
 }

@@ -46,17 +46,6 @@ type OrgAccount struct {
 	OUIDs []string
 }
 
-// WalkOrganization describes the organization and lists every account with
-// its OU path, walking the OU tree from the root.
-func WalkOrganization(ctx context.Context, api OrgAPI) (model.Organization, []OrgAccount, error) {
-	org, err := DescribeOrganization(ctx, api)
-	if err != nil {
-		return org, nil, err
-	}
-	accounts, err := WalkAccounts(ctx, api, nil)
-	return org, accounts, err
-}
-
 // DescribeOrganization reads the organization's ID, management account
 // and feature set.
 func DescribeOrganization(ctx context.Context, api OrgAPI) (model.Organization, error) {
@@ -75,23 +64,37 @@ func DescribeOrganization(ctx context.Context, api OrgAPI) (model.Organization, 
 // from the root, and returns them by ID. emit, when set, is told of each
 // account as its page arrives, so work on it can start while the walk
 // goes on (a large organization takes dozens of pages).
-func WalkAccounts(ctx context.Context, api OrgAPI, emit func(OrgAccount)) ([]OrgAccount, error) {
+//
+// A part of the tree that cannot be listed (an OU a delegated administrator
+// may not read, throttling past the retries) is reported in skipped and the
+// walk goes on with the rest. err is set only when nothing can be walked
+// (the roots cannot be listed) or ctx ends.
+func WalkAccounts(ctx context.Context, api OrgAPI, emit func(OrgAccount)) (accounts []OrgAccount, skipped []model.SourceError, err error) {
 	var roots []orgtypes.Root
 	for p := organizations.NewListRootsPaginator(api, &organizations.ListRootsInput{}); p.HasMorePages(); {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list the organization's roots: %s", describe(err))
+			return nil, nil, fmt.Errorf("list the organization's roots: %s", describe(err))
 		}
 		roots = append(roots, page.Roots...)
 	}
-	var accounts []OrgAccount
+	skip := func(action, format string, args ...any) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		skipped = append(skipped, model.SourceError{Source: action, Message: fmt.Sprintf(format, args...)})
+		return nil
+	}
 	var walk func(parent, path string, ids []string) error
 	walk = func(parent, path string, ids []string) error {
 		ids = append(slices.Clone(ids), parent)
 		for p := organizations.NewListAccountsForParentPaginator(api, &organizations.ListAccountsForParentInput{ParentId: aws.String(parent)}); p.HasMorePages(); {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				return fmt.Errorf("list the accounts of %s (%s): %s", path, parent, describe(err))
+				if err := skip("organizations:ListAccountsForParent", "the accounts of %s (%s) were not listed, nor audited: %s", path, parent, describe(err)); err != nil {
+					return err
+				}
+				break // its OUs may still be listed
 			}
 			for _, a := range page.Accounts {
 				status := string(a.State)
@@ -108,7 +111,7 @@ func WalkAccounts(ctx context.Context, api OrgAPI, emit func(OrgAccount)) ([]Org
 		for p := organizations.NewListOrganizationalUnitsForParentPaginator(api, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(parent)}); p.HasMorePages(); {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				return fmt.Errorf("list the OUs of %s (%s): %s", path, parent, describe(err))
+				return skip("organizations:ListOrganizationalUnitsForParent", "the OUs under %s (%s) were not listed, nor their accounts audited: %s", path, parent, describe(err))
 			}
 			for _, ou := range page.OrganizationalUnits {
 				if err := walk(aws.ToString(ou.Id), path+"/"+aws.ToString(ou.Name), ids); err != nil {
@@ -124,11 +127,11 @@ func WalkAccounts(ctx context.Context, api OrgAPI, emit func(OrgAccount)) ([]Org
 			name = "Root"
 		}
 		if err := walk(aws.ToString(r.Id), name, nil); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	slices.SortFunc(accounts, func(a, b OrgAccount) int { return strings.Compare(a.ID, b.ID) })
-	return accounts, nil
+	return accounts, skipped, nil
 }
 
 // SCPReader reads the SCPs attached to targets, each policy once.

@@ -238,7 +238,7 @@ func collectMember(ctx context.Context, d *Deps, o *InputOptions, base aws.Confi
 	}
 	// Contacts are read from here: a run that needs nothing else assumes no
 	// role.
-	inMember := slices.ContainsFunc(cs, func(c collect.Collector) bool { _, ok := c.(*collect.AlternateContacts); return !ok })
+	inMember := slices.ContainsFunc(cs, func(c collect.Collector) bool { return !collect.ReadsContacts(c) })
 	if a.ID != current && !inMember {
 		return collect.CollectAccount(ctx, cs, withContacts(collect.NewClients(base)), a)
 	}
@@ -255,7 +255,7 @@ func collectMember(ctx context.Context, d *Deps, o *InputOptions, base aws.Confi
 				Message: fmt.Sprintf("cannot assume %s: %s", role, collect.Describe(err))}}
 			var contacts []collect.Collector
 			for _, c := range cs {
-				if _, ok := c.(*collect.AlternateContacts); ok {
+				if collect.ReadsContacts(c) {
 					contacts = append(contacts, c)
 					continue
 				}

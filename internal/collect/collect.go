@@ -141,6 +141,7 @@ type pending func(ctx context.Context, a *model.Account) error
 func AllCollectors(o Options) []Collector {
 	return []Collector{
 		&AlternateContacts{},
+		&ContactInformation{},
 		&Budgets{},
 		&RootUsageAlarm{},
 		&CredentialReport{MaxAge: o.MaxReportAge, Poll: o.Poll},

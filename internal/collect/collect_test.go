@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 
 	"github.com/rootwatch/rootwatch/internal/awstest"
 	"github.com/rootwatch/rootwatch/internal/model"
@@ -166,8 +167,8 @@ func TestCollectFromMoto_FakeRootRowAndContactInfo(t *testing.T) {
 	}
 	// The contact information comes from the fake (moto lacks the API), for
 	// the account's own (no AccountId).
-	if c := a.Contacts; c == nil || c.Primary == nil || c.Primary.FullName != "Cloud Platform Team" || contactInfo.Calls[""] != 1 {
-		t.Errorf("contact information = %+v, calls %v", a.Contacts.Primary, contactInfo.Calls)
+	if c := a.PrimaryContact; c == nil || c.FullName != "Cloud Platform Team" || contactInfo.Calls[""] != 1 {
+		t.Errorf("contact information = %+v, calls %v", a.PrimaryContact, contactInfo.Calls)
 	}
 	if a.Budgets == nil || len(*a.Budgets) != 1 || (*a.Budgets)[0].Name != "monthly" || len((*a.Budgets)[0].Notifications) != 1 {
 		t.Errorf("budgets = %+v", a.Budgets)
@@ -237,5 +238,44 @@ func TestCollectFromMotoWithoutRootRow_FakeContactInfo(t *testing.T) {
 	}
 	if a.Root != nil {
 		t.Error("a root was invented")
+	}
+}
+
+// deniedContactInformation stands in for a role allowed
+// account:GetAlternateContact but not account:GetContactInformation (moto
+// does not implement the latter, nor refuse anything).
+type deniedContactInformation struct{ AccountAPI }
+
+func (deniedContactInformation) GetContactInformation(context.Context, *account.GetContactInformationInput, ...func(*account.Options)) (*account.GetContactInformationOutput, error) {
+	return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform: account:GetContactInformation"}
+}
+
+// Without GetContactInformation, the alternate contacts are still read and
+// judged; only the contact information is reported as failed.
+func TestContactInformationDenied_FakeDenied(t *testing.T) {
+	cfg := motoConfig(t, nil)
+	if _, err := account.NewFromConfig(cfg).PutAlternateContact(context.Background(), &account.PutAlternateContactInput{
+		AlternateContactType: accounttypes.AlternateContactTypeSecurity, EmailAddress: aws.String("security@example.com"),
+		Name: aws.String("Security team"), PhoneNumber: aws.String("+1 555 0100"), Title: aws.String("Security")}); err != nil {
+		t.Fatal(err)
+	}
+	cl := NewClients(cfg)
+	cl.Account = deniedContactInformation{cl.Account}
+	a := model.Account{ID: motoAccount}
+	errs := CollectAccount(context.Background(), []Collector{&AlternateContacts{}, &ContactInformation{}}, cl, &a)
+	if len(errs) != 1 || errs[0].Source != "contact information" || !strings.Contains(errs[0].Message, "access denied") {
+		t.Errorf("errors: %+v", errs)
+	}
+	if a.Contacts == nil || a.Contacts.Security == nil || !a.HasFact("contacts") || slices.Contains(a.FailedCollectors, "alternate contacts") {
+		t.Errorf("alternate contacts lost: %+v, failed %v", a.Contacts, a.FailedCollectors)
+	}
+	if a.PrimaryContact != nil || !a.HasFact("primary_contact") {
+		t.Errorf("primary contact %+v", a.PrimaryContact)
+	}
+	// An audit whose checks need only the alternate contacts does not ask.
+	for _, c := range Collectors(Options{Facts: map[string]bool{"contacts": true}}) {
+		if _, ok := c.(*ContactInformation); ok {
+			t.Error("contact information collected though no check needs it")
+		}
 	}
 }

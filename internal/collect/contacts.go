@@ -11,18 +11,15 @@ import (
 	"github.com/rootwatch/rootwatch/internal/model"
 )
 
-// AlternateContacts reads the billing, operations and security contacts
-// and the account's contact information: who AWS tells when something is
-// wrong with the account, the root user's among it.
+// AlternateContacts reads the billing, operations and security contacts:
+// who AWS tells when something is wrong with the account.
 type AlternateContacts struct{}
 
 func (*AlternateContacts) Name() string { return "alternate contacts" }
 
 func (*AlternateContacts) Facts() []string { return []string{"contacts"} }
 
-func (*AlternateContacts) Actions() []string {
-	return []string{"account:GetAlternateContact", "account:GetContactInformation"}
-}
+func (*AlternateContacts) Actions() []string { return []string{"account:GetAlternateContact"} }
 
 func (*AlternateContacts) Collect(ctx context.Context, cl *Clients, a *model.Account) error {
 	var cs model.Contacts
@@ -50,6 +47,23 @@ func (*AlternateContacts) Collect(ctx context.Context, cl *Clients, a *model.Acc
 		*t.into = &model.Contact{Name: aws.ToString(c.Name), Title: aws.ToString(c.Title),
 			Email: aws.ToString(c.EmailAddress), Phone: aws.ToString(c.PhoneNumber)}
 	}
+	a.Contacts = &cs
+	return nil
+}
+
+// ContactInformation reads the account's primary contact: whom AWS reaches
+// about the account itself, root's recovery included. A collector of its
+// own, so a role allowed GetAlternateContact but not GetContactInformation
+// still has its alternate contacts judged.
+type ContactInformation struct{}
+
+func (*ContactInformation) Name() string { return "contact information" }
+
+func (*ContactInformation) Facts() []string { return []string{"primary_contact"} }
+
+func (*ContactInformation) Actions() []string { return []string{"account:GetContactInformation"} }
+
+func (*ContactInformation) Collect(ctx context.Context, cl *Clients, a *model.Account) error {
 	in := &account.GetContactInformationInput{}
 	if cl.ContactsOf != "" {
 		in.AccountId = aws.String(cl.ContactsOf)
@@ -58,15 +72,25 @@ func (*AlternateContacts) Collect(ctx context.Context, cl *Clients, a *model.Acc
 	var nf *accounttypes.ResourceNotFoundException
 	switch {
 	case errors.As(err, &nf):
+		return nil // not set
 	case err != nil:
 		return err
-	default:
-		if ci := out.ContactInformation; ci != nil {
-			cs.Primary = &model.PrimaryContact{FullName: aws.ToString(ci.FullName), CompanyName: aws.ToString(ci.CompanyName),
-				AddressLine1: aws.ToString(ci.AddressLine1), City: aws.ToString(ci.City), CountryCode: aws.ToString(ci.CountryCode),
-				PhoneNumber: aws.ToString(ci.PhoneNumber), WebsiteURL: aws.ToString(ci.WebsiteUrl)}
-		}
 	}
-	a.Contacts = &cs
+	if ci := out.ContactInformation; ci != nil {
+		a.PrimaryContact = &model.PrimaryContact{FullName: aws.ToString(ci.FullName), CompanyName: aws.ToString(ci.CompanyName),
+			AddressLine1: aws.ToString(ci.AddressLine1), City: aws.ToString(ci.City), CountryCode: aws.ToString(ci.CountryCode),
+			PhoneNumber: aws.ToString(ci.PhoneNumber), WebsiteURL: aws.ToString(ci.WebsiteUrl)}
+	}
 	return nil
+}
+
+// ReadsContacts says whether a collector reads contacts, which a
+// management account reads for its members (by AccountId), with no role
+// in the member.
+func ReadsContacts(c Collector) bool {
+	switch c.(type) {
+	case *AlternateContacts, *ContactInformation:
+		return true
+	}
+	return false
 }

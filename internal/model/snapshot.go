@@ -55,6 +55,10 @@ type Account struct {
 	// Contacts are the account's alternate contacts; nil when not collected
 	// (credential reports hold none).
 	Contacts *Contacts `json:"contacts,omitempty"`
+	// PrimaryContact is the account's contact information (account:
+	// GetContactInformation): whom AWS reaches about the account itself,
+	// root's recovery included; nil when not set or not collected.
+	PrimaryContact *PrimaryContact `json:"primary_contact,omitempty"`
 	// Trails are the CloudTrail trails the account sees (its own and the
 	// organization's); nil when not collected.
 	Trails *[]Trail `json:"trails,omitempty"`
@@ -201,6 +205,8 @@ func (a *Account) HasFact(name string) bool {
 	switch name {
 	case "contacts":
 		return a.Contacts != nil || a.failed("alternate contacts")
+	case "primary_contact":
+		return a.PrimaryContact != nil || a.failed("contact information")
 	case "budgets":
 		return a.Budgets != nil || a.failed("budgets")
 	case "root_usage_alarm":
@@ -229,10 +235,6 @@ type Contacts struct {
 	Billing    *Contact `json:"billing,omitempty"`
 	Operations *Contact `json:"operations,omitempty"`
 	Security   *Contact `json:"security,omitempty"`
-	// Primary is the account's contact information (account:
-	// GetContactInformation): whom AWS reaches about the account itself,
-	// root's recovery included; nil when not set or not collected.
-	Primary *PrimaryContact `json:"primary,omitempty"`
 }
 
 // PrimaryContact is the account's contact information.

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -235,8 +237,10 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 
 	findings := eng.Evaluate(snap.Accounts)
 	rep := report.New(snap, findings, report.Tool{Name: "rootwatch", Version: d.Version}, now)
-	if err := writeReport(outPath, d.Out, writer, rep); err != nil {
-		return &ExitError{Code: exitInternal, Err: err}
+	if len(snap.Accounts) > 0 || !keepPrevious(outPath, log) {
+		if err := writeReport(outPath, d.Out, writer, rep); err != nil {
+			return &ExitError{Code: exitInternal, Err: err}
+		}
 	}
 
 	evalErrors := 0
@@ -295,6 +299,21 @@ func writeReport(path string, stdout io.Writer, w report.Writer, rep *report.Rep
 	return writeAtomic(path, stdout, func(out io.Writer) error { return w.Write(out, rep) })
 }
 
+// keepPrevious says whether a run that could audit nothing leaves an
+// existing --output file as it was, rather than replace a good report with
+// an empty one. Standard output, and a file not there yet, get the report
+// (its errors say what failed).
+func keepPrevious(path string, log *slog.Logger) bool {
+	if path == "" || path == "-" {
+		return false
+	}
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	log.Warn("nothing could be read: the existing output file is left as it was", "output", path)
+	return true
+}
+
 // writeAtomic writes to stdout or, through a temporary file renamed into
 // place, to path, so an interrupted run never leaves a torn report. An
 // existing file keeps its permissions.
@@ -330,6 +349,10 @@ func writeAtomic(path string, stdout io.Writer, write func(io.Writer) error) err
 	}
 	if err := write(tmp); err != nil {
 		tmp.Close()
+		var ee *ExitError
+		if errors.As(err, &ee) {
+			return err // the run's verdict, not a failure to write
+		}
 		return fmt.Errorf("write report %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {

@@ -64,8 +64,10 @@ func runSnapshot(ctx context.Context, o *SnapshotOptions) error {
 		d.logger().Warn("not collected", "account", e.Account, "source", e.Source, "error", e.Message)
 	}
 	file := snapshotFile{Version: SnapshotVersion, Tool: d.Version, Snapshot: snap}
-	if err := writeReport(path, d.Out, jsonValue{file}, nil); err != nil {
-		return &ExitError{Code: exitInternal, Err: err}
+	if len(snap.Accounts) > 0 || !keepPrevious(path, d.logger()) {
+		if err := writeReport(path, d.Out, jsonValue{file}, nil); err != nil {
+			return &ExitError{Code: exitInternal, Err: err}
+		}
 	}
 	switch {
 	case len(snap.Accounts) == 0:

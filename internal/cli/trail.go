@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -290,6 +291,14 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 		if err != nil {
 			return err
 		}
+		// Nothing read: an existing --output file is left as it was.
+		switch {
+		case o.Athena:
+		case st.Inputs == 0:
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("no CloudTrail file found in %s", strings.Join(o.Paths, ", "))}
+		case st.Skipped > 0 && st.Records == 0:
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("nothing could be read: %d input(s) or records skipped (listed above)", st.Skipped)}
+		}
 		if o.Summary {
 			if err := ew.Summary(sum.Accounts()); err != nil {
 				return err
@@ -303,20 +312,20 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 	if bar != nil {
 		_ = bar.Finish()
 	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
+	var ee *ExitError
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.As(err, &ee):
+		return err // a usage or input error (Athena's too), not a failure to write
+	default:
 		return &ExitError{Code: exitInternal, Err: err}
 	}
 	log.Info("read", "inputs", st.Inputs, "records", st.Records, "root_events", st.Events, "duplicates_removed", st.Duplicates, "skipped", st.Skipped)
 	switch {
 	case o.Athena:
 		return nil
-	case st.Inputs == 0:
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("no CloudTrail file found in %s", strings.Join(o.Paths, ", "))}
-	case st.Skipped > 0 && st.Records == 0:
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("nothing could be read: %d input(s) or records skipped (listed above)", st.Skipped)}
 	case st.Skipped > 0:
 		log.Warn("partial results", "skipped", st.Skipped)
 		return &ExitError{Code: ExitPartial}

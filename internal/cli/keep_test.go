@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A run that can read nothing exits 2 and leaves an existing --output file
+// as it was: a good report is never replaced by an empty one.
+func TestNothingReadKeepsTheOutputFile(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("not,a,credential,report\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, args := range map[string][]string{
+		"audit":                                {"audit", "--credential-report", bad, "--format", "json"},
+		"snapshot":                             {"snapshot", "--credential-report", bad},
+		"trail":                                {"trail", empty, "--format", "jsonl"},
+		"trail, a file that is not CloudTrail": {"trail", bad, "--format", "jsonl"},
+	} {
+		out := filepath.Join(dir, "previous.json")
+		if err := os.WriteFile(out, []byte("the previous report"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := run(t, append(args, "--output", out)...)
+		if r.code != ExitUsage {
+			t.Errorf("%s: exit %d, want 2: %s", name, r.code, r.err)
+		}
+		if b, _ := os.ReadFile(out); string(b) != "the previous report" {
+			t.Errorf("%s: --output replaced: %.80s", name, b)
+		}
+	}
+	// Without a previous file, the report (with its errors) is written.
+	out := filepath.Join(dir, "new.json")
+	if r := run(t, "audit", "--credential-report", bad, "--format", "json", "--output", out); r.code != ExitUsage {
+		t.Errorf("exit %d", r.code)
+	}
+	if b, err := os.ReadFile(out); err != nil || !strings.Contains(string(b), "bad.csv") {
+		t.Errorf("no report with the errors: %v %.200s", err, b)
+	}
+}
+
+// A usage error found while running Athena is exit 2, not a failure to
+// write the report.
+func TestTrailAthenaUsageError(t *testing.T) {
+	r := run(t, "trail", "--athena", "--partitions", "bogus", "--output", filepath.Join(t.TempDir(), "x.jsonl"))
+	if r.code != ExitUsage || strings.Contains(r.err, "write report") {
+		t.Errorf("exit %d: %s", r.code, r.err)
+	}
+}

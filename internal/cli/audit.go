@@ -78,12 +78,7 @@ report could not be written; 130 interrupted.`,
 
   # SARIF for code scanning
   rootwatch audit --credential-report reports/ --format sarif --output rootwatch.sarif`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 && len(opts.Reports) == 0 {
-				return usageError("unexpected argument %q: give report paths after --credential-report", args[0])
-			}
-			return nil
-		},
+		Args: reportPaths(&opts.InputOptions),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Reports = append(opts.Reports, args...)
 			return runAudit(cmd.Context(), opts)

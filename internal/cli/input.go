@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/rootwatch/rootwatch/internal/config"
@@ -55,6 +57,22 @@ type InputOptions struct {
 	notAudited []model.SourceError
 }
 
+// reportPaths accepts arguments as more paths of --credential-report
+// (--credential-report a.csv b.csv, as a shell glob gives them), and only
+// then.
+func reportPaths(in *InputOptions) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) > 0 && len(in.Reports) == 0 {
+			return usageError("unexpected argument %q: give report paths after --credential-report", args[0])
+		}
+		return nil
+	}
+}
+
+// defaultRoleName is the role Organizations creates in the accounts it
+// creates.
+const defaultRoleName = "OrganizationAccountAccessRole"
+
 func addInputFlags(f *pflag.FlagSet, in *InputOptions, verb string) {
 	f.BoolVar(&in.Demo, "demo", false, verb+" the bundled demo organization (no AWS account needed)")
 	f.StringArrayVar(&in.Reports, "credential-report", nil, "credential report `PATH` (CSV, the CLI's JSON, a directory, or - for stdin); repeatable")
@@ -66,7 +84,7 @@ func addInputFlags(f *pflag.FlagSet, in *InputOptions, verb string) {
 	f.BoolVar(&in.Assets, "assets", false, "live: also count IAM users, S3 buckets, EC2 and RDS instances in every enabled region, and trails (the account's size bucket; no check needs them)")
 	f.StringArrayVar(&in.CloudTrail, "cloudtrail", nil, "CloudTrail logs (`PATH` or s3://BUCKET/PREFIX, any form 'rootwatch trail' reads): every root action in the window becomes evidence; repeatable")
 	f.BoolVar(&in.Org, "org", false, "live: "+verb+" every active account of the organization (from the management account or a delegated administrator)")
-	f.StringVar(&in.RoleName, "role-name", "OrganizationAccountAccessRole", "--org: the `ROLE` assumed in each member account")
+	f.StringVar(&in.RoleName, "role-name", defaultRoleName, "--org: the `ROLE` assumed in each member account")
 	f.StringVar(&in.ExternalID, "external-id", "", "--org: the external `ID` the role requires")
 	f.StringSliceVar(&in.Accounts, "accounts", nil, "--org: only these account `IDs` (comma-separated)")
 	f.StringSliceVar(&in.ExcludeAccounts, "exclude-accounts", nil, "--org: leave out these account `IDs`")
@@ -94,6 +112,25 @@ func (in *InputOptions) check() error {
 	}
 	if in.AssumeRoot && !in.Org {
 		return usageError("--assume-root reads the roots of an organization's members: use it with --org")
+	}
+	if !in.Org {
+		// Accepted and ignored, they would look as if they had narrowed or
+		// changed the run.
+		for flag, set := range map[string]bool{"--accounts": len(in.Accounts) > 0, "--exclude-accounts": len(in.ExcludeAccounts) > 0,
+			"--ous": len(in.OUs) > 0, "--role-name": in.RoleName != defaultRoleName, "--external-id": in.ExternalID != ""} {
+			if set {
+				return usageError("%s applies to an organization's accounts: use it with --org", flag)
+			}
+		}
+	}
+	stdin := 0
+	for _, p := range append(slices.Clone(in.Reports), in.CloudTrail...) {
+		if p == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		return usageError("standard input (-) can be read once: give --credential-report or --cloudtrail a file for the other")
 	}
 	var err error
 	if in.maxReportAge, err = config.ParseDuration(in.MaxReportAge); err != nil {

@@ -55,3 +55,43 @@ func TestTrailAthenaUsageError(t *testing.T) {
 		t.Errorf("exit %d: %s", r.code, r.err)
 	}
 }
+
+// Flags that would be ignored are refused, so a run never looks narrower
+// than it was.
+func TestFlagsThatWouldBeIgnored(t *testing.T) {
+	for _, args := range [][]string{
+		{"audit", "--demo", "--accounts", "111111111111"},
+		{"audit", "--demo", "--ous", "ou-abcd-12345678"},
+		{"audit", "--demo", "--exclude-accounts", "111111111111"},
+		{"snapshot", "--demo", "--role-name", "Auditor"},
+		{"audit", "--demo", "--external-id", "x"},
+		{"audit", "--credential-report", "-", "--cloudtrail", "-"},
+	} {
+		if r := run(t, args...); r.code != ExitUsage || !strings.Contains(r.err, "--") {
+			t.Errorf("%v: exit %d: %s", args, r.code, r.err)
+		}
+	}
+}
+
+// snapshot, like audit, takes several report paths after
+// --credential-report.
+func TestSnapshotSeveralReports(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for _, name := range []string{"a.csv", "b.csv"} {
+		data, err := os.ReadFile(fixture(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "b.csv" {
+			data = []byte(strings.ReplaceAll(string(data), "278368863034", "210987654321"))
+		}
+		p := filepath.Join(dir, name)
+		_ = os.WriteFile(p, data, 0o644)
+		paths = append(paths, p)
+	}
+	r := run(t, append([]string{"snapshot", "--credential-report"}, paths...)...)
+	if r.code != ExitOK || strings.Count(r.out, `"credential_report"`) != 2 {
+		t.Errorf("exit %d: %s\n%.300s", r.code, r.err, r.out)
+	}
+}

@@ -30,8 +30,9 @@ any number of times, with other thresholds or checks, without calling AWS
 again: rootwatch audit --snapshot FILE.`,
 		Example: `  rootwatch snapshot --org --output fleet.json
   rootwatch audit --snapshot fleet.json --window 30d --format json`,
-		Args: cobra.NoArgs,
+		Args: reportPaths(&o.InputOptions),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Reports = append(o.Reports, args...)
 			return runSnapshot(cmd.Context(), o)
 		},
 	}

@@ -227,7 +227,7 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 		return &ExitError{Code: exitInternal, Err: err}
 	}
 	for _, e := range snap.Errors {
-		log.Warn("input skipped", "error", e.Message)
+		log.Warn("not read or collected", "account", e.Account, "source", e.Source, "error", e.Message)
 	}
 
 	findings := eng.Evaluate(snap.Accounts)

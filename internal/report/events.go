@@ -38,7 +38,9 @@ func NewEventWriter(format string, w io.Writer, o Options) (EventWriter, error) 
 		enc.SetEscapeHTML(false) // JSON keeps untrusted strings exactly
 		return &jsonlEvents{bw: bw, enc: enc, details: o.Details}, nil
 	case "csv":
-		return &csvEvents{bw: bw, cw: csv.NewWriter(bw)}, nil
+		cw := csv.NewWriter(bw)
+		cw.UseCRLF = true // RFC 4180, as the audit's CSV
+		return &csvEvents{bw: bw, cw: cw}, nil
 	case "table":
 		return &tableEvents{bw: bw, o: o}, nil
 	}
@@ -86,9 +88,10 @@ func SummaryCSVHeader() []string {
 }
 
 type csvEvents struct {
-	bw     *bufio.Writer
-	cw     *csv.Writer
-	header bool
+	bw      *bufio.Writer
+	cw      *csv.Writer
+	header  bool
+	summary bool // the summary's header, not the events'
 }
 
 func (c *csvEvents) row(header []string, cells []string) error {
@@ -111,6 +114,7 @@ func (c *csvEvents) Event(ev *trail.Event) error {
 }
 
 func (c *csvEvents) Summary(s []trail.AccountSummary) error {
+	c.summary = true
 	for _, a := range s {
 		var bursts []string
 		for _, b := range a.Bursts {
@@ -132,7 +136,11 @@ func (c *csvEvents) Totals(trail.Stats) error { return nil }
 // and flushes.
 func (c *csvEvents) Close() error {
 	if !c.header {
-		if err := c.cw.Write(EventCSVHeader()); err != nil {
+		header := EventCSVHeader()
+		if c.summary {
+			header = SummaryCSVHeader()
+		}
+		if err := c.cw.Write(header); err != nil {
 			return err
 		}
 	}

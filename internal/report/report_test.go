@@ -125,3 +125,46 @@ func TestSARIFReportsErrors(t *testing.T) {
 		t.Errorf("notifications = %q", msgs)
 	}
 }
+
+// The table's errors say which account and what failed; a file's errors,
+// which name the file already, are not prefixed again.
+func TestTableErrorsNameAccountAndSource(t *testing.T) {
+	rep := New(&model.Snapshot{Errors: []model.SourceError{
+		{Account: "111122223333", Source: "alternate contacts", Message: "Account GetAlternateContact: access denied: not authorized"},
+		{Source: "reports/a.csv", Message: "reports/a.csv:3: row has 4 fields"},
+	}}, nil, Tool{Name: "rootwatch"}, time.Unix(0, 0))
+	var b bytes.Buffer
+	if err := (&TableWriter{}).Write(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"account 111122223333, alternate contacts: Account GetAlternateContact: access denied", "\n  reports/a.csv:3: row has 4 fields"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+// Events CSV: CRLF line ends (RFC 4180), and a header even with no rows:
+// the summary's header for a summary with no account.
+func TestEventsCSVHeaders(t *testing.T) {
+	for _, summary := range []bool{false, true} {
+		var b bytes.Buffer
+		w, err := NewEventWriter("csv", &b, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if summary {
+			_ = w.Summary(nil)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		want := strings.Join(EventCSVHeader(), ",") + "\r\n"
+		if summary {
+			want = strings.Join(SummaryCSVHeader(), ",") + "\r\n"
+		}
+		if b.String() != want {
+			t.Errorf("summary %v: %q, want %q", summary, b.String(), want)
+		}
+	}
+}

@@ -175,11 +175,27 @@ func (t *TableWriter) summary(ew *errWriter, r *Report, names map[string]string)
 		}
 	}
 	if len(r.Errors) > 0 {
-		ew.printf("\n%s\n", t.paint(ansiMagenta+ansiBold, fmt.Sprintf("Errors (%d input(s) or account(s) not audited)", len(r.Errors))))
+		ew.printf("\n%s\n", t.paint(ansiMagenta+ansiBold, fmt.Sprintf("Errors (%d): what could not be read or collected; the checks that needed it say ERROR", len(r.Errors))))
 		for _, e := range r.Errors {
-			ew.printf("  %s\n", terminalSafe(e.Message))
+			ew.printf("  %s\n", terminalSafe(errorLine(e)))
 		}
 	}
+}
+
+// errorLine names the account and the source of an error where its
+// message does not already (a file's errors name the file).
+func errorLine(e model.SourceError) string {
+	var prefix []string
+	if e.Account != "" && !strings.Contains(e.Message, e.Account) {
+		prefix = append(prefix, "account "+e.Account)
+	}
+	if e.Source != "" && !strings.Contains(e.Message, e.Source) {
+		prefix = append(prefix, e.Source)
+	}
+	if len(prefix) == 0 {
+		return e.Message
+	}
+	return strings.Join(prefix, ", ") + ": " + e.Message
 }
 
 // evidenceAge says how old the credential reports are: a fix made after a

@@ -56,33 +56,71 @@ func (*RootUsageAlarm) Collect(ctx context.Context, cl *Clients, a *model.Accoun
 		return err
 	}
 	trails := []model.Trail{}
+	// A link that cannot be read (a deleted log group, a topic in a
+	// central account the role may not list) spoils only its own trail's
+	// chain: another trail may still hold a complete one.
+	var unread []string
 	for _, t := range out.TrailList {
 		tr := model.Trail{Name: aws.ToString(t.Name), ARN: aws.ToString(t.TrailARN), HomeRegion: aws.ToString(t.HomeRegion),
 			MultiRegion: aws.ToBool(t.IsMultiRegionTrail), Organization: aws.ToBool(t.IsOrganizationTrail), LogGroupARN: aws.ToString(t.CloudWatchLogsLogGroupArn)}
+		if owner := accountOf(tr.ARN); owner != "" && owner != a.ID {
+			// An organization trail seen from a member: GetTrailStatus is
+			// refused here (TrailNotFoundException); its owner's audit
+			// reads it.
+			tr.OwnerAccount = owner
+			trails = append(trails, tr)
+			continue
+		}
 		st, err := cl.CloudTrail.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: t.TrailARN})
 		if err != nil {
-			return fmt.Errorf("status of trail %s: %w", tr.Name, err)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			unread = append(unread, fmt.Sprintf("status of trail %s: %s", tr.Name, describe(err)))
+			continue
 		}
 		tr.Logging = aws.ToBool(st.IsLogging)
 		trails = append(trails, tr)
 	}
-	alarm, err := followChain(ctx, cl, a.ID, trails)
+	alarm, chainErrs, err := followChain(ctx, cl, a.ID, trails)
 	if err != nil {
 		return err
+	}
+	if unread = append(unread, chainErrs...); len(unread) > 0 && !alarm.Complete {
+		// Unknown: the link not read may have completed a chain.
+		return fmt.Errorf("no complete chain among what could be read, and %s", strings.Join(unread, "; "))
 	}
 	a.Trails, a.RootUsageAlarm = &trails, alarm
 	return nil
 }
 
+// accountOf is the account in an ARN, "" when there is none.
+func accountOf(arn string) string {
+	if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 && parts[0] == "arn" {
+		return parts[4]
+	}
+	return ""
+}
+
 // followChain returns a complete chain if one exists, else the one that got
-// furthest, with its first missing link.
-func followChain(ctx context.Context, cl *Clients, account string, trails []model.Trail) (*model.RootUsageAlarm, error) {
-	best := &model.RootUsageAlarm{Missing: "no trail: CloudTrail does not record this account's activity"}
+// furthest, with its first missing link. Links that could not be read are
+// returned as unread, and the search goes on past them; err is only ctx's.
+func followChain(ctx context.Context, cl *Clients, account string, trails []model.Trail) (best *model.RootUsageAlarm, unread []string, err error) {
+	best = &model.RootUsageAlarm{Missing: "no trail: CloudTrail does not record this account's activity"}
 	depth := 0
 	better := func(d int, c model.RootUsageAlarm) {
 		if d > depth {
 			depth, *best = d, c
 		}
+	}
+	// failed notes a link that could not be read; false when the run is
+	// being stopped.
+	failed := func(what string, err error) bool {
+		if ctx.Err() != nil {
+			return false
+		}
+		unread = append(unread, what+": "+describe(err))
+		return true
 	}
 	for _, t := range trails {
 		c := model.RootUsageAlarm{Trail: t.Name}
@@ -91,7 +129,7 @@ func followChain(ctx context.Context, cl *Clients, account string, trails []mode
 			c.Missing = fmt.Sprintf("trail %s records one region only", t.Name)
 			better(1, c)
 			continue
-		case !t.Logging:
+		case !t.Logging && t.OwnerAccount == "":
 			c.Missing = fmt.Sprintf("trail %s is not logging", t.Name)
 			better(2, c)
 			continue
@@ -116,7 +154,10 @@ func followChain(ctx context.Context, cl *Clients, account string, trails []mode
 		rc := cl.Regional(region)
 		filters, err := rootFilters(ctx, rc, group)
 		if err != nil {
-			return nil, err
+			if !failed("metric filters of log group "+group, err) {
+				return nil, nil, ctx.Err()
+			}
+			continue
 		}
 		if len(filters) == 0 {
 			c.Missing = fmt.Sprintf("log group %s has no metric filter for root use (the CIS pattern)", group)
@@ -128,7 +169,10 @@ func followChain(ctx context.Context, cl *Clients, account string, trails []mode
 			alarms, err := rc.CloudWatch.DescribeAlarmsForMetric(ctx, &cloudwatch.DescribeAlarmsForMetricInput{
 				MetricName: aws.String(f.metric), Namespace: aws.String(f.namespace)})
 			if err != nil {
-				return nil, err
+				if !failed("alarms on metric "+c.Metric, err) {
+					return nil, nil, ctx.Err()
+				}
+				continue
 			}
 			if len(alarms.MetricAlarms) == 0 {
 				c.Missing = fmt.Sprintf("no alarm on metric %s", c.Metric)
@@ -152,7 +196,10 @@ func followChain(ctx context.Context, cl *Clients, account string, trails []mode
 					c.Topic = topic
 					n, err := confirmed(ctx, cl.Regional(regionOf(topic, region)), topic)
 					if err != nil {
-						return nil, err
+						if !failed("subscriptions of topic "+topic, err) {
+							return nil, nil, ctx.Err()
+						}
+						continue
 					}
 					c.ConfirmedSubscriptions = n
 					if n == 0 {
@@ -161,12 +208,12 @@ func followChain(ctx context.Context, cl *Clients, account string, trails []mode
 						continue
 					}
 					c.Missing, c.Complete = "", true
-					return &c, nil
+					return &c, nil, nil
 				}
 			}
 		}
 	}
-	return best, nil
+	return best, unread, nil
 }
 
 type metricFilter struct{ name, pattern, metric, namespace string }

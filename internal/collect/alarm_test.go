@@ -7,12 +7,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/smithy-go"
 
 	"github.com/rootwatch/rootwatch/internal/model"
 )
@@ -92,5 +94,108 @@ func TestRootUsageAlarmChainFromMoto(t *testing.T) {
 	got := collectAlarm()
 	if !got.Complete || got.Missing != "" || got.Trail != "main" || got.Alarm != "root" || got.ConfirmedSubscriptions != 1 || got.FilterPattern != cisPattern {
 		t.Errorf("complete chain: %+v", got)
+	}
+
+	// Another trail whose log group is gone (a fake: moto answers an empty
+	// list) does not spoil the complete chain.
+	must(ct.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("another"), S3BucketName: aws.String("trail-bucket"), IsMultiRegionTrail: aws.Bool(true),
+		CloudWatchLogsLogGroupArn: aws.String("arn:aws:logs:us-east-1:" + motoAccount + ":log-group:gone:*"),
+		CloudWatchLogsRoleArn:     aws.String("arn:aws:iam::" + motoAccount + ":role/ct")}))
+	must(ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("another")}))
+	cl := NewClients(cfg)
+	regional := cl.Regional
+	cl.Regional = func(region string) Regional {
+		r := regional(region)
+		r.Logs = goneLogGroup{r.Logs}
+		return r
+	}
+	a := model.Account{ID: motoAccount}
+	if err := (&RootUsageAlarm{}).Collect(ctx, cl, &a); err != nil || !a.RootUsageAlarm.Complete {
+		t.Errorf("a broken trail beside a complete chain: %v %+v", err, a.RootUsageAlarm)
+	}
+}
+
+// orgTrailSeen stands in for what moto cannot show: an organization trail
+// of the management account, as DescribeTrails lists it in a member, whose
+// status the member may not read (AWS answers TrailNotFoundException).
+type orgTrailSeen struct {
+	CloudTrailAPI
+	t *testing.T
+}
+
+const orgTrailARN = "arn:aws:cloudtrail:us-east-1:999999999999:trail/org"
+
+func (f orgTrailSeen) DescribeTrails(ctx context.Context, in *cloudtrail.DescribeTrailsInput, o ...func(*cloudtrail.Options)) (*cloudtrail.DescribeTrailsOutput, error) {
+	out, err := f.CloudTrailAPI.DescribeTrails(ctx, in, o...)
+	if err == nil {
+		out.TrailList = append([]cttypes.Trail{{Name: aws.String("org"), TrailARN: aws.String(orgTrailARN), HomeRegion: aws.String("us-east-1"),
+			IsMultiRegionTrail: aws.Bool(true), IsOrganizationTrail: aws.Bool(true),
+			CloudWatchLogsLogGroupArn: aws.String("arn:aws:logs:us-east-1:999999999999:log-group:org-trail:*")}}, out.TrailList...)
+	}
+	return out, err
+}
+
+func (f orgTrailSeen) GetTrailStatus(ctx context.Context, in *cloudtrail.GetTrailStatusInput, o ...func(*cloudtrail.Options)) (*cloudtrail.GetTrailStatusOutput, error) {
+	if aws.ToString(in.Name) == orgTrailARN {
+		f.t.Error("the status of another account's trail was asked for")
+		return nil, &smithy.GenericAPIError{Code: "TrailNotFoundException", Message: "Unknown trail"}
+	}
+	return f.CloudTrailAPI.GetTrailStatus(ctx, in, o...)
+}
+
+// goneLogGroup stands in for a log group deleted after the trail was set
+// to send to it (moto answers an empty list rather than AWS's
+// ResourceNotFoundException).
+type goneLogGroup struct {
+	cloudwatchlogs.DescribeMetricFiltersAPIClient
+}
+
+func (f goneLogGroup) DescribeMetricFilters(ctx context.Context, in *cloudwatchlogs.DescribeMetricFiltersInput, o ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeMetricFiltersOutput, error) {
+	if aws.ToString(in.LogGroupName) != "gone" {
+		return f.DescribeMetricFiltersAPIClient.DescribeMetricFilters(ctx, in, o...)
+	}
+	return nil, &smithy.GenericAPIError{Code: "ResourceNotFoundException", Message: "The specified log group does not exist: " + aws.ToString(in.LogGroupName)}
+}
+
+// One link that cannot be read spoils only its own trail: an organization
+// trail seen from a member is followed to its owner without asking for its
+// status, and a trail whose log group is gone leaves the check unknown
+// only when no other trail holds a complete chain.
+func TestRootUsageAlarmUnreadLinks_Fake(t *testing.T) {
+	cfg := motoConfig(t, nil)
+	ctx := context.Background()
+	cl := NewClients(cfg)
+	cl.CloudTrail = orgTrailSeen{cl.CloudTrail, t}
+	a := model.Account{ID: motoAccount}
+	if err := (&RootUsageAlarm{}).Collect(ctx, cl, &a); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.RootUsageAlarm; got.Complete || got.ElsewhereAccount != "999999999999" || got.LogGroup != "org-trail" || (*a.Trails)[0].OwnerAccount != "999999999999" {
+		t.Errorf("organization trail from a member: %+v %+v", got, a.Trails)
+	}
+
+	// The account's own trail, sending to a log group that is gone.
+	if _, err := s3.NewFromConfig(cfg).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("trail-bucket")}); err != nil {
+		t.Fatal(err)
+	}
+	ct := cloudtrail.NewFromConfig(cfg)
+	if _, err := ct.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("main"), S3BucketName: aws.String("trail-bucket"), IsMultiRegionTrail: aws.Bool(true),
+		CloudWatchLogsLogGroupArn: aws.String("arn:aws:logs:us-east-1:" + motoAccount + ":log-group:gone:*"),
+		CloudWatchLogsRoleArn:     aws.String("arn:aws:iam::" + motoAccount + ":role/ct")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("main")}); err != nil {
+		t.Fatal(err)
+	}
+	regional := cl.Regional
+	cl.Regional = func(region string) Regional {
+		r := regional(region)
+		r.Logs = goneLogGroup{r.Logs}
+		return r
+	}
+	a = model.Account{ID: motoAccount}
+	err := (&RootUsageAlarm{}).Collect(ctx, cl, &a)
+	if err == nil || !strings.Contains(err.Error(), "metric filters of log group gone") || !strings.Contains(err.Error(), "ResourceNotFoundException") {
+		t.Errorf("a link not read, no complete chain: %v (%+v)", err, a.RootUsageAlarm)
 	}
 }

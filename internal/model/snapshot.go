@@ -115,7 +115,11 @@ type Trail struct {
 	HomeRegion   string `json:"home_region"`
 	MultiRegion  bool   `json:"multi_region"`
 	Organization bool   `json:"organization"`
+	// Logging is read only for the account's own trails: an organization
+	// trail seen from a member belongs to OwnerAccount, whose audit reads
+	// its status (a member may not).
 	Logging      bool   `json:"logging"`
+	OwnerAccount string `json:"owner_account,omitempty"`
 	LogGroupARN  string `json:"log_group_arn,omitempty"`
 }
 

@@ -80,7 +80,7 @@ func addInputFlags(f *pflag.FlagSet, in *InputOptions, verb string) {
 	f.StringVar(&in.Profile, "profile", "", "live: AWS `PROFILE` from the shared config (default: AWS_PROFILE or the default chain)")
 	f.StringVar(&in.Region, "region", "", "live: AWS `REGION` (default: AWS_REGION or the profile's)")
 	f.StringVar(&in.EndpointURL, "endpoint-url", "", "live: send AWS calls to this `URL` (emulators, VPC endpoints)")
-	f.StringVar(&in.MaxReportAge, "max-report-age", "4h", "live: reuse a credential report younger than this `DURATION`, else generate one")
+	f.StringVar(&in.MaxReportAge, "max-report-age", "4h", "live: reuse a credential report younger than this `DURATION`, else ask IAM for a new one (IAM makes at most one every 4 hours, so a shorter DURATION can still get a report up to 4 hours old)")
 	f.BoolVar(&in.Assets, "assets", false, "live: also count IAM users, S3 buckets, EC2 and RDS instances in every enabled region, and trails (the account's size bucket; no check needs them)")
 	f.StringArrayVar(&in.CloudTrail, "cloudtrail", nil, "CloudTrail logs (`PATH` or s3://BUCKET/PREFIX, any form 'rootwatch trail' reads): every root action in the window becomes evidence; repeatable")
 	f.BoolVar(&in.Org, "org", false, "live: "+verb+" every active account of the organization (from the management account or a delegated administrator)")

@@ -95,3 +95,11 @@ func TestSnapshotSeveralReports(t *testing.T) {
 		t.Errorf("exit %d: %s\n%.300s", r.code, r.err, r.out)
 	}
 }
+
+func TestTrailModesExclusive(t *testing.T) {
+	for _, args := range [][]string{{"trail", "--athena", "--demo"}, {"trail", "--print-sql", "--demo"}} {
+		if r := run(t, args...); r.code != ExitUsage || !strings.Contains(r.err, "does not go with") {
+			t.Errorf("%v: exit %d: %s", args, r.code, r.err)
+		}
+	}
+}

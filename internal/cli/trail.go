@@ -107,6 +107,8 @@ then exits 3.`,
   rootwatch trail --print-sql --table security.cloudtrail_logs --since 90d`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
+			case opts.Demo && (opts.Athena || opts.PrintSQL):
+				return usageError("--demo reads the bundled log: it does not go with --athena or --print-sql")
 			case (opts.Athena || opts.PrintSQL || opts.Demo) && len(args) > 0:
 				return usageError("--athena, --print-sql and --demo take no paths")
 			case !opts.Athena && !opts.PrintSQL && !opts.Demo && len(args) == 0:

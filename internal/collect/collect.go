@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -154,6 +155,13 @@ func AllCollectors(o Options) []Collector {
 // o.Facts (all when nil), and asset counts only with o.Assets (no check
 // judges them, and they cost two calls in every enabled region).
 func Collectors(o Options) []Collector {
+	facts := o.Facts
+	if o.Assets && facts != nil {
+		// Asset counts take the IAM users from the credential report and
+		// the trails from the alarm collector.
+		facts = maps.Clone(facts)
+		facts["root"], facts["root_usage_alarm"] = true, true
+	}
 	var out []Collector
 	for _, c := range AllCollectors(o) {
 		if _, ok := c.(*AssetCounts); ok {
@@ -162,7 +170,7 @@ func Collectors(o Options) []Collector {
 			}
 			continue
 		}
-		if o.Facts == nil || slices.ContainsFunc(c.Facts(), func(f string) bool { return o.Facts[f] }) {
+		if facts == nil || slices.ContainsFunc(c.Facts(), func(f string) bool { return facts[f] }) {
 			out = append(out, c)
 		}
 	}

@@ -279,3 +279,17 @@ func TestContactInformationDenied_FakeDenied(t *testing.T) {
 		}
 	}
 }
+
+// --assets with --checks keeps what asset counts read from other
+// collectors: IAM users from the credential report, trails.
+func TestAssetsKeepTheirSources(t *testing.T) {
+	var names []string
+	for _, c := range Collectors(Options{Facts: map[string]bool{"contacts": true}, Assets: true}) {
+		names = append(names, c.Name())
+	}
+	for _, want := range []string{"credential report", "trails and root usage alarm", "asset counts", "alternate contacts"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("collectors %v lack %s", names, want)
+		}
+	}
+}

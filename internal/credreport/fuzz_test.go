@@ -55,6 +55,8 @@ func FuzzParse(f *testing.F) {
 		csvReport(row(rootARN(acct), map[string]string{"user": `"<root_account>`})),
 		strings.TrimSuffix(good, ",N/A\n"),
 		`{}`,
+		"\xff\xfe{\x00}\x00",
+		"\xfe\xff\x00{\x00",
 		`{"Content": null}`,
 		`{"Content": "%%%"}`,
 		`{"Content": "", "GeneratedTime": "now"}`,

@@ -6,6 +6,7 @@ package credreport
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/rootwatch/rootwatch/internal/model"
 )
@@ -85,6 +87,12 @@ type cliJSON struct {
 // Parse reads one credential report, CSV or the CLI's JSON, from data.
 // source names the input in errors.
 func Parse(source string, data []byte) (*Report, error) {
+	if u, isUTF16, err := fromUTF16(data); isUTF16 {
+		if err != nil {
+			return nil, &Error{Source: source, Msg: err.Error()}
+		}
+		data = u
+	}
 	noBOM := bytes.TrimPrefix(data, []byte("\ufeff"))
 	trimmed := bytes.TrimSpace(noBOM)
 	if len(trimmed) == 0 {
@@ -149,13 +157,60 @@ func jsonError(source string, data []byte, lead int, err error) error {
 		line, col := position(data, lead+int(se.Offset)-1) // Offset is just past the bad byte
 		return &Error{Source: source, Line: line, Msg: fmt.Sprintf("invalid JSON at character %d: %v%s", col, se, want)}
 	case errors.As(err, &te):
-		line, col := position(data, lead+int(te.Offset))
+		line, col := position(data, lead+valueStart(data[lead:], te))
 		return &Error{Source: source, Line: line, Field: te.Field, Msg: fmt.Sprintf("want a %s, got a JSON %s (character %d)%s", te.Type.Kind(), te.Value, col, want)}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		line, _ := position(data, len(data))
 		return &Error{Source: source, Line: line, Msg: "the JSON ends before its object does (truncated?)" + want}
 	}
 	return &Error{Source: source, Msg: fmt.Sprintf("invalid JSON: %v%s", err, want)}
+}
+
+// valueStart finds where the value of a type error begins: the error's
+// Offset is past a scalar (or past the bracket of an array or object), so
+// the value is found after its key instead, when the key can be found.
+func valueStart(data []byte, te *json.UnmarshalTypeError) int {
+	off := min(int(te.Offset), len(data))
+	name := te.Field
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = name[i+1:]
+	}
+	if name == "" {
+		return off
+	}
+	k := bytes.LastIndex(data[:off], []byte(`"`+name+`"`))
+	if k < 0 {
+		return off
+	}
+	rest := bytes.TrimLeft(data[k+len(name)+2:off], " \t\r\n")
+	if !bytes.HasPrefix(rest, []byte(":")) {
+		return off
+	}
+	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+	return off - len(rest)
+}
+
+// fromUTF16 decodes a file saved as UTF-16 with a byte-order mark, as
+// Windows PowerShell 5 writes 'aws iam get-credential-report > r.json'.
+func fromUTF16(data []byte) (out []byte, isUTF16 bool, err error) {
+	var order binary.ByteOrder
+	switch {
+	case bytes.HasPrefix(data, []byte{0xff, 0xfe}):
+		order = binary.LittleEndian
+	case bytes.HasPrefix(data, []byte{0xfe, 0xff}):
+		order = binary.BigEndian
+	default:
+		return nil, false, nil
+	}
+	data = data[2:]
+	if len(data)%2 != 0 {
+		return nil, true, errors.New("UTF-16 (it starts with a UTF-16 byte-order mark) but has an odd number of bytes: truncated? Save it as UTF-8")
+	}
+	units := make([]uint16, len(data)/2)
+	for i := range units {
+		units[i] = order.Uint16(data[2*i:])
+	}
+	return []byte(string(utf16.Decode(units))), true, nil
 }
 
 // position turns a byte offset into a 1-based line and column.

@@ -3,6 +3,7 @@ package credreport_test
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/rootwatch/rootwatch/internal/credreport"
 	"github.com/rootwatch/rootwatch/internal/model"
@@ -543,7 +545,9 @@ func badCases(t testing.TB) []badCase {
 			msg:  []string{`unsupported ReportFormat "application/xml"`}},
 		{name: "truncated JSON", data: `{"Content": "dXNlcg==", "ReportFormat": `, line: 1, msg: []string{"truncated"}},
 		{name: "invalid JSON", data: "{\n  \"Content\": \"dXNlcg==\"\n  \"ReportFormat\": \"text/csv\"}", line: 3, msg: []string{"invalid JSON at character 3"}},
-		{name: "JSON with Content not a string", data: `{"Content": 42}`, line: 1, field: "Content", msg: []string{"want a string, got a JSON number"}},
+		{name: "JSON with Content not a string", data: `{"Content": 42}`, line: 1, field: "Content", msg: []string{"want a string, got a JSON number (character 13)"}},
+		{name: "JSON with Content an object", data: "{\n  \"Content\":\n    {\"a\": 1}}", line: 3, field: "Content", msg: []string{"got a JSON object (character 5)"}},
+		{name: "UTF-16 cut short", data: "\xff\xfe{\x00\"", msg: []string{"UTF-16", "odd number of bytes"}},
 		{name: "JSON array", data: `[{"Content": "dXNlcg=="}]`, line: 1, msg: []string{"JSON array", "one JSON object"}},
 		{name: "JSON Content is empty", data: `{"Content": ""}`, source: "in.json (Content)", msg: []string{"empty file"}},
 		{name: "JSON Content is not a report", data: `{"Content": "` + base64.StdEncoding.EncodeToString([]byte("hello\nworld\n")) + `"}`,
@@ -601,7 +605,7 @@ func TestParseErrors(t *testing.T) {
 // agree with Parse on everything that is CSV.
 func TestParseCSVErrors(t *testing.T) {
 	for _, tt := range badCases(t) {
-		if strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(tt.data, "\ufeff")), "{") || tt.name == "whitespace only" {
+		if strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(tt.data, "\ufeff")), "{") || tt.name == "whitespace only" || strings.HasPrefix(tt.data, "\xff\xfe") {
 			continue
 		}
 		t.Run(tt.name, func(t *testing.T) {
@@ -708,6 +712,23 @@ func TestParseRejectsTrailingDataAfterJSON(t *testing.T) {
 		}
 		if _, ok := err.(*credreport.Error); !ok {
 			t.Errorf("%s: error %T %v is not a *credreport.Error", name, err, err)
+		}
+	}
+}
+
+// Windows PowerShell 5 saves 'aws iam get-credential-report > r.json' as
+// UTF-16 with a byte-order mark: read as the UTF-8 file would be.
+func TestParseUTF16(t *testing.T) {
+	utf8JSON := cliJSON(t, string(readFixture(t)), "2023-01-03T12:00:00+00:00")
+	want := mustParse(t, "r.json", []byte(utf8JSON))
+	for name, order := range map[string]binary.ByteOrder{"little-endian": binary.LittleEndian, "big-endian": binary.BigEndian} {
+		units := utf16.Encode([]rune("\ufeff" + utf8JSON + "\r\n"))
+		data := make([]byte, 2*len(units))
+		for i, u := range units {
+			order.PutUint16(data[2*i:], u)
+		}
+		if got := mustParse(t, "r.json", data); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %+v, want %+v", name, got, want)
 		}
 	}
 }

@@ -179,7 +179,7 @@ func TestAuditDemoJSON(t *testing.T) {
 		account, check, status, msg string
 	}{
 		{"210987654324", "root-access-key-present", "fail", "1 active root access key(s) in slot 1"},
-		{"210987654324", "root-access-key-stale", "fail", "420 days"},
+		{"210987654324", "root-access-key-stale", "fail", "last rotated 420d before"},
 		{"210987654324", "root-access-key-used", "fail", "s3 in eu-west-1"},
 		{"210987654325", "root-recent-use", "fail", "by password"},
 		{"210987654325", "root-mfa-enabled", "fail", "has a password"},

@@ -19,8 +19,15 @@ func TestParseDuration(t *testing.T) {
 			t.Errorf("ParseDuration(%q) accepted", in)
 		}
 	}
-	if FormatDuration(7*day) != "7d" || FormatDuration(36*time.Hour) != "36h" || FormatDuration(90*time.Minute) != "1h30m0s" {
-		t.Error("FormatDuration")
+	for d, want := range map[time.Duration]string{7 * day: "7d", 36 * time.Hour: "36h", 90 * time.Minute: "1h30m0s", 90*day + 12*time.Hour: "90d12h",
+		51*time.Hour + 5*time.Minute + 7*time.Second: "2d3h5m", 3*day + 30*time.Second: "3d", -49 * time.Hour: "-2d1h", 50 * time.Hour: "2d2h"} {
+		got := FormatDuration(d)
+		if got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
+		}
+		if back, err := ParseDuration(strings.TrimPrefix(got, "-")); err != nil || (d > day && d.Abs().Truncate(time.Minute) != back) {
+			t.Errorf("ParseDuration(%q) = %v, %v", got, back, err)
+		}
 	}
 }
 

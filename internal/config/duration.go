@@ -38,15 +38,26 @@ func ParseDuration(s string) (time.Duration, error) {
 	return total + d, nil
 }
 
-// FormatDuration writes d in days when it is a whole number of days, in Go
-// units otherwise.
+// FormatDuration writes d as ParseDuration reads it: in days when it is a
+// whole number of days ("7d"), hours up to two days ("36h"), else days
+// and the rest ("90d12h", "2d3h5m": to the minute, as an age of days needs
+// no seconds), Go units under a day.
 func FormatDuration(d time.Duration) string {
+	if d < 0 {
+		return "-" + FormatDuration(-d)
+	}
 	day := 24 * time.Hour
 	switch {
 	case d%day == 0:
 		return fmt.Sprintf("%dd", d/day)
-	case d%time.Hour == 0:
+	case d%time.Hour == 0 && d <= 2*day:
 		return fmt.Sprintf("%dh", d/time.Hour)
+	case d > day:
+		rest := (d % day).Truncate(time.Minute)
+		if rest == 0 {
+			return fmt.Sprintf("%dd", d/day)
+		}
+		return fmt.Sprintf("%dd%s", d/day, strings.TrimSuffix(strings.TrimSuffix(rest.String(), "0s"), "0m"))
 	}
 	return d.String()
 }

@@ -30,7 +30,7 @@ func TestBuiltinRulesProveThemselves(t *testing.T) {
 				}
 				wants[res.Sample.Want] = true
 				if !res.OK() {
-					t.Errorf("sample %q: got %s (%s), want %s", res.Sample.Name, res.Finding.Status, res.Finding.Message, res.Sample.Want)
+					t.Errorf("sample %q: got %s (%s), want %s saying %q", res.Sample.Name, res.Finding.Status, res.Finding.Message, res.Sample.Want, res.Sample.Says)
 				}
 				if res.Finding.Message == "" {
 					t.Errorf("sample %q: empty message", res.Sample.Name)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rootwatch/rootwatch/internal/config"
@@ -20,7 +21,9 @@ type SampleResult struct {
 }
 
 // OK reports whether the rule judged the sample as the sample wants.
-func (s SampleResult) OK() bool { return s.Err == nil && s.Finding.Status == s.Sample.Want }
+func (s SampleResult) OK() bool {
+	return s.Err == nil && s.Finding.Status == s.Sample.Want && strings.Contains(s.Finding.Message, s.Sample.Says)
+}
 
 // RunSamples judges each of a rule's samples with that rule alone, so a rule
 // proves itself.

@@ -65,6 +65,8 @@ type Guard struct {
 type Sample struct {
 	Name string `yaml:"name"`
 	Want string `yaml:"want"`
+	// Says, when set, is text the finding's message must hold.
+	Says string `yaml:"says"`
 	// AsOf is the evidence time; SampleAsOf when empty.
 	AsOf string `yaml:"as_of"`
 	// Params override the default parameters.

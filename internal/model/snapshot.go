@@ -203,6 +203,12 @@ type Budget struct {
 	Notifications []string `json:"notifications"`
 }
 
+// OptionalFacts are the facts only some inputs collect, by the names
+// HasFact and a rule's needs use.
+func OptionalFacts() []string {
+	return []string{"contacts", "primary_contact", "budgets", "root_usage_alarm", "scp", "centralized_root", "cloudtrail"}
+}
+
 // HasFact reports whether a fact that only some inputs collect was
 // collected (or tried: a failed collector counts) for the account.
 func (a *Account) HasFact(name string) bool {

@@ -6,16 +6,20 @@ package rules
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/rootwatch/rootwatch/internal/credreport"
 	"github.com/rootwatch/rootwatch/internal/model"
 )
 
@@ -118,6 +122,21 @@ func (r *Rule) Validate() error {
 			errs = append(errs, fmt.Sprintf("when[%d] needs if, a status (pass, fail, not_applicable, manual, error) and a message", i))
 		}
 	}
+	for _, n := range r.Needs {
+		if !slices.Contains(model.OptionalFacts(), n) {
+			errs = append(errs, fmt.Sprintf("needs %q is not one of %s", n, strings.Join(model.OptionalFacts(), ", ")))
+		}
+	}
+	for fw := range r.Compliance {
+		if !slices.Contains(KnownFrameworks(), fw) {
+			errs = append(errs, fmt.Sprintf("compliance framework %q is not one of %s", fw, strings.Join(KnownFrameworks(), ", ")))
+		}
+	}
+	for _, f := range r.ReportFields {
+		if !slices.Contains(credreport.Columns(), f) {
+			errs = append(errs, fmt.Sprintf("report_fields: %q is not a credential report column", f))
+		}
+	}
 	for _, s := range r.Samples {
 		if !isStatus(s.Want) {
 			errs = append(errs, fmt.Sprintf("sample %q: want %q is not a status", s.Name, s.Want))
@@ -179,11 +198,19 @@ func LoadFS(fsys fs.FS, dir string) ([]*Rule, error) {
 
 // Parse reads one rule file, refusing unknown fields.
 func Parse(source string, data []byte) (*Rule, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("parse rule %s: the file is empty", source)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var r Rule
 	if err := dec.Decode(&r); err != nil {
 		return nil, fmt.Errorf("parse rule %s: %w", source, err)
+	}
+	var more yaml.Node
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+		// A second rule after --- would otherwise be dropped unseen.
+		return nil, fmt.Errorf("parse rule %s: more than one YAML document; one rule a file", source)
 	}
 	r.Source = source
 	if err := r.Validate(); err != nil {

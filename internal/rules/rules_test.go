@@ -69,3 +69,24 @@ func TestBuiltinRulesAreWellFormed(t *testing.T) {
 		}
 	}
 }
+
+// A rule file's mistakes are refused when it is parsed, not found later as
+// a rule that silently never runs or maps to nothing.
+func TestParseRefusesMistakes(t *testing.T) {
+	const good = "id: x-check\ntitle: X\nseverity: low\nexpression: 'true'\nfail: no\nremediation: fix it\n"
+	if _, err := Parse("good.yaml", []byte(good)); err != nil {
+		t.Fatalf("a good rule: %v", err)
+	}
+	for name, tc := range map[string]struct{ data, says string }{
+		"empty file":           {"\n  \n", "empty"},
+		"two documents":        {good + "---\n" + strings.Replace(good, "x-check", "y-check", 1), "more than one YAML document"},
+		"misspelt need":        {good + "needs: [cloudtrails]\n", `needs "cloudtrails"`},
+		"unknown framework":    {good + "compliance: {cis-aws-1.4: [\"1.7\"]}\n", `framework "cis-aws-1.4"`},
+		"unknown report field": {good + "report_fields: [mfa_actve]\n", `"mfa_actve" is not a credential report column`},
+		"unknown key":          {good + "severty: high\n", "severty"},
+	} {
+		if _, err := Parse(name+".yaml", []byte(tc.data)); err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%s: %v, want an error saying %q", name, err, tc.says)
+		}
+	}
+}

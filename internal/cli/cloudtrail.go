@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rootwatch/rootwatch/internal/model"
@@ -37,6 +38,11 @@ func addCloudTrail(ctx context.Context, d *Deps, in *InputOptions, snap *model.S
 	if err != nil {
 		return err
 	}
+	// What the inputs covered: the accounts of the delivery layout's
+	// folders read, and the inputs that could not be read at all. No
+	// events is evidence of no root activity only where logs were read.
+	cov := coverage{read: map[string]bool{}, failed: map[string]bool{}}
+	inputs = cov.watch(inputs)
 	byAccount := map[string][]model.RootEvent{}
 	st, err := trail.Scan(ctx, inputs, trail.ScanOptions{Filter: f, Workers: workers}, func(ev trail.Event) error {
 		if ev.Kind == trail.KindAssumeRoot {
@@ -58,6 +64,11 @@ func addCloudTrail(ctx context.Context, d *Deps, in *InputOptions, snap *model.S
 	d.logger().Info("read CloudTrail", "inputs", st.Inputs, "records", st.Records, "root_events", st.Events, "since", f.Since.Format(time.RFC3339))
 	for i := range snap.Accounts {
 		a := &snap.Accounts[i]
+		if why := cov.gap(a.ID, st, in.CloudTrail, f.Since); why != "" {
+			a.FailedCollectors = append(a.FailedCollectors, "cloudtrail")
+			snap.Errors = append(snap.Errors, model.SourceError{Account: a.ID, Source: "cloudtrail", Message: why})
+			continue
+		}
 		evs := byAccount[a.ID]
 		slices.SortStableFunc(evs, func(x, y model.RootEvent) int { return y.Time.Compare(x.Time) })
 		if evs == nil {
@@ -73,4 +84,52 @@ func trailWarning(w trail.Warning) string {
 		return where(w) + ": " + w.Msg
 	}
 	return w.Msg
+}
+
+// coverage follows the inputs of a CloudTrail scan: which accounts' folders
+// of the delivery layout were read, which inputs failed, and whether any
+// input lay outside the layout (and so may hold any account's events).
+type coverage struct {
+	read, failed map[string]bool // account → an input of its folder read / failed
+	failedAll    bool            // an input outside the layout failed
+	unplaced     bool            // an input outside the layout was read
+}
+
+// watch passes the inputs through, noting each. The inputs are yielded by
+// one goroutine that ends before Scan returns.
+func (c *coverage) watch(inputs trail.Inputs) trail.Inputs {
+	return func(ctx context.Context, yield func(trail.Input, error) bool) {
+		inputs(ctx, func(in trail.Input, err error) bool {
+			l, ok := trail.ParseLayout(in.Name)
+			switch {
+			case ok && l.Account != "" && err != nil:
+				c.failed[l.Account] = true
+			case ok && l.Account != "":
+				c.read[l.Account] = true
+			case err != nil:
+				c.failedAll = true
+			default:
+				c.unplaced = true
+			}
+			return yield(in, err)
+		})
+	}
+}
+
+// gap says why an account's CloudTrail evidence is missing or incomplete,
+// "" when it is not: an account with no events must be one whose logs were
+// read.
+func (c *coverage) gap(account string, st trail.Stats, paths []string, since time.Time) string {
+	from := strings.Join(paths, ", ")
+	switch {
+	case st.Records == 0:
+		return fmt.Sprintf("no CloudTrail record of the window (from %s) was read from %s: no root activity can be shown absent", since.Format(time.RFC3339), from)
+	case c.failedAll:
+		return fmt.Sprintf("part of %s could not be read (see errors): the account's root activity may be in it", from)
+	case c.failed[account]:
+		return fmt.Sprintf("some of the account's CloudTrail logs in %s could not be read (see errors)", from)
+	case !c.unplaced && !c.read[account]:
+		return fmt.Sprintf("no CloudTrail log of the account was found in %s (its AWSLogs/%s/ folder, for the window)", from, account)
+	}
+	return ""
 }

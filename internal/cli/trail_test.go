@@ -325,10 +325,25 @@ func TestAuditWithCloudTrail(t *testing.T) {
 	if f := fs[[2]string{"111122223333", "root-access-key-used"}]; f["status"] != "pass" {
 		t.Errorf("root-access-key-used: %v %v", f["status"], f["message"])
 	}
-	// A window that ends before the sign-ins: nothing from CloudTrail counts.
-	late := findings(jsonReport(t, run(t, "audit", "--credential-report", report, "--report-time", "2022-12-31T00:00:00Z", "--format", "json", "--cloudtrail", dir).out))
-	if f := late[[2]string{"111122223333", "root-console-login-without-mfa"}]; f["status"] != "pass" {
-		t.Errorf("outside the window: %v %v", f["status"], f["message"])
+	// A window after the logs: no log shows the window, so nothing can be
+	// shown absent.
+	lateRun := run(t, "audit", "--credential-report", report, "--report-time", "2022-12-31T00:00:00Z", "--format", "json", "--cloudtrail", dir)
+	late := findings(jsonReport(t, lateRun.out))
+	if f := late[[2]string{"111122223333", "root-console-login-without-mfa"}]; f["status"] != "error" || lateRun.code != ExitPartial ||
+		!strings.Contains(lateRun.out, "no CloudTrail record of the window (from 2022-12-24T00:00:00Z)") {
+		t.Errorf("outside the window: exit %d, %v %v", lateRun.code, f["status"], f["message"])
+	}
+	// Logs that are not there, or hold other accounts only, show nothing.
+	other := t.TempDir()
+	_ = os.MkdirAll(filepath.Join(other, "AWSLogs", "999988887777", "CloudTrail", "us-east-1", "2022", "11", "10"), 0o755)
+	_ = os.WriteFile(filepath.Join(other, "AWSLogs", "999988887777", "CloudTrail", "us-east-1", "2022", "11", "10", "x.json"),
+		[]byte(`{"Records":[{"eventVersion":"1.08","eventTime":"2022-11-10T10:00:00Z","eventName":"ListBuckets","userIdentity":{"type":"IAMUser"}}]}`), 0o644)
+	for _, ct := range []string{filepath.Join(dir, "no-such-folder"), t.TempDir(), other} {
+		r := run(t, append(base, "--cloudtrail", ct)...)
+		f := findings(jsonReport(t, r.out))[[2]string{"111122223333", "root-console-login-without-mfa"}]
+		if r.code != ExitPartial || f["status"] != "error" {
+			t.Errorf("--cloudtrail %s: exit %d, %v %v", ct, r.code, f["status"], f["message"])
+		}
 	}
 	// Broken CloudTrail input: the rest is judged, the run exits 3.
 	bad := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2022", "11", "10", "broken.json")

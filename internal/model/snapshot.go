@@ -226,7 +226,7 @@ func (a *Account) HasFact(name string) bool {
 	case "centralized_root":
 		return a.CentralizedRoot != nil || a.failed("centralized root access")
 	case "cloudtrail":
-		return a.CloudTrail != nil
+		return a.CloudTrail != nil || a.failed("cloudtrail")
 	}
 	return false
 }

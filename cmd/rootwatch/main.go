@@ -26,7 +26,10 @@ func main() {
 	err := cli.NewRootCmd(deps).ExecuteContext(ctx)
 	stop()
 	code, print := cli.ExitCode(err)
-	if print {
+	switch {
+	case code == cli.ExitInterrupted:
+		fmt.Fprintln(os.Stderr, "rootwatch: interrupted (an --output file is left as it was)")
+	case print:
 		fmt.Fprintf(os.Stderr, "rootwatch: %v\n", err)
 	}
 	os.Exit(code)

@@ -207,6 +207,9 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 	if err := addCloudTrail(ctx, d, &o.InputOptions, snap, now, params.Window); err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return err // interrupted: what was collected is incomplete, and --output is left alone
+	}
 	// Checks whose facts this input did not collect for any account are
 	// not run: from credential reports, the live-only checks would
 	// otherwise say "manual" on every account.

@@ -193,10 +193,10 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 	snap.Errors = append(snap.Errors, o.notAudited...)
 	mu.Unlock()
 	err = g.Wait()
-	if err == nil {
-		err = ctx.Err()
-	}
 	<-centralDone
+	if err == nil {
+		err = ctx.Err() // interrupted while the centralized-root read went on
+	}
 	if progress != nil {
 		progress.Finish()
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/account"
@@ -404,5 +405,42 @@ func TestAuditLiveInterrupted(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(out); string(b) != "the previous report" {
 		t.Errorf("--output replaced: %.80s", b)
+	}
+}
+
+// slowCentralRoot stands in for an IAM call still running when the run is
+// interrupted (moto answers at once): it interrupts the run itself.
+type slowCentralRoot struct {
+	collect.IAMAPI
+	cancel func()
+}
+
+func (f slowCentralRoot) ListOrganizationsFeatures(ctx context.Context, _ *iam.ListOrganizationsFeaturesInput, _ ...func(*iam.Options)) (*iam.ListOrganizationsFeaturesOutput, error) {
+	time.Sleep(300 * time.Millisecond) // the members are collected meanwhile
+	f.cancel()
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// Interrupted while the organization's centralized root access is still
+// being read, an --org audit exits 130, not 3 with the calls cut short
+// listed as errors.
+func TestAuditOrgInterrupted_FakeSlowIAM(t *testing.T) {
+	m := startMoto(t)
+	mustOrg(t, m.Endpoint)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d, _, _ := testDeps("")
+	d.AWSClients = func(cfg aws.Config, account string) *collect.Clients {
+		c := withFakeRootRow(cfg, account)
+		if account == "123456789012" {
+			c.IAM = slowCentralRoot{c.IAM, cancel}
+		}
+		return c
+	}
+	cmd := NewRootCmd(d)
+	cmd.SetArgs([]string{"audit", "--org", "--endpoint-url", m.Endpoint, "--format", "json"})
+	if code, _ := ExitCode(cmd.ExecuteContext(ctx)); code != ExitInterrupted {
+		t.Errorf("exit %d, want 130", code)
 	}
 }

@@ -61,6 +61,9 @@ func runSnapshot(ctx context.Context, o *SnapshotOptions) error {
 	if err := addCloudTrail(ctx, d, &o.InputOptions, snap, d.Now().UTC(), config.DefaultParams().Window); err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	for _, e := range snap.Errors {
 		d.logger().Warn("not collected", "account", e.Account, "source", e.Source, "error", e.Message)
 	}

@@ -416,7 +416,7 @@ type slowCentralRoot struct {
 }
 
 func (f slowCentralRoot) ListOrganizationsFeatures(ctx context.Context, _ *iam.ListOrganizationsFeaturesInput, _ ...func(*iam.Options)) (*iam.ListOrganizationsFeaturesOutput, error) {
-	time.Sleep(300 * time.Millisecond) // the members are collected meanwhile
+	time.Sleep(1500 * time.Millisecond) // the members are collected meanwhile
 	f.cancel()
 	<-ctx.Done()
 	return nil, ctx.Err()

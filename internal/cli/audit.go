@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -177,8 +178,10 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 			}
 			only[id] = true
 		}
+		// Flags override the file: a check named here runs even if the
+		// configuration disables it.
 		for id := range known {
-			engOpts.Disabled[id] = engOpts.Disabled[id] || !only[id]
+			engOpts.Disabled[id] = !only[id]
 		}
 	}
 	// A live run collects only what the enabled checks judge: a rule with
@@ -228,6 +231,10 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 	eng, err := engine.New(builtin, engOpts)
 	if err != nil {
 		return &ExitError{Code: exitInternal, Err: err}
+	}
+	if !slices.ContainsFunc(builtin, func(r *rules.Rule) bool { return !engOpts.Disabled[r.ID] }) && len(snap.Accounts) > 0 {
+		// Nothing judged is not a clean result.
+		return usageError("no check can run on this input: %s need facts it does not collect", strings.Join(notRun, ", "))
 	}
 	for _, e := range snap.Errors {
 		log.Warn("not read or collected", "account", e.Account, "source", e.Source, "error", e.Message)

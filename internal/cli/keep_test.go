@@ -103,3 +103,18 @@ func TestTrailModesExclusive(t *testing.T) {
 		}
 	}
 }
+
+// A run whose checks cannot judge its input exits 2: nothing judged is not
+// a clean result. --checks overrides the configuration file.
+func TestNothingJudged(t *testing.T) {
+	r := run(t, "audit", "--credential-report", fixture(t), "--checks", "root-usage-alarm")
+	if r.code != ExitUsage || !strings.Contains(r.err, "no check can run on this input: root-usage-alarm") {
+		t.Errorf("exit %d: %s", r.code, r.err)
+	}
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	_ = os.WriteFile(cfg, []byte("checks:\n  root-mfa-enabled: {disabled: true}\n"), 0o644)
+	r = run(t, "audit", "--credential-report", fixture(t), "--config", cfg, "--checks", "root-mfa-enabled", "--format", "json")
+	if r.code == ExitUsage || !strings.Contains(r.out, `"check":"root-mfa-enabled"`) {
+		t.Errorf("--checks over a disabled check: exit %d %s", r.code, r.err)
+	}
+}

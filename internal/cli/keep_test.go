@@ -118,3 +118,15 @@ func TestNothingJudged(t *testing.T) {
 		t.Errorf("--checks over a disabled check: exit %d %s", r.code, r.err)
 	}
 }
+
+// Filters that leave every log out are a quiet day, not an input error: a
+// daily job must not fail for it.
+func TestTrailNothingInTheWindow(t *testing.T) {
+	dir, _ := trailTree(t)
+	for _, args := range [][]string{{"--accounts", "999988887777"}, {"--regions", "ap-south-2"}, {"--since", "2025-01-01"}} {
+		r := run(t, append([]string{"trail", dir}, args...)...)
+		if r.code != ExitOK || !strings.Contains(r.out, "No root events") || !strings.Contains(r.err, "no log file matches") {
+			t.Errorf("%v: exit %d\n%s\n%s", args, r.code, r.out, r.err)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/athena"
@@ -219,6 +220,7 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 	if err != nil {
 		return err
 	}
+	f.Pruned = new(atomic.Int64)
 	if o.BurstCount < 2 {
 		return usageError("--burst-failures must be at least 2")
 	}
@@ -296,6 +298,10 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 		// Nothing read: an existing --output file is left as it was.
 		switch {
 		case o.Athena:
+		case st.Inputs == 0 && f.Pruned.Load() > 0:
+			// Logs are there, none of the window, accounts or regions asked
+			// for: a quiet day for a daily job, not an error.
+			log.Warn("no log file matches --since, --until, --accounts or --regions", "in", strings.Join(o.Paths, ", "), "folders_or_files_left_out", f.Pruned.Load())
 		case st.Inputs == 0:
 			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("no CloudTrail file found in %s", strings.Join(o.Paths, ", "))}
 		case st.Skipped > 0 && st.Records == 0:

@@ -64,6 +64,17 @@ func ParseLayout(path string) (l Layout, ok bool) {
 // outside the window. The day in a key is the delivery day, up to some
 // minutes after the events, so a day of margin is kept on each side.
 func (f *Filter) Skip(path string) bool {
+	if l, ok := ParseLayout(path); ok && l.Service != "" && l.Service != "CloudTrail" {
+		return true // not counted: never what the filter asked for
+	}
+	skip := f.skip(path)
+	if skip && f.Pruned != nil {
+		f.Pruned.Add(1)
+	}
+	return skip
+}
+
+func (f *Filter) skip(path string) bool {
 	l, ok := ParseLayout(path)
 	if !ok {
 		return false

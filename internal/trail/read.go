@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -25,6 +26,9 @@ type Filter struct {
 	Regions  map[string]bool
 	// All keeps what AWS services did on root's behalf.
 	All bool
+	// Pruned, when set, counts the folders and files Skip left unread
+	// (so "nothing in the window" can be told from "no logs here").
+	Pruned *atomic.Int64
 }
 
 func (f *Filter) keep(ev *Event) bool {

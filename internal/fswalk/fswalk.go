@@ -37,6 +37,11 @@ func Walk(ctx context.Context, root string, skip func(path string) bool, visit f
 	if !info.IsDir() {
 		return visit(Entry{Path: root, Size: info.Size()}), nil
 	}
+	if li, err := os.Lstat(root); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+		// A link to a folder given by name is that folder: WalkDir does
+		// not enter a link, but does a path ending in a separator.
+		root += string(filepath.Separator)
+	}
 	cont := true
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if ctx.Err() != nil {

@@ -49,6 +49,13 @@ func TestWalk(t *testing.T) {
 		t.Errorf("file and missing path: %+v", one)
 	}
 
+	// A link to a folder, given as the path, is walked.
+	var viaLink []string
+	_, _ = Walk(context.Background(), filepath.Join(dir, "e-dir"), nil, func(e Entry) bool { viaLink = append(viaLink, e.Path); return true })
+	if want := []string{filepath.Join(dir, "e-dir", "1.json"), filepath.Join(dir, "e-dir", "2.json")}; strings.Join(viaLink, " ") != strings.Join(want, " ") {
+		t.Errorf("via a link: %v, want %v", viaLink, want)
+	}
+
 	// visit stops the walk.
 	n := 0
 	cont, _ = Walk(context.Background(), dir, nil, func(Entry) bool { n++; return n < 2 })

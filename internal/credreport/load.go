@@ -129,7 +129,7 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 			continue
 		}
 		acct := accountFrom(inputs[i], r.rep, opts)
-		if err := consistentTime(inputs[i], acct); err != nil {
+		if err := consistentTime(inputs[i], acct, opts.AuditTime); err != nil {
 			out.Errors = append(out.Errors, model.SourceError{Account: acct.ID, Source: inputs[i], Message: err.Error()})
 			continue
 		}
@@ -231,9 +231,22 @@ func expand(p string) ([]string, []model.SourceError) {
 // consistentTime refuses a report whose evidence time is earlier than the
 // times it holds: windows measured from it would run backwards. It catches
 // a wrong --report-time, and a clock set in the past.
-func consistentTime(source string, a model.Account) error {
-	latest, col := a.Root.LatestTime()
+//
+// A generation time after the audit time (a --report-time or GeneratedTime
+// in the future) is refused too: every window would reach into the future
+// and pass on nothing.
+func consistentTime(source string, a model.Account, now time.Time) error {
 	cr := a.CredentialReport
+	const skew = time.Hour // clocks differ a little
+	if !now.IsZero() && cr.GeneratedAt.After(now.Add(skew)) {
+		what := "the report says it was generated at"
+		if cr.GeneratedAtSource == "flag" {
+			what = "--report-time"
+		}
+		return fmt.Errorf("%s: %s %s, after the audit time %s: give a time in the past (is this machine's clock right?)",
+			source, what, cr.GeneratedAt.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	latest, col := a.Root.LatestTime()
 	if !latest.After(cr.GeneratedAt.Add(15 * time.Minute)) { // key use is recorded to 15 minutes
 		return nil
 	}

@@ -467,11 +467,19 @@ func TestLoadRefusesEvidenceTimeBeforeTheReport(t *testing.T) {
 	}{
 		{credreport.LoadOptions{ReportTime: mustTime(t, "2024-04-01T00:00:00Z")}, "--report-time 2024-04-01T00:00:00Z is before the report's password_last_used"},
 		{credreport.LoadOptions{AuditTime: mustTime(t, "2024-04-01T00:00:00Z")}, "clock"},
+		// In the future: every window would reach past the audit.
+		{credreport.LoadOptions{ReportTime: mustTime(t, "2099-01-01T00:00:00Z"), AuditTime: mustTime(t, "2024-05-01T00:00:00Z")},
+			"--report-time 2099-01-01T00:00:00Z, after the audit time 2024-05-01T00:00:00Z"},
 	} {
 		out := load(t, []string{p}, tc.opts)
 		if len(out.Accounts) != 0 || len(out.Errors) != 1 || !strings.Contains(out.Errors[0].Message, tc.want) {
 			t.Errorf("accounts %v errors %+v, want %q", accountIDs(out), out.Errors, tc.want)
 		}
+	}
+	future := writeFile(t, filepath.Join(dir, "future.json"), cliJSON(t, used, "2099-01-01T00:00:00Z"))
+	if out := load(t, []string{future}, credreport.LoadOptions{AuditTime: mustTime(t, "2024-05-01T00:00:00Z")}); len(out.Errors) != 1 ||
+		!strings.Contains(out.Errors[0].Message, "generated at 2099-01-01T00:00:00Z, after the audit time") {
+		t.Errorf("GeneratedTime in the future: %+v", out.Errors)
 	}
 	// Within the 15 minutes of recording granularity, and after: fine.
 	for _, rt := range []string{"2024-04-20T09:50:00Z", "2024-04-21T00:00:00Z"} {

@@ -153,7 +153,7 @@ func TestTrailLocal(t *testing.T) {
 		}
 		sums = append(sums, m)
 	}
-	if len(sums) != 3 || sums[1]["account"] != "111122223333" || sums[1]["sign_ins_without_mfa"] != 2.0 || sums[1]["failed_sign_ins"] != 1.0 {
+	if len(sums) != 3 || sums[1]["account"] != "111122223333" || sums[1]["sign_ins_without_mfa"] != 1.0 || sums[1]["console_sign_ins"] != 2.0 || sums[1]["failed_sign_ins"] != 1.0 {
 		t.Errorf("summary %v", sums)
 	}
 

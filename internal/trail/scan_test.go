@@ -203,7 +203,7 @@ func TestBursts(t *testing.T) {
 		!slices.Equal(a.Bursts[0].SourceIPs, []string{"198.51.100.0", "198.51.100.1"}) || a.Bursts[1].Failures != 5 {
 		t.Errorf("bursts %+v", a.Bursts)
 	}
-	if a.SignIns != 16 || a.FailedSignIns != 15 || a.SignInsWithMFA != 1 || a.SignInsWithoutMFA != 15 || a.KeySignedCalls != 1 || a.Events != 17 ||
+	if a.SignIns != 1 || a.FailedSignIns != 15 || a.SignInsWithMFA != 1 || a.SignInsWithoutMFA != 0 || a.KeySignedCalls != 1 || a.Events != 17 ||
 		len(a.SourceIPs) != 4 || !a.FirstSeen.Equal(at(0)) || !a.LastSeen.Equal(at(112)) {
 		t.Errorf("summary %+v", a)
 	}

@@ -28,7 +28,7 @@ type Burst struct {
 type AccountSummary struct {
 	Account           string    `json:"account"`
 	Events            int       `json:"root_events"`
-	SignIns           int       `json:"console_sign_ins"`
+	SignIns           int       `json:"console_sign_ins"` // successful; failures in FailedSignIns
 	SignInsWithMFA    int       `json:"sign_ins_with_mfa"`
 	SignInsWithoutMFA int       `json:"sign_ins_without_mfa"`
 	SignInsMFAUnknown int       `json:"sign_ins_mfa_unknown"`
@@ -81,6 +81,13 @@ func (s *Summary) Add(ev Event) {
 	}
 	switch ev.Kind {
 	case KindConsoleLogin:
+		// Sign-ins are the successful ones; a failure (a wrong password
+		// asks for no MFA) is counted apart.
+		if !ev.Success {
+			a.FailedSignIns++
+			a.failures = append(a.failures, failure{ev.EventTime, ev.SourceIP})
+			break
+		}
 		a.SignIns++
 		switch ev.MFA {
 		case "yes":
@@ -89,10 +96,6 @@ func (s *Summary) Add(ev Event) {
 			a.SignInsWithoutMFA++
 		default:
 			a.SignInsMFAUnknown++
-		}
-		if !ev.Success {
-			a.FailedSignIns++
-			a.failures = append(a.failures, failure{ev.EventTime, ev.SourceIP})
 		}
 	case KindCredentialChange:
 		a.CredentialChanges++

@@ -225,7 +225,7 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 		notRun = append(notRun, r.ID)
 	}
 	if len(notRun) > 0 {
-		log.Info("checks not run: this input does not collect their facts (a live audit does; SCPs and centralized root access need --org)",
+		log.Info("checks not run: this input does not collect their facts (contacts, budgets and alarms: a live audit; SCPs and centralized root access: --org; sign-ins: --cloudtrail)",
 			"checks", strings.Join(notRun, ","))
 	}
 	eng, err := engine.New(builtin, engOpts)

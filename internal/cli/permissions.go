@@ -91,6 +91,6 @@ IAM to refresh the account's credential report.
 			return enc.Encode(PermissionsPolicy(role))
 		},
 	}
-	cmd.Flags().StringVar(&role, "for", forAll, "`WHO` the policy is for: management or member (default: both in one)")
+	cmd.Flags().StringVar(&role, "for", forAll, "`WHO` the policy is for: management, member, or all (both in one)")
 	return cmd
 }

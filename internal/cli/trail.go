@@ -134,7 +134,7 @@ then exits 3.`,
 	f.StringVar(&opts.Since, "since", "", "only events at or after `TIME` (RFC 3339, a date, or a duration back from now: 30d, 12h)")
 	f.StringVar(&opts.Until, "until", "", "only events before `TIME` (same forms)")
 	f.StringSliceVar(&opts.Accounts, "accounts", nil, "only these account `IDs` (comma-separated); AssumeRoot calls into them are logged in the management account: see --management-account")
-	f.StringVar(&opts.Management, "management-account", "", "with --accounts or --regions: also read this management account's `ID` logs in every region, for the AssumeRoot calls into the listed accounts and regions")
+	f.StringVar(&opts.Management, "management-account", "", "with --accounts or --regions: also read the logs of the management account `ID`, in every region, for the AssumeRoot calls into the listed accounts and regions")
 	f.StringSliceVar(&opts.Regions, "regions", nil, "only these `REGIONS` (comma-separated)")
 	f.BoolVar(&opts.All, "all", false, "also show what AWS services did on root's behalf")
 	f.IntVar(&opts.BurstCount, "burst-failures", 5, "--summary: this many failed root sign-ins...")

@@ -85,6 +85,7 @@ func NewEnv() (*cel.Env, error) {
 		cel.Variable("as_of", cel.TimestampType),
 		cel.Variable("params", cel.MapType(cel.StringType, cel.DynType)),
 		ext.Strings(), // join, split, lowerAscii, replace, ...
+		ext.Lists(),   // distinct, flatten, sort, ...
 		durationFunction("days", cel.IntType, func(d time.Duration) ref.Val { return types.Int(d / (24 * time.Hour)) }),
 		durationFunction("fmt_duration", cel.StringType, func(d time.Duration) ref.Val { return types.String(HumanDuration(d)) }),
 	)

@@ -87,7 +87,7 @@ report could not be written; 130 interrupted.`,
 	}
 	f := cmd.Flags()
 	addInputFlags(f, &opts.InputOptions, "audit")
-	f.StringVar(&opts.SnapshotPath, "snapshot", "", "audit a snapshot `FILE` written by 'rootwatch snapshot'")
+	f.StringVar(&opts.SnapshotPath, "snapshot", "", "audit a snapshot `FILE` written by 'rootwatch snapshot' (- for stdin)")
 	f.StringVarP(&opts.Format, "format", "f", "table", "output `FORMAT`: "+strings.Join(report.Formats(), ", "))
 	f.StringVarP(&opts.Output, "output", "o", "", "write the report to `FILE` instead of standard output")
 	f.StringVar(&opts.FailOn, "fail-on", "", "lowest `SEVERITY` of a failing finding that exits 1: critical, high, medium, low, info or none (default high)")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"time"
@@ -124,7 +125,7 @@ func (in *InputOptions) check() error {
 		}
 	}
 	stdin := 0
-	for _, p := range append(slices.Clone(in.Reports), in.CloudTrail...) {
+	for _, p := range append(append(slices.Clone(in.Reports), in.CloudTrail...), in.SnapshotPath) {
 		if p == "-" {
 			stdin++
 		}
@@ -152,7 +153,7 @@ func (in *InputOptions) check() error {
 func collectSnapshot(ctx context.Context, d *Deps, in *InputOptions, now time.Time) (*model.Snapshot, error) {
 	switch {
 	case in.SnapshotPath != "":
-		snap, err := readSnapshot(in.SnapshotPath)
+		snap, err := readSnapshot(in.SnapshotPath, d.In)
 		if err != nil {
 			return nil, &ExitError{Code: ExitUsage, Err: err}
 		}
@@ -198,8 +199,14 @@ type snapshotFile struct {
 
 // readSnapshot reads a snapshot file, refusing fields it does not know so a
 // file from a newer rootwatch is not silently misread.
-func readSnapshot(path string) (*model.Snapshot, error) {
-	data, err := os.ReadFile(path)
+func readSnapshot(path string, stdin io.Reader) (*model.Snapshot, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read snapshot: %w", err)
 	}

@@ -130,3 +130,17 @@ func TestTrailNothingInTheWindow(t *testing.T) {
 		}
 	}
 }
+
+// audit --snapshot - reads the snapshot from standard input.
+func TestAuditSnapshotStdin(t *testing.T) {
+	snap := run(t, "snapshot", "--demo")
+	d, _, _ := testDeps(snap.out)
+	if r := runWith(t, d, "audit", "--snapshot", "-", "--format", "json"); r.code != ExitFailing || !strings.Contains(r.out, `"findings"`) {
+		t.Errorf("exit %d: %s", r.code, r.err)
+	}
+	for _, args := range [][]string{{"trail", "--demo", "--concurrency", "-1"}, {"trail", "--athena", "--output-location", "bucket/x"}} {
+		if r := run(t, args...); r.code != ExitUsage {
+			t.Errorf("%v: exit %d %s", args, r.code, r.err)
+		}
+	}
+}

@@ -221,6 +221,14 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 		return err
 	}
 	f.Pruned = new(atomic.Int64)
+	if o.Concurrency < 0 {
+		return usageError("--concurrency must be at least 1 (0: the default)")
+	}
+	if o.OutputLocation != "" {
+		if _, _, ok := trail.ParseS3URL(o.OutputLocation); !ok {
+			return usageError("--output-location %q: want s3://BUCKET/PREFIX/", o.OutputLocation)
+		}
+	}
 	if o.BurstCount < 2 {
 		return usageError("--burst-failures must be at least 2")
 	}

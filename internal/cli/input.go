@@ -70,6 +70,10 @@ func reportPaths(in *InputOptions) cobra.PositionalArgs {
 	}
 }
 
+// defaultMaxReportAge is how old a credential report may be reused: IAM
+// makes a new one at most every 4 hours anyway.
+const defaultMaxReportAge = "4h"
+
 // defaultRoleName is the role Organizations creates in the accounts it
 // creates.
 const defaultRoleName = "OrganizationAccountAccessRole"
@@ -81,7 +85,7 @@ func addInputFlags(f *pflag.FlagSet, in *InputOptions, verb string) {
 	f.StringVar(&in.Profile, "profile", "", "live: AWS `PROFILE` from the shared config (default: AWS_PROFILE or the default chain)")
 	f.StringVar(&in.Region, "region", "", "live: AWS `REGION` (default: AWS_REGION or the profile's)")
 	f.StringVar(&in.EndpointURL, "endpoint-url", "", "live: send AWS calls to this `URL` (emulators, VPC endpoints)")
-	f.StringVar(&in.MaxReportAge, "max-report-age", "4h", "live: reuse a credential report younger than this `DURATION`, else ask IAM for a new one (IAM makes at most one every 4 hours, so a shorter DURATION can still get a report up to 4 hours old)")
+	f.StringVar(&in.MaxReportAge, "max-report-age", defaultMaxReportAge, "live: reuse a credential report younger than this `DURATION`, else ask IAM for a new one (IAM makes at most one every 4 hours, so a shorter DURATION can still get a report up to 4 hours old)")
 	f.BoolVar(&in.Assets, "assets", false, "live: also count IAM users, S3 buckets, EC2 and RDS instances in every enabled region, and trails (the account's size bucket; no check needs them)")
 	f.StringArrayVar(&in.CloudTrail, "cloudtrail", nil, "CloudTrail logs (`PATH` or s3://BUCKET/PREFIX, any form 'rootwatch trail' reads): every root action in the window becomes evidence; repeatable")
 	f.BoolVar(&in.Org, "org", false, "live: "+verb+" every active account of the organization (from the management account or a delegated administrator)")
@@ -121,6 +125,13 @@ func (in *InputOptions) check() error {
 			"--ous": len(in.OUs) > 0, "--role-name": in.RoleName != defaultRoleName, "--external-id": in.ExternalID != ""} {
 			if set {
 				return usageError("%s applies to an organization's accounts: use it with --org", flag)
+			}
+		}
+	}
+	if !in.Org && (len(in.Reports) > 0 || in.Demo || in.SnapshotPath != "") {
+		for flag, set := range map[string]bool{"--max-report-age": in.MaxReportAge != defaultMaxReportAge, "--assets": in.Assets} {
+			if set {
+				return usageError("%s applies to a live audit: it does not go with --demo, --credential-report or --snapshot", flag)
 			}
 		}
 	}

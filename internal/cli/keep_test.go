@@ -66,6 +66,8 @@ func TestFlagsThatWouldBeIgnored(t *testing.T) {
 		{"snapshot", "--demo", "--role-name", "Auditor"},
 		{"audit", "--demo", "--external-id", "x"},
 		{"audit", "--credential-report", "-", "--cloudtrail", "-"},
+		{"audit", "--demo", "--assets"},
+		{"snapshot", "--demo", "--max-report-age", "1h"},
 	} {
 		if r := run(t, args...); r.code != ExitUsage || !strings.Contains(r.err, "--") {
 			t.Errorf("%v: exit %d: %s", args, r.code, r.err)

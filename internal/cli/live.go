@@ -306,12 +306,26 @@ func (o *InputOptions) selectAccounts(members []collect.OrgAccount, incomplete b
 				Message: fmt.Sprintf("account %s was not found in the parts of the organization that could be listed: not audited", id)})
 		}
 	}
+	// OU paths that hold accounts, and every path above them.
+	paths := map[string]bool{}
+	for _, m := range members {
+		for p := m.OUPath; p != ""; {
+			paths[p] = true
+			i := strings.LastIndexByte(p, '/')
+			if i < 0 {
+				break
+			}
+			p = p[:i]
+		}
+	}
 	for _, ou := range o.OUs {
-		if !ous[ou] && !strings.HasPrefix(ou, "Root") && incomplete {
+		switch {
+		case ous[ou] || paths[strings.TrimSuffix(ou, "/")]:
+		case incomplete:
 			o.notAudited = append(o.notAudited, model.SourceError{Source: "organizations",
 				Message: fmt.Sprintf("--ous %s was not found in the parts of the organization that could be listed: not audited", ou)})
-		} else if !ous[ou] && !strings.HasPrefix(ou, "Root") {
-			return nil, fmt.Errorf("--ous %q: no such OU or root ID in the organization (give an ou-/r- ID or a path such as Root/Workloads)", ou)
+		default:
+			return nil, fmt.Errorf("--ous %q: no such OU or root ID, nor an OU path holding accounts, in the organization (give an ou-/r- ID or a path such as Root/Workloads)", ou)
 		}
 	}
 	var out []collect.OrgAccount

@@ -277,8 +277,9 @@ func TestAuditOrg_FakeRootRowAndContactInfo(t *testing.T) {
 			t.Errorf("%v: accounts %v, want %v", tc.args, got, tc.want)
 		}
 	}
-	for _, bad := range [][]string{{"--accounts", "1234"}, {"--accounts", "999999999999"}, {"--ous", "ou-nope-12345678"}} {
-		if r := runWith(t, deps(), append([]string{"audit", "--org", "--endpoint-url", m.Endpoint}, bad...)...); r.code != ExitUsage {
+	for _, bad := range [][]string{{"--accounts", "1234"}, {"--accounts", "999999999999"}, {"--ous", "ou-nope-12345678"}, {"--ous", "Root/Nope"}} {
+		r := runWith(t, deps(), append([]string{"audit", "--org", "--endpoint-url", m.Endpoint}, bad...)...)
+		if r.code != ExitUsage || bad[0] == "--ous" && !strings.Contains(r.err, "no such OU") {
 			t.Errorf("%v: exit %d %s", bad, r.code, r.err)
 		}
 	}

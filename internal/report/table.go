@@ -175,7 +175,7 @@ func (t *TableWriter) summary(ew *errWriter, r *Report, names map[string]string)
 		}
 	}
 	if len(r.Errors) > 0 {
-		ew.printf("\n%s\n", t.paint(ansiMagenta+ansiBold, fmt.Sprintf("Errors (%d): what could not be read or collected; the checks that needed it say ERROR", len(r.Errors))))
+		ew.printf("\n%s\n", t.paint(ansiMagenta+ansiBold, fmt.Sprintf("Errors (%d): inputs not read or facts not collected; a check judging a missing fact says ERROR", len(r.Errors))))
 		for _, e := range r.Errors {
 			ew.printf("  %s\n", terminalSafe(errorLine(e)))
 		}

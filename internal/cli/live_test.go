@@ -120,6 +120,13 @@ func TestSnapshotAssets_FakeRootRowAndContactInfo(t *testing.T) {
 	if len(snap.Accounts) != 1 || snap.Accounts[0].Assets == nil || len(snap.Accounts[0].Assets.Regions) == 0 || snap.Accounts[0].Assets.Size == "" {
 		t.Errorf("snapshot --assets: %s", r.out)
 	}
+	// The audit's JSON report shows them too.
+	d2, _, _ := testDeps("")
+	d2.AWSClients = withFakeRootRow
+	a := runWith(t, d2, "audit", "--endpoint-url", m.Endpoint, "--assets", "--format", "json")
+	if acct := jsonReport(t, a.out)["accounts"].([]any)[0].(map[string]any); acct["assets"] == nil || acct["assets"].(map[string]any)["size"] == "" {
+		t.Errorf("audit --assets: %v", acct)
+	}
 }
 
 // A collector that fails leaves its checks in error, never passing, and the

@@ -38,7 +38,9 @@ type Account struct {
 	CreatedAt        *time.Time                  `json:"created_at,omitempty"`
 	CredentialReport *model.CredentialReportInfo `json:"credential_report,omitempty"`
 	IAMUsers         int                         `json:"iam_users"`
-	Status           map[string]int              `json:"status"`
+	// Assets are the asset counts and size bucket (live --assets only).
+	Assets *model.Assets  `json:"assets,omitempty"`
+	Status map[string]int `json:"status"`
 }
 
 // New assembles a report from a snapshot and its findings.
@@ -61,7 +63,7 @@ func New(snap *model.Snapshot, findings []model.Finding, tool Tool, now time.Tim
 	for _, a := range snap.Accounts {
 		acct := Account{
 			ID: a.ID, Name: a.Name, Org: a.Org, OUPath: a.OUPath, Partition: a.Partition,
-			IsManagement: a.IsManagement, CredentialReport: a.CredentialReport, IAMUsers: a.IAMUsers,
+			IsManagement: a.IsManagement, CredentialReport: a.CredentialReport, IAMUsers: a.IAMUsers, Assets: a.Assets,
 			Status: counts[a.ID],
 		}
 		if !a.CreatedAt.IsZero() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rootwatch/rootwatch/internal/model"
@@ -51,7 +52,7 @@ func addCloudTrail(ctx context.Context, d *Deps, in *InputOptions, snap *model.S
 		byAccount[ev.Account] = append(byAccount[ev.Account], model.RootEvent{ID: ev.EventID, Time: ev.EventTime, Kind: ev.Kind, Name: ev.EventName,
 			Success: ev.Success, MFA: ev.MFA, Session: ev.Session, AccessKeyID: ev.AccessKeyID, SourceIP: ev.SourceIP, Region: ev.Region, Source: ev.Source})
 		return nil
-	}, nil)
+	}, cov.warned)
 	if err != nil {
 		return fmt.Errorf("read CloudTrail: %w", err)
 	}
@@ -90,16 +91,18 @@ func trailWarning(w trail.Warning) string {
 // of the delivery layout were read, which inputs failed, and whether any
 // input lay outside the layout (and so may hold any account's events).
 type coverage struct {
+	// mu: the inputs are yielded by one goroutine, warnings told by another.
+	mu           sync.Mutex
 	read, failed map[string]bool // account → an input of its folder read / failed
 	failedAll    bool            // an input outside the layout failed
 	unplaced     bool            // an input outside the layout was read
 }
 
-// watch passes the inputs through, noting each. The inputs are yielded by
-// one goroutine that ends before Scan returns.
+// watch passes the inputs through, noting each.
 func (c *coverage) watch(inputs trail.Inputs) trail.Inputs {
 	return func(ctx context.Context, yield func(trail.Input, error) bool) {
 		inputs(ctx, func(in trail.Input, err error) bool {
+			c.mu.Lock() // not held across yield, which waits for the reader
 			l, ok := trail.ParseLayout(in.Name)
 			switch {
 			case ok && l.Account != "" && err != nil:
@@ -111,8 +114,22 @@ func (c *coverage) watch(inputs trail.Inputs) trail.Inputs {
 			default:
 				c.unplaced = true
 			}
+			c.mu.Unlock()
 			return yield(in, err)
 		})
+	}
+}
+
+// warned notes a file that could not be opened or was read only in part
+// (corrupt gzip, broken records): its account's logs are incomplete. Scan
+// calls it from its one writing goroutine.
+func (c *coverage) warned(w trail.Warning) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if l, ok := trail.ParseLayout(w.Source); ok && l.Account != "" {
+		c.failed[l.Account] = true
+	} else {
+		c.failedAll = true
 	}
 }
 

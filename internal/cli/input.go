@@ -121,17 +121,25 @@ func (in *InputOptions) check() error {
 	if !in.Org {
 		// Accepted and ignored, they would look as if they had narrowed or
 		// changed the run.
-		for flag, set := range map[string]bool{"--accounts": len(in.Accounts) > 0, "--exclude-accounts": len(in.ExcludeAccounts) > 0,
-			"--ous": len(in.OUs) > 0, "--role-name": in.RoleName != defaultRoleName, "--external-id": in.ExternalID != ""} {
-			if set {
-				return usageError("%s applies to an organization's accounts: use it with --org", flag)
+		for _, fl := range []struct {
+			name string
+			set  bool
+		}{{"--accounts", len(in.Accounts) > 0}, {"--exclude-accounts", len(in.ExcludeAccounts) > 0}, {"--ous", len(in.OUs) > 0},
+			{"--role-name", in.RoleName != defaultRoleName}, {"--external-id", in.ExternalID != ""}} {
+			if fl.set {
+				return usageError("%s applies to an organization's accounts: use it with --org", fl.name)
 			}
 		}
 	}
 	if !in.Org && (len(in.Reports) > 0 || in.Demo || in.SnapshotPath != "") {
-		for flag, set := range map[string]bool{"--max-report-age": in.MaxReportAge != defaultMaxReportAge, "--assets": in.Assets} {
-			if set {
-				return usageError("%s applies to a live audit: it does not go with --demo, --credential-report or --snapshot", flag)
+		age, _ := config.ParseDuration(in.MaxReportAge)
+		def, _ := config.ParseDuration(defaultMaxReportAge)
+		for _, fl := range []struct {
+			name string
+			set  bool
+		}{{"--max-report-age", age != def}, {"--assets", in.Assets}} {
+			if fl.set {
+				return usageError("%s applies to a live audit: it does not go with --demo, --credential-report or --snapshot", fl.name)
 			}
 		}
 	}
@@ -237,6 +245,12 @@ func readSnapshot(path string, stdin io.Reader) (*model.Snapshot, error) {
 		}
 		if a.Root != nil {
 			a.Root.Derive() // derived facts are recomputed, never trusted from the file
+		}
+		if c := a.Contacts; c != nil && c.LegacyPrimary != nil {
+			if a.PrimaryContact == nil {
+				a.PrimaryContact = c.LegacyPrimary
+			}
+			c.LegacyPrimary = nil
 		}
 	}
 	return f.Snapshot, nil

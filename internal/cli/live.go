@@ -143,7 +143,7 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 			return stop(err)
 		}
 		if targets, err = o.selectAccounts(members, len(skipped) > 0); err != nil {
-			return stop(err)
+			return stop(withSkipped(err, skipped))
 		}
 		snap.Errors = append(snap.Errors, skipped...)
 		d.logger().Info("auditing the organization", "org", org.ID, "accounts", len(targets), "concurrency", o.Concurrency)
@@ -181,7 +181,7 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 		if werr != nil {
 			cancel()
 			_ = g.Wait()
-			return stop(werr)
+			return stop(withSkipped(werr, skipped))
 		}
 		d.logger().Info("organization listed", "accounts", len(targets))
 		startProgress(len(targets))
@@ -282,9 +282,26 @@ func readRootInSession(ctx context.Context, d *Deps, base aws.Config, current st
 
 // selectAccounts keeps the active accounts that --accounts, --exclude-accounts
 // and --ous select; naming an account or OU that is not there is an error.
+// withSkipped adds to an error of the account selection the parts of the
+// organization that could not be listed: often the reason nothing was
+// selected.
+func withSkipped(err error, skipped []model.SourceError) error {
+	if len(skipped) == 0 {
+		return err
+	}
+	var msgs []string
+	for _, s := range skipped {
+		msgs = append(msgs, s.Message)
+	}
+	return fmt.Errorf("%w; parts of the organization could not be listed: %s", err, strings.Join(msgs, "; "))
+}
+
 // incomplete says the walk missed parts of the tree: an account ID not
 // seen may be there, so it is not refused, only reported if asked for.
 func (o *InputOptions) selectAccounts(members []collect.OrgAccount, incomplete bool) ([]collect.OrgAccount, error) {
+	for i, ou := range o.OUs {
+		o.OUs[i] = strings.TrimSuffix(ou, "/") // Root/Workloads/ is Root/Workloads
+	}
 	known := map[string]bool{}
 	ous := map[string]bool{}
 	for _, m := range members {
@@ -320,7 +337,7 @@ func (o *InputOptions) selectAccounts(members []collect.OrgAccount, incomplete b
 	}
 	for _, ou := range o.OUs {
 		switch {
-		case ous[ou] || paths[strings.TrimSuffix(ou, "/")]:
+		case ous[ou] || paths[ou]:
 		case incomplete:
 			o.notAudited = append(o.notAudited, model.SourceError{Source: "organizations",
 				Message: fmt.Sprintf("--ous %s was not found in the parts of the organization that could be listed: not audited", ou)})

@@ -263,6 +263,7 @@ func TestAuditOrg_FakeRootRowAndContactInfo(t *testing.T) {
 		want []string
 	}{
 		{[]string{"--ous", "Root/Workloads"}, []string{ids["prod-a"], ids["prod-b"]}},
+		{[]string{"--ous", "Root/Workloads/,Root/Security"}, []string{ids["prod-a"], ids["prod-b"], ids["audit"]}},
 		{[]string{"--accounts", ids["audit"]}, []string{ids["audit"]}},
 		{[]string{"--exclude-accounts", ids["prod-a"] + "," + ids["prod-b"]}, []string{"123456789012", ids["audit"]}},
 	} {

@@ -338,7 +338,13 @@ func TestAuditWithCloudTrail(t *testing.T) {
 	_ = os.MkdirAll(filepath.Join(other, "AWSLogs", "999988887777", "CloudTrail", "us-east-1", "2022", "11", "10"), 0o755)
 	_ = os.WriteFile(filepath.Join(other, "AWSLogs", "999988887777", "CloudTrail", "us-east-1", "2022", "11", "10", "x.json"),
 		[]byte(`{"Records":[{"eventVersion":"1.08","eventTime":"2022-11-10T10:00:00Z","eventName":"ListBuckets","userIdentity":{"type":"IAMUser"}}]}`), 0o644)
-	for _, ct := range []string{filepath.Join(dir, "no-such-folder"), t.TempDir(), other} {
+	// A corrupt log in the account's folder: its logs were not all read.
+	corrupt := t.TempDir()
+	_ = os.MkdirAll(filepath.Join(corrupt, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2022", "11", "10"), 0o755)
+	_ = os.WriteFile(filepath.Join(corrupt, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2022", "11", "10", "b.json.gz"), []byte("\x1f\x8b\x08\x00garbage"), 0o644)
+	_ = os.WriteFile(filepath.Join(corrupt, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2022", "11", "10", "ok.json"),
+		[]byte(`{"Records":[{"eventVersion":"1.08","eventTime":"2022-11-10T10:00:00Z","eventName":"ListBuckets","userIdentity":{"type":"IAMUser"}}]}`), 0o644)
+	for _, ct := range []string{filepath.Join(dir, "no-such-folder"), t.TempDir(), other, corrupt} {
 		r := run(t, append(base, "--cloudtrail", ct)...)
 		f := findings(jsonReport(t, r.out))[[2]string{"111122223333", "root-console-login-without-mfa"}]
 		if r.code != ExitPartial || f["status"] != "error" {

@@ -20,7 +20,8 @@ func TestParseDuration(t *testing.T) {
 		}
 	}
 	for d, want := range map[time.Duration]string{7 * day: "7d", 36 * time.Hour: "36h", 90 * time.Minute: "1h30m0s", 90*day + 12*time.Hour: "90d12h",
-		51*time.Hour + 5*time.Minute + 7*time.Second: "2d3h5m", 3*day + 30*time.Second: "3d", -49 * time.Hour: "-2d1h", 50 * time.Hour: "2d2h"} {
+		51*time.Hour + 5*time.Minute + 7*time.Second: "2d3h5m", 3*day + 30*time.Second: "3d", -49 * time.Hour: "-2d1h", 50 * time.Hour: "2d2h", 90*day + 10*time.Hour + 50*time.Minute: "90d10h50m", 24*time.Hour + 20*time.Minute: "1d20m",
+		36*time.Hour + 10*time.Minute: "1d12h10m"} {
 		got := FormatDuration(d)
 		if got != want {
 			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)

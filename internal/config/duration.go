@@ -57,7 +57,14 @@ func FormatDuration(d time.Duration) string {
 		if rest == 0 {
 			return fmt.Sprintf("%dd", d/day)
 		}
-		return fmt.Sprintf("%dd%s", d/day, strings.TrimSuffix(strings.TrimSuffix(rest.String(), "0s"), "0m"))
+		h, m := rest/time.Hour, (rest%time.Hour)/time.Minute
+		switch {
+		case m == 0:
+			return fmt.Sprintf("%dd%dh", d/day, h)
+		case h == 0:
+			return fmt.Sprintf("%dd%dm", d/day, m)
+		}
+		return fmt.Sprintf("%dd%dh%dm", d/day, h, m)
 	}
 	return d.String()
 }

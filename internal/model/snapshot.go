@@ -245,6 +245,10 @@ type Contacts struct {
 	Billing    *Contact `json:"billing,omitempty"`
 	Operations *Contact `json:"operations,omitempty"`
 	Security   *Contact `json:"security,omitempty"`
+	// LegacyPrimary is where snapshots written before the contact
+	// information had a collector of its own kept it; reading moves it to
+	// Account.PrimaryContact.
+	LegacyPrimary *PrimaryContact `json:"primary,omitempty" cel:"-"`
 }
 
 // PrimaryContact is the account's contact information.

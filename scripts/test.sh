@@ -7,15 +7,19 @@ cd "$(dirname "$0")/.."
 echo "== go mod download"
 go mod download
 
-echo "== DuckDB for the SQL tests (npm install scripts/duckdb)"
+echo "== DuckDB for the SQL tests (npm ci in scripts/duckdb)"
 # The Athena query is tested on a real SQL engine: DuckDB's Node.js package,
 # from the npm registry (no download from elsewhere). Without npm the SQL
 # tests say they are skipped.
 if command -v npm >/dev/null; then
-  if [ ! -d scripts/duckdb/node_modules/@duckdb/node-api ]; then
-    # npm install, not ci: npm ci trips over the lock file's optional
-    # per-platform packages; the version is pinned exactly.
-    npm install --prefix scripts/duckdb --no-audit --no-fund --loglevel=error
+  # npm ci installs exactly the lock file and never rewrites it, so the test
+  # command leaves the tree clean. The lock file lists every platform's
+  # optional DuckDB binding (npm installs only this machine's); a lock file
+  # missing some would make npm ci refuse it as out of sync. node_modules is
+  # reinstalled only when the lock file changed since the last install.
+  if [ ! -f scripts/duckdb/node_modules/.package-lock.json ] ||
+     [ scripts/duckdb/package-lock.json -nt scripts/duckdb/node_modules/.package-lock.json ]; then
+    npm ci --prefix scripts/duckdb --no-audit --no-fund --loglevel=error
   fi
 else
   echo "npm not found: the SQL tests will be skipped"

@@ -91,6 +91,34 @@ type RootActivity struct {
 	Since  time.Time   `json:"since"`
 	Until  time.Time   `json:"until"`
 	Events []RootEvent `json:"events"` // newest first
+	// Coverage is what was actually read of the account's logs: events
+	// that were not read are not absent. Snapshots written before it was
+	// recorded have none, and prove no absence.
+	Coverage *LogCoverage `json:"coverage,omitempty"`
+}
+
+// LogCoverage is what was read of one account's CloudTrail logs.
+type LogCoverage struct {
+	// ReadFrom and ReadTo bound what was read: the delivery times of the
+	// delivery layout's files (from their names) and the times of the
+	// records of other inputs (lookup-events output, Lake results, ...).
+	// Zero when nothing of the account was read.
+	ReadFrom time.Time `json:"read_from,omitzero"`
+	ReadTo   time.Time `json:"read_to,omitzero"`
+	// Files counts the inputs read that hold the account's logs.
+	Files int `json:"files"`
+	// Gaps are whole days inside the span asked for on which no delivery
+	// file of the account was read.
+	Gaps []Span `json:"gaps,omitempty"`
+	// Unread are inputs that could not be read in whole and may hold the
+	// account's events (its own files, or inputs of no known account).
+	Unread []string `json:"unread,omitempty"`
+}
+
+// Span is a span of time from From up to To.
+type Span struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
 }
 
 // RootEvent is one root event (see 'rootwatch trail' for the kinds).
@@ -121,6 +149,15 @@ type Trail struct {
 	Logging      bool   `json:"logging"`
 	OwnerAccount string `json:"owner_account,omitempty"`
 	LogGroupARN  string `json:"log_group_arn,omitempty"`
+	// ManagementEvents is what the trail's event selectors record of
+	// management events: read-write, read-only, write-only or none; empty
+	// when not read (another account's trail).
+	ManagementEvents string `json:"management_events,omitempty"`
+	// CloudWatchLogsDeliveryError and LatestCloudWatchLogsDelivery are
+	// GetTrailStatus's account of delivery to the log group (own trails
+	// only).
+	CloudWatchLogsDeliveryError  string    `json:"cloudwatch_logs_delivery_error,omitempty"`
+	LatestCloudWatchLogsDelivery time.Time `json:"latest_cloudwatch_logs_delivery,omitzero"`
 }
 
 // RootUsageAlarm is the chain CIS asks for: a multi-region trail that is
@@ -143,6 +180,11 @@ type RootUsageAlarm struct {
 	Alarm                  string `json:"alarm,omitempty"`
 	Topic                  string `json:"topic,omitempty"`
 	ConfirmedSubscriptions int    `json:"confirmed_subscriptions"`
+	// TrailARN and LogGroupARN name the chain's trail and log group
+	// exactly (account and region): a member's organization trail counts
+	// only through that trail and group.
+	TrailARN    string `json:"trail_arn,omitempty"`
+	LogGroupARN string `json:"log_group_arn,omitempty"`
 }
 
 // CentralizedRoot is the organization's centralized root access, as

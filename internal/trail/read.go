@@ -96,6 +96,9 @@ type Result struct {
 	Records  int64   // records read (root or not)
 	Skipped  int64   // records (or parts) that could not be read
 	Warnings []Warning
+	// Seen is, when coverage is tracked and the input is not a delivery
+	// file, the span of records of each account it holds.
+	Seen seen
 }
 
 func (res *Result) warn(off, line int64, format string, args ...any) {
@@ -133,6 +136,9 @@ type reader struct {
 	// nested: reading a log file found inside another input (an array of
 	// log files), which is not looked into again.
 	nested bool
+	// track: note each record's account and time (Result.Seen) in inputs
+	// whose name does not say what they cover.
+	track bool
 }
 
 func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filter) (res Result) {
@@ -164,7 +170,14 @@ func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filte
 		rd.sp.Reset(in)
 	}
 	sp := rd.sp
-	sp.Fast = true
+	// A delivery file's name says whose logs it holds and when; any other
+	// input's records are each looked at for their account and time.
+	_, delivery := ParseDeliveryFile(source)
+	track := rd.track && !delivery
+	sp.Fast = !track
+	if track {
+		res.Seen = seen{}
+	}
 	defer func() { res.Records += sp.Passed }()
 	first := true
 	for n := 0; ; n++ {
@@ -201,6 +214,11 @@ func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filte
 				return res
 			}
 		}
+		if track {
+			if rec, err := Decode(el); err == nil {
+				res.Seen.see(rec)
+			}
+		}
 		if !MayBeRoot(el.Raw) {
 			continue
 		}
@@ -211,8 +229,13 @@ func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filte
 				if !rd.nested && holdsContainer(el.Raw) {
 					// Log files or lookup-events pages gathered into one
 					// array or stream (jq -s): each is read as an input.
-					inner := reader{nested: true}
+					inner := reader{nested: true, track: rd.track}
 					sub := inner.read(ctx, source, bytes.NewReader(el.Raw), f)
+					for id, sp := range sub.Seen {
+						if res.Seen != nil {
+							res.Seen.merge(id, sp)
+						}
+					}
 					res.Records += sub.Records
 					res.Skipped += sub.Skipped
 					res.Events = append(res.Events, sub.Events...)

@@ -18,6 +18,8 @@ type ScanOptions struct {
 	Workers int
 	// Progress, when set, is told of each input read and its size.
 	Progress func(size int64)
+	// Coverage, when set, records what was read for each account.
+	Coverage *Coverage
 }
 
 // Stats count what a scan read.
@@ -67,7 +69,7 @@ func Scan(ctx context.Context, inputs Inputs, o ScanOptions, emit func(Event) er
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var rd reader
+			rd := reader{track: o.Coverage != nil}
 			for j := range work {
 				j.out <- rd.readInput(ctx, j.in, &o.Filter)
 			}
@@ -116,9 +118,15 @@ func Scan(ctx context.Context, inputs Inputs, o ScanOptions, emit func(Event) er
 		if j.err != nil {
 			st.Skipped++
 			addWarning(Warning{Source: j.in.Name, Msg: j.err.Error()})
+			if o.Coverage != nil {
+				o.Coverage.failed(j.in.Name)
+			}
 			continue
 		}
 		res := <-j.out
+		if o.Coverage != nil && ctx.Err() == nil {
+			o.Coverage.read(j.in.Name, res.Skipped == 0 && len(res.Warnings) == 0, res.Seen)
+		}
 		if o.Progress != nil {
 			o.Progress(j.in.Size)
 		}

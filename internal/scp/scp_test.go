@@ -2,6 +2,7 @@ package scp
 
 import (
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -42,7 +43,7 @@ func TestEvaluate(t *testing.T) {
 		{"full deny on root", []string{allowAll, denyAll}, DenyAll, false, ""},
 		{"deny with the AssumeRoot exemption", []string{denyAllExempt}, DenyAll, true, ""},
 		{"the stronger of two levels wins", []string{mfaBoolean, denyAll}, DenyAll, false, ""},
-		{"MFA condition written as a JSON boolean", []string{mfaBoolean}, DenyWithoutMFA, false, ""},
+		{"Bool (not BoolIfExists) MFA condition covers console sessions only", []string{mfaBoolean}, DenyWithoutMFAConsoleOnly, false, "access keys"},
 		{"only some actions denied", []string{denySome}, None, false, "not every action"},
 		{"a deny for other principals", []string{denyOther}, None, false, ""},
 		{"narrowed by another condition", []string{denyRegion}, None, false, "aws:RequestedRegion"},
@@ -73,14 +74,27 @@ func TestEvaluate(t *testing.T) {
 }
 
 func FuzzEvaluate(f *testing.F) {
-	doc, _ := os.ReadFile("testdata/deny-root-without-mfa.json")
+	doc, err := os.ReadFile("testdata/deny-root-without-mfa.json")
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Add(string(doc))
 	f.Add(`{"Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}`)
 	f.Add(`{"Statement":[{"Effect":"Deny","NotAction":"iam:*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:ro[ot"}}}]}`)
+	f.Add(`{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:root"},"StringEquals":{"aws:PrincipalArn":"arn:aws:iam::999999999999:root"}}}]}`)
+	f.Add(`{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"ArnEquals":{"aws:PrincipalArn":"arn:${aws:PrincipalType}:iam::${*}${?}:root"},"NumericLessThan":{"aws:MultiFactorAuthAge":[1,2.5]},"Bool":{"aws:MultiFactorAuthPresent":false}}}]}`)
 	f.Fuzz(func(t *testing.T, d string) {
-		g, err := Evaluate(acct, []Policy{{ID: "p", Name: "n", Document: d}})
-		if err == nil && g.Kind != None && g.Kind != DenyAll && g.Kind != DenyWithoutMFA {
+		ps := []Policy{{ID: "p", Name: "n", Document: d}, {ID: "q", Name: "m", Document: d}}
+		g, err := Evaluate(acct, ps)
+		if err == nil && rank(g.Kind) == 0 && g.Kind != None {
 			t.Fatalf("kind %q", g.Kind)
+		}
+		// The verdict never depends on map order.
+		for range 3 {
+			g2, err2 := Evaluate(acct, ps)
+			if (err == nil) != (err2 == nil) || !reflect.DeepEqual(g, g2) {
+				t.Fatalf("two evaluations differ: %+v (%v) and %+v (%v)", g, err, g2, err2)
+			}
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -65,7 +66,7 @@ func (p *Params) Set(name, value string) error {
 	switch name {
 	case "window":
 		if d <= 0 {
-			return fmt.Errorf("window must be longer than zero")
+			return fmt.Errorf("%s: %w", name, errors.New("must be longer than zero"))
 		}
 		p.Window = d
 	case "key_max_age":
@@ -93,6 +94,17 @@ func Parse(name string, r io.Reader) (*Config, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("read config %s: %w", name, err)
+	}
+	// Keys first, so a typo gets the nearest known key, then the values
+	// (their types; KnownFields stays as a guard).
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("config %s: %w", name, err)
+	}
+	if len(doc.Content) == 1 {
+		if err := checkKeys(doc.Content[0], reflect.TypeFor[Config](), ""); err != nil {
+			return nil, fmt.Errorf("config %s: %w", name, err)
+		}
 	}
 	var c Config
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -134,4 +146,92 @@ func (c *Config) Params(base Params) (Params, error) {
 		}
 	}
 	return base, nil
+}
+
+// checkKeys refuses a mapping key that t (a struct with yaml tags, or a
+// map of them) does not know, naming its line and the nearest known key.
+// Values of the wrong shape are left to the typed decoder.
+func checkKeys(n *yaml.Node, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Map:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if err := checkKeys(n.Content[i+1], t.Elem(), path+n.Content[i].Value+"."); err != nil {
+				return err
+			}
+		}
+	case reflect.Struct:
+		fields := map[string]reflect.Type{}
+		var known []string
+		for f := range t.Fields() {
+			tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if tag == "" || tag == "-" {
+				continue
+			}
+			fields[tag] = f.Type
+			known = append(known, tag)
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			ft, ok := fields[k.Value]
+			if !ok {
+				where := ""
+				if path != "" {
+					where = " of " + strings.TrimSuffix(path, ".")
+				}
+				return fmt.Errorf("line %d: unknown key %q%s (known keys%s: %s)", k.Line, path+k.Value,
+					DidYouMean(k.Value, known), where, strings.Join(known, ", "))
+			}
+			if err := checkKeys(n.Content[i+1], ft, path+k.Value+"."); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// DidYouMean returns ` (did you mean "x"?)` for the candidate nearest to
+// word (Levenshtein distance, ignoring case and - versus _), when one is
+// near enough to be a likely typo; else "".
+func DidYouMean(word string, candidates []string) string {
+	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "-", "_") }
+	best, bestDist := "", -1
+	for _, c := range candidates {
+		d := levenshtein(norm(word), norm(c))
+		if bestDist < 0 || d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	// A third of the word may be wrong, at least two characters.
+	if bestDist < 0 || bestDist > max(2, len([]rune(word))/3) {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// levenshtein is the edit distance between a and b, in runes.
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
 }

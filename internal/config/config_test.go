@@ -62,3 +62,49 @@ func TestParseConfig(t *testing.T) {
 		}
 	}
 }
+
+// A typo in the configuration names the line, the key and the nearest
+// known key; a key far from all of them lists the known ones.
+func TestParseConfigUnknownKeySuggests(t *testing.T) {
+	for in, want := range map[string]string{
+		"window: 7d\nwidow: 7d\n": `config bad.yaml: line 2: unknown key "widow" (did you mean "window"?) (known keys: window, key_max_age, grace_period, fail_on, checks)`,
+		"key-max-age: 30d\n":      `config bad.yaml: line 1: unknown key "key-max-age" (did you mean "key_max_age"?) (known keys: window, key_max_age, grace_period, fail_on, checks)`,
+		"checks:\n  root-mfa-enabled: {severity: low, disable: true}\n": `config bad.yaml: line 2: unknown key "checks.root-mfa-enabled.disable" (did you mean "disabled"?) (known keys of checks.root-mfa-enabled: severity, disabled)`,
+		"colour_scheme: dark\n": `config bad.yaml: line 1: unknown key "colour_scheme" (known keys: window, key_max_age, grace_period, fail_on, checks)`,
+	} {
+		_, err := Parse("bad.yaml", strings.NewReader(in))
+		if err == nil || err.Error() != want {
+			t.Errorf("%q:\n got %v\nwant %s", in, err, want)
+		}
+	}
+}
+
+// --window abc says which forms a duration takes.
+func TestParseDurationErrorSaysTheForms(t *testing.T) {
+	for in, want := range map[string]string{
+		"abc":     `"abc" is not a duration: write days, hours and minutes such as 7d, 36h, 1d12h or 90m`,
+		"7days":   `"7days" is not a duration: write days, hours and minutes such as 7d, 36h, 1d12h or 90m`,
+		"200000d": `"200000d" is too long: at most 36500d`,
+	} {
+		if _, err := ParseDuration(in); err == nil || err.Error() != want {
+			t.Errorf("ParseDuration(%q): got %v, want %s", in, err, want)
+		}
+	}
+}
+
+func TestDidYouMean(t *testing.T) {
+	known := []string{"window", "key_max_age", "grace_period", "fail_on", "checks"}
+	for word, want := range map[string]string{
+		"windwo":          ` (did you mean "window"?)`,
+		"FAIL-ON":         ` (did you mean "fail_on"?)`,
+		"grace":           "",
+		"zzz":             "",
+		"graceperiod":     ` (did you mean "grace_period"?)`,
+		"check":           ` (did you mean "checks"?)`,
+		"root-mfa-enabld": "",
+	} {
+		if got := DidYouMean(word, known); got != want {
+			t.Errorf("DidYouMean(%q) = %q, want %q", word, got, want)
+		}
+	}
+}

@@ -12,6 +12,9 @@ import (
 // maxDays bounds durations (a century), far from time.Duration's limit.
 const maxDays = 36500
 
+// durationForms is what ParseDuration accepts, for error messages.
+const durationForms = "write days, hours and minutes such as 7d, 36h, 1d12h or 90m"
+
 // ParseDuration reads a duration written in days and/or Go units: "7d",
 // "36h", "1d12h", "90m".
 func ParseDuration(s string) (time.Duration, error) {
@@ -20,10 +23,10 @@ func ParseDuration(s string) (time.Duration, error) {
 	if i := strings.IndexByte(in, 'd'); i > 0 {
 		days, err := strconv.ParseUint(in[:i], 10, 32)
 		if err != nil {
-			return 0, fmt.Errorf("invalid duration %q: want e.g. 7d, 36h or 1d12h", s)
+			return 0, fmt.Errorf("%q is not a duration: %s", s, durationForms)
 		}
 		if days > maxDays {
-			return 0, fmt.Errorf("invalid duration %q: at most %dd", s, maxDays)
+			return 0, fmt.Errorf("%q is too long: at most %dd", s, maxDays)
 		}
 		total = time.Duration(days) * 24 * time.Hour
 		in = in[i+1:]
@@ -32,8 +35,11 @@ func ParseDuration(s string) (time.Duration, error) {
 		}
 	}
 	d, err := time.ParseDuration(in)
-	if err != nil || d < 0 || d > maxDays*24*time.Hour {
-		return 0, fmt.Errorf("invalid duration %q: want e.g. 7d, 36h or 1d12h, at most %dd", s, maxDays)
+	switch {
+	case err != nil || d < 0:
+		return 0, fmt.Errorf("%q is not a duration: %s", s, durationForms)
+	case d > maxDays*24*time.Hour || total+d > maxDays*24*time.Hour:
+		return 0, fmt.Errorf("%q is too long: at most %dd", s, maxDays)
 	}
 	return total + d, nil
 }

@@ -2,12 +2,17 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -132,5 +137,57 @@ func TestAuditOrgAssumeRoot_FakeAssumeRootRootRowContactInfo(t *testing.T) {
 	}
 	if r := run(t, "audit", "--assume-root"); r.code != ExitUsage || !strings.Contains(r.err, "--org") {
 		t.Errorf("--assume-root without --org: exit %d %s", r.code, r.err)
+	}
+}
+
+// failingSTS is an STS endpoint whose AssumeRoot always fails with a
+// retryable error (moto does not implement AssumeRoot): it counts the
+// requests.
+func failingSTS(t *testing.T, calls *atomic.Int64) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil || r.Form.Get("Action") != "AssumeRoot" {
+			http.Error(w, "only AssumeRoot is faked here", http.StatusBadRequest)
+			return
+		}
+		calls.Add(1)
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprint(w, `<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>STS is having a bad day</Message></Error><RequestId>1</RequestId></ErrorResponse>`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// An AssumeRoot that keeps failing costs one call's retry budget per
+// member, not one for every attempt of every read in the session (it cost
+// 6 × 6 = 36 requests), and the member's error names sts:AssumeRoot.
+func TestAuditOrgAssumeRootRetryBudget_FakeFailingSTSAndRootRow(t *testing.T) {
+	m := startMoto(t)
+	ids := mustOrg(t, m.Endpoint)
+	var calls atomic.Int64
+	fake := failingSTS(t, &calls)
+	// Backoffs shortened so the test is quick; the attempts are the SDK's.
+	fast := func(r aws.Retryer) aws.Retryer { return retry.AddWithMaxBackoffDelay(r, time.Millisecond) }
+	maxAttempts := 0
+	d, _, _ := testDeps("")
+	d.AWSClients = func(cfg aws.Config, account string) *collect.Clients {
+		c := withFakeRootRow(cfg, account)
+		c.IAM = motoRootRow{iam.NewFromConfig(cfg, func(o *iam.Options) { o.Retryer = fast(o.Retryer) }), account}
+		stsClient := sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint, o.Retryer = aws.String(fake.URL), fast(o.Retryer) })
+		maxAttempts = stsClient.Options().Retryer.MaxAttempts()
+		c.STS = stsClient
+		return c
+	}
+	r := runWith(t, d, "audit", "--org", "--assume-root", "--accounts", ids["audit"], "--endpoint-url", m.Endpoint, "--format", "json")
+	if r.code != ExitPartial {
+		t.Fatalf("exit %d, want 3; stderr %s", r.code, r.err)
+	}
+	if n := calls.Load(); n < 1 || n > int64(maxAttempts) || maxAttempts != 6 {
+		t.Errorf("%d AssumeRoot requests for one member, want at most %d (one call's attempts)", n, maxAttempts)
+	}
+	errs := fmt.Sprint(jsonReport(t, r.out)["errors"])
+	if !strings.Contains(errs, "sts:AssumeRoot") || !strings.Contains(errs, ids["audit"]) {
+		t.Errorf("errors: %s", errs)
 	}
 }

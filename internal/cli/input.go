@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/rootwatch/rootwatch/internal/collect"
 	"github.com/rootwatch/rootwatch/internal/config"
 	"github.com/rootwatch/rootwatch/internal/credreport"
 	"github.com/rootwatch/rootwatch/internal/demo"
@@ -41,6 +42,7 @@ type InputOptions struct {
 	EndpointURL     string
 	MaxReportAge    string
 	Assets          bool
+	APITimeout      time.Duration
 	// CloudTrail are paths or s3:// URLs of CloudTrail logs whose root
 	// events are added to the accounts.
 	CloudTrail []string
@@ -95,6 +97,7 @@ func addInputFlags(f *pflag.FlagSet, in *InputOptions, verb string) {
 	f.StringSliceVar(&in.ExcludeAccounts, "exclude-accounts", nil, "--org: leave out these account `IDs`")
 	f.StringSliceVar(&in.OUs, "ous", nil, "--org: only accounts under these `OUs` (ou-/r- IDs, or paths such as Root/Workloads)")
 	f.IntVar(&in.Concurrency, "concurrency", 16, "--org: accounts collected at once")
+	f.DurationVar(&in.APITimeout, "api-timeout", collect.DefaultAPITimeout, "live: give up on an AWS request unanswered after this `DURATION` (not retried: the account gets an error naming the API, and the run goes on)")
 	f.BoolVar(&in.AssumeRoot, "assume-root", false, "--org: read member roots' credentials in sts:AssumeRoot sessions (IAMAuditRootUserCredentials), even where no role can be assumed")
 }
 
@@ -137,7 +140,7 @@ func (in *InputOptions) check() error {
 		for _, fl := range []struct {
 			name string
 			set  bool
-		}{{"--max-report-age", age != def}, {"--assets", in.Assets}} {
+		}{{"--max-report-age", age != def}, {"--assets", in.Assets}, {"--api-timeout", in.APITimeout != collect.DefaultAPITimeout}} {
 			if fl.set {
 				return usageError("%s applies to a live audit: it does not go with --demo, --credential-report or --snapshot", fl.name)
 			}
@@ -160,6 +163,9 @@ func (in *InputOptions) check() error {
 		if in.reportTime, err = time.Parse(time.RFC3339, in.ReportTime); err != nil {
 			return usageError("--report-time %q: want an RFC 3339 time such as 2025-06-01T12:00:00Z", in.ReportTime)
 		}
+	}
+	if in.APITimeout <= 0 {
+		return usageError("--api-timeout must be more than 0")
 	}
 	if in.Concurrency < 1 {
 		return usageError("--concurrency must be at least 1")

@@ -22,7 +22,7 @@ import (
 // could be collected (no credentials, not an organization); accounts and
 // collectors that fail are recorded in the snapshot's errors instead.
 func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (*model.Snapshot, error) {
-	cfg, err := collect.LoadConfig(ctx, collect.Options{Profile: o.Profile, Region: o.Region, EndpointURL: o.EndpointURL, Record: d.AWSRecord})
+	cfg, err := collect.LoadConfig(ctx, collect.Options{Profile: o.Profile, Region: o.Region, EndpointURL: o.EndpointURL, Record: d.AWSRecord, APITimeout: o.APITimeout})
 	if err != nil {
 		return nil, err
 	}
@@ -273,6 +273,12 @@ func collectMember(ctx context.Context, d *Deps, o *InputOptions, base aws.Confi
 // is kept.
 func readRootInSession(ctx context.Context, d *Deps, base aws.Config, current string, a *model.Account, now time.Time) []model.SourceError {
 	rootCfg := collect.AssumeRootConfig(base, d.awsClients(base, current).STS, a.ID)
+	// The session is opened once, with its own retries, before any call
+	// in it: a refusal is reported as that, and costs one AssumeRoot call
+	// (and its retries), not one for each attempt of each read.
+	if _, err := rootCfg.Credentials.Retrieve(ctx); err != nil {
+		return []model.SourceError{{Account: a.ID, Source: "sts:AssumeRoot", Message: collect.Describe(err)}}
+	}
 	if err := collect.RootFromSession(ctx, d.awsClients(rootCfg, a.ID).IAM, a, now); err != nil {
 		return []model.SourceError{{Account: a.ID, Source: "sts:AssumeRoot", Message: collect.Describe(err)}}
 	}

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -444,5 +446,74 @@ func TestAuditOrgInterrupted_FakeSlowIAM(t *testing.T) {
 	cmd.SetArgs([]string{"audit", "--org", "--endpoint-url", m.Endpoint, "--format", "json"})
 	if code, _ := ExitCode(cmd.ExecuteContext(ctx)); code != ExitInterrupted {
 		t.Errorf("exit %d, want 130", code)
+	}
+}
+
+// frozenEndpoint is an endpoint that takes requests and never answers them
+// (a black-holed VPC endpoint, a hung proxy): what moto cannot be.
+func frozenEndpoint(t *testing.T) *httptest.Server {
+	t.Helper()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) }) // runs first: the handlers end, then the server
+	return srv
+}
+
+// One member's IAM endpoint frozen: with --api-timeout the run ends, that
+// account is under errors naming the API, the others are audited, and the
+// run exits 3. Without a timeout the run waited forever.
+func TestAuditOrgFrozenEndpoint_FakeFrozenIAMAndRootRow(t *testing.T) {
+	m := startMoto(t)
+	ids := mustOrg(t, m.Endpoint)
+	frozen := frozenEndpoint(t)
+	d, _, _ := testDeps("")
+	d.AWSClients = func(cfg aws.Config, account string) *collect.Clients {
+		c := withFakeRootRow(cfg, account)
+		if account == ids["audit"] {
+			c.IAM = iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = aws.String(frozen.URL) })
+		}
+		return c
+	}
+	done := make(chan result, 1)
+	go func() {
+		done <- runWith(t, d, "audit", "--org", "--endpoint-url", m.Endpoint, "--api-timeout", "5s", "--format", "json")
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the audit hangs on a frozen endpoint")
+	}
+	if r.code != ExitPartial {
+		t.Fatalf("exit %d, want 3; stderr %s", r.code, r.err)
+	}
+	doc := jsonReport(t, r.out)
+	if n := len(doc["accounts"].([]any)); n != 4 {
+		t.Errorf("%d accounts audited, want 4", n)
+	}
+	var frozenErrs []map[string]any
+	for _, e := range doc["errors"].([]any) {
+		em := e.(map[string]any)
+		if em["account"] != ids["audit"] {
+			t.Errorf("error of another account: %v", em)
+			continue
+		}
+		frozenErrs = append(frozenErrs, em)
+	}
+	if len(frozenErrs) == 0 {
+		t.Fatalf("no error for the frozen account: %v", doc["errors"])
+	}
+	for _, e := range frozenErrs {
+		msg := e["message"].(string)
+		if !strings.HasPrefix(msg, "IAM ") || !strings.Contains(msg, ": timeout: no answer within 5s (--api-timeout)") {
+			t.Errorf("error %v: want the API and the timeout named", e)
+		}
+	}
+	if f := findings(doc)[[2]string{ids["audit"], "root-mfa-enabled"}]; f["status"] != "error" {
+		t.Errorf("root-mfa-enabled of the frozen account: %v %v", f["status"], f["message"])
+	}
+	if f := findings(doc)[[2]string{ids["prod-a"], "root-mfa-enabled"}]; f["status"] != "pass" {
+		t.Errorf("root-mfa-enabled of another account: %v %v", f["status"], f["message"])
 	}
 }

@@ -32,7 +32,7 @@ func AssumeRootActions() []string {
 // (at most 15 minutes; refreshed as needed).
 func AssumeRootConfig(base aws.Config, stsAPI STSAPI, member string) aws.Config {
 	cfg := base.Copy()
-	cfg.Credentials = aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
+	cfg.Credentials = aws.NewCredentialsCache(noRetryCredentials(aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
 		out, err := stsAPI.AssumeRoot(ctx, &sts.AssumeRootInput{
 			TargetPrincipal: aws.String(member),
 			TaskPolicyArn:   &ststypes.PolicyDescriptorType{Arn: aws.String(AuditRootTaskPolicy)},
@@ -44,7 +44,7 @@ func AssumeRootConfig(base aws.Config, stsAPI STSAPI, member string) aws.Config 
 		c := out.Credentials
 		return aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey),
 			SessionToken: aws.ToString(c.SessionToken), CanExpire: true, Expires: aws.ToTime(c.Expiration), Source: "sts:AssumeRoot"}, nil
-	}))
+	})))
 	return cfg
 }
 

@@ -228,6 +228,10 @@ func describe(err error) string {
 	if errors.As(err, &oe) {
 		api = oe.Service() + " " + oe.Operation() + ": "
 	}
+	var te *TimeoutError
+	if errors.As(err, &te) {
+		return api + te.Error()
+	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		class := ""

@@ -30,7 +30,15 @@ type Options struct {
 	Assets bool
 	// Record, when set, is told every API call (tests).
 	Record func(action string)
+	// APITimeout bounds each request to AWS (see DefaultAPITimeout); a
+	// request unanswered by then fails with a TimeoutError and is not
+	// retried. Zero: no bound (the SDK's default).
+	APITimeout time.Duration
+	// Now is the audit's clock, which the collectors measure ages with;
+	// nil means time.Now.
+	Now func() time.Time
 }
+
 
 // LoadConfig resolves credentials and settings the AWS way: the default
 // chain (environment, shared config and profiles including SSO, container
@@ -58,8 +66,15 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	if o.EndpointURL != "" {
 		opts = append(opts, config.WithBaseEndpoint(o.EndpointURL))
 	}
+	var apiOptions []func(*middleware.Stack) error
 	if o.Record != nil {
-		opts = append(opts, config.WithAPIOptions([]func(*middleware.Stack) error{RecordActions(o.Record)}))
+		apiOptions = append(apiOptions, RecordActions(o.Record))
+	}
+	if o.APITimeout > 0 {
+		apiOptions = append(apiOptions, attemptTimeout(o.APITimeout))
+	}
+	if len(apiOptions) > 0 {
+		opts = append(opts, config.WithAPIOptions(apiOptions))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {

@@ -244,7 +244,7 @@ func AssumeRole(base aws.Config, roleARN, externalID string) aws.Config {
 			o.ExternalID = aws.String(externalID)
 		}
 	})
-	cfg.Credentials = aws.NewCredentialsCache(provider)
+	cfg.Credentials = aws.NewCredentialsCache(noRetryCredentials(provider))
 	return cfg
 }
 

@@ -2,6 +2,7 @@ package collect
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -149,33 +150,60 @@ func TestCredentialReportOverlapsOtherCollectors_FakeIAM(t *testing.T) {
 	}
 }
 
-// fakeSummary is IAM's account summary with root's flags set, which moto
-// reports as 0.
-type fakeSummary struct {
-	IAMAPI
-	keys, certs, mfa int32
-}
-
-func (f fakeSummary) GetAccountSummary(context.Context, *iam.GetAccountSummaryInput, ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error) {
-	return &iam.GetAccountSummaryOutput{SummaryMap: map[string]int32{"AccountMFAEnabled": f.mfa, "AccountAccessKeysPresent": f.keys, "AccountSigningCertificatesPresent": f.certs}}, nil
-}
-
-func (fakeSummary) ListVirtualMFADevices(context.Context, *iam.ListVirtualMFADevicesInput, ...func(*iam.Options)) (*iam.ListVirtualMFADevicesOutput, error) {
-	return &iam.ListVirtualMFADevicesOutput{}, nil
-}
-
-// The live account summary is kept, and a key it sees that the report
-// does not (made since) means root's credentials are not absent.
-func TestRootMFAReadsTheAccountSummary_FakeIAM(t *testing.T) {
-	a := model.Account{Root: &model.Root{PasswordEnabled: "false"}}
-	a.Root.Derive()
-	if !a.Root.CredentialsAbsent {
-		t.Fatal("a root without anything should be absent")
+// reportAt is a report with the given root row and generation time.
+func reportAt(at time.Time, row string) func() (*iam.GetCredentialReportOutput, error) {
+	csv := strings.Join(credreport.Columns(), ",") + "\n" + row + "\n"
+	return func() (*iam.GetCredentialReportOutput, error) {
+		return &iam.GetCredentialReportOutput{Content: []byte(csv), GeneratedTime: aws.Time(at), ReportFormat: "text/csv"}, nil
 	}
-	if err := (&RootMFA{}).Collect(context.Background(), &Clients{IAM: fakeSummary{keys: 1}}, &a); err != nil {
-		t.Fatal(err)
+}
+
+// A live report's time is checked as a report file's is, and a report IAM
+// was just asked to generate may be no older than IAM's 4-hour interval
+// (or --max-report-age, if longer): else the account gets an error and
+// its root is not judged.
+func TestCredentialReportTimeChecked_FakeIAM(t *testing.T) {
+	old := "<root_account>,arn:aws:iam::123456789012:root,2014-05-01T10:00:00+00:00,false,N/A,not_supported,not_supported,true,true,2014-12-01T00:00:00+00:00,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A"
+	rotated := "<root_account>,arn:aws:iam::123456789012:root,2014-05-01T10:00:00+00:00,false,N/A,not_supported,not_supported,true,true,2025-12-21T12:00:00+00:00,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A"
+	notPresent := getErr(&iamtypes.CredentialReportNotPresentException{})
+	complete := state(iamtypes.ReportStateTypeComplete)
+	stamped := func(at time.Time, row string) *scripted {
+		return &scripted{gets: []func() (*iam.GetCredentialReportOutput, error){notPresent, reportAt(at, row)},
+			gens: []func() (*iam.GenerateCredentialReportOutput, error){complete}}
 	}
-	if s := a.Root.Summary; s == nil || !s.AccessKeysPresent || s.SigningCertificatesPresent || s.MFAEnabled || a.Root.CredentialsAbsent {
-		t.Errorf("summary %+v, credentials absent %v", a.Root.Summary, a.Root.CredentialsAbsent)
+	for _, tc := range []struct {
+		name   string
+		maxAge time.Duration
+		fake   *scripted
+		err    string
+	}{
+		{"generated, stamped 2015 (moto's time)", 4 * time.Hour, stamped(time.Date(2015, 2, 2, 20, 2, 2, 0, time.UTC), old),
+			"gave one generated at 2015-02-02T20:02:02Z, 4311d15h57m earlier: older than --max-report-age 4h and IAM's 4h interval allow"},
+		{"generated 5 hours before it was asked for", 4 * time.Hour, stamped(time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC), old),
+			"gave one generated at 2026-11-23T07:00:00Z, 5h earlier"},
+		{"generated before its own key's rotation", 4 * time.Hour, stamped(time.Date(2015, 2, 2, 20, 2, 2, 0, time.UTC), rotated),
+			"the report says it was generated at 2015-02-02T20:02:02Z, before its access_key_1_last_rotated of root (2025-12-21T12:00:00Z)"},
+		{"reused, stamped in the future", 4 * time.Hour, &scripted{gets: []func() (*iam.GetCredentialReportOutput, error){reportAt(time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC), old)}},
+			"the report says it was generated at 2026-11-23T14:00:00Z, after the audit time 2026-11-23T12:00:00Z"},
+		{"IAM's 3-hour-old report with --max-report-age 1h is IAM's latest", time.Hour, stamped(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), old), ""},
+		{"a 30-hour-old report reused with --max-report-age 2d", 48 * time.Hour, &scripted{gets: []func() (*iam.GetCredentialReportOutput, error){reportAt(time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC), old)}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &CredentialReport{MaxAge: tc.maxAge, Poll: instantPoll(), Now: clock}
+			var a model.Account
+			errs := CollectAccount(context.Background(), []Collector{c}, &Clients{IAM: tc.fake}, &a)
+			if tc.err == "" {
+				if len(errs) != 0 || a.Root == nil {
+					t.Fatalf("errors %+v, root %v", errs, a.Root)
+				}
+				return
+			}
+			if len(errs) != 1 || !strings.Contains(errs[0].Message, tc.err) {
+				t.Fatalf("errors = %+v, want %q", errs, tc.err)
+			}
+			if a.Root != nil || a.CredentialReport != nil || !slices.Contains(a.FailedCollectors, "credential report") {
+				t.Errorf("the refused report was kept: root %+v, report %+v, failed %v", a.Root, a.CredentialReport, a.FailedCollectors)
+			}
+		})
 	}
 }

@@ -33,16 +33,14 @@ func (*RootMFA) Collect(ctx context.Context, cl *Clients, a *model.Account) erro
 		// that failure is already recorded, and the checks say error.
 		return nil
 	}
+	// Whatever is read below, and however far, the derived facts are
+	// recomputed from it: a call that fails half-way leaves none stale.
+	defer a.Root.Derive()
 	sum, err := cl.IAM.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{})
 	if err != nil {
 		return err
 	}
-	m := sum.SummaryMap
-	a.Root.Summary = &model.AccountSummary{MFAEnabled: m["AccountMFAEnabled"] == 1,
-		AccessKeysPresent: m["AccountAccessKeysPresent"] == 1, SigningCertificatesPresent: m["AccountSigningCertificatesPresent"] == 1}
-	if a.Root.Summary.MFAEnabled {
-		a.Root.MFAActive = true
-	}
+	a.Root.Summary = summaryOf(sum.SummaryMap)
 	var virtual []string
 	p := iam.NewListVirtualMFADevicesPaginator(cl.IAM, &iam.ListVirtualMFADevicesInput{AssignmentStatus: iamtypes.AssignmentStatusTypeAssigned})
 	for p.HasMorePages() {
@@ -57,12 +55,27 @@ func (*RootMFA) Collect(ctx context.Context, cl *Clients, a *model.Account) erro
 		}
 	}
 	a.Root.VirtualMFADevices = virtual
-	if a.Root.MFAActive {
+	a.Root.Derive()
+	if a.Root.MFA {
 		// Every device that is not virtual is a hardware TOTP token or a
 		// FIDO key (the API cannot tell a synced passkey from a key).
 		hw := len(virtual) == 0
 		a.Root.HardwareMFA = &hw
 	}
-	a.Root.Derive()
 	return nil
+}
+
+// summaryOf reads root's flags from GetAccountSummary's map. A flag the
+// map does not hold is unknown (nil), never "no".
+func summaryOf(m map[string]int32) *model.AccountSummary {
+	flag := func(key string) *bool {
+		v, ok := m[key]
+		if !ok {
+			return nil
+		}
+		b := v > 0
+		return &b
+	}
+	return &model.AccountSummary{MFAEnabled: flag("AccountMFAEnabled"), AccessKeysPresent: flag("AccountAccessKeysPresent"),
+		SigningCertificatesPresent: flag("AccountSigningCertificatesPresent"), PasswordPresent: flag("AccountPasswordPresent")}
 }

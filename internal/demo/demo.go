@@ -92,6 +92,11 @@ func fleet() []spec {
 	}
 }
 
+// logSpan is how far back the demo organization's trail was read: its log
+// holds the last 30 days' root activity, and the reports are up to some
+// hours older than the audit, so a 30-day window is covered.
+const logSpan = 35 * 24 * time.Hour
+
 // Snapshot returns the demo organization as of now.
 func Snapshot(now time.Time) (*model.Snapshot, error) {
 	now = now.UTC().Truncate(time.Minute)
@@ -130,13 +135,13 @@ func Snapshot(now time.Time) (*model.Snapshot, error) {
 			Root:            &root,
 			IAMUsers:        rep.Users,
 			Contacts:        contacts(s),
-			Budgets:         budgets(s),
+			Budgets:         budgets(s, now),
 			Trails:          trails,
 			SCP:             guard,
 			CentralizedRoot: &model.CentralizedRoot{CredentialsManagement: true, RootSessions: true},
 			Assets:          assets(s, len(*trails)),
 			RootUsageAlarm:  alarm,
-			CloudTrail:      &model.RootActivity{Since: now.Add(-30 * 24 * time.Hour), Until: now, Events: orEmpty(events[s.id])},
+			CloudTrail:      &model.RootActivity{Since: now.Add(-logSpan), Until: now, Events: orEmpty(events[s.id]), Coverage: &model.LogCoverage{ReadFrom: now.Add(-logSpan), ReadTo: now, Files: 1}},
 		})
 	}
 	snap.ResolveElsewhereAlarms()
@@ -335,17 +340,25 @@ func assets(s spec, trails int) *model.Assets {
 	return a
 }
 
-// budgets are the demo account's budgets, as its spec says.
-func budgets(s spec) *[]model.Budget {
+// budgets are the demo account's budgets, as its spec says: a monthly
+// cost budget created a year before now, which runs to AWS's default end.
+func budgets(s spec, now time.Time) *[]model.Budget {
+	y, m, _ := now.AddDate(-1, 0, 0).Date()
+	monthly := model.Budget{Name: "monthly-cost", Type: "COST", TimeUnit: "MONTHLY",
+		Start: time.Date(y, m, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2087, 6, 15, 0, 0, 0, 0, time.UTC),
+		Limit: &model.Spend{Amount: 1000, Unit: "USD"}, Notifications: []string{}, Alerts: &[]model.BudgetAlert{}}
 	var out []model.Budget
 	switch s.budget {
 	case "none":
 		out = []model.Budget{}
 	case "silent":
-		out = []model.Budget{{Name: "monthly-cost", Type: "COST", Notifications: []string{}}}
+		out = []model.Budget{monthly}
 	default:
-		out = []model.Budget{{Name: "monthly-cost", Type: "COST",
-			Notifications: []string{"ACTUAL GREATER_THAN 80 PERCENTAGE", "FORECASTED GREATER_THAN 100 PERCENTAGE"}}}
+		monthly.Notifications = []string{"ACTUAL GREATER_THAN 80 PERCENTAGE", "FORECASTED GREATER_THAN 100 PERCENTAGE"}
+		monthly.Alerts = &[]model.BudgetAlert{
+			{Type: "ACTUAL", Comparison: "GREATER_THAN", Threshold: 80, ThresholdType: "PERCENTAGE"},
+			{Type: "FORECASTED", Comparison: "GREATER_THAN", Threshold: 100, ThresholdType: "PERCENTAGE"}}
+		out = []model.Budget{monthly}
 	}
 	return &out
 }

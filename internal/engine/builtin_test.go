@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/rootwatch/rootwatch/internal/model"
@@ -13,8 +14,18 @@ func TestBuiltinRulesProveThemselves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rs) < 7 {
-		t.Fatalf("only %d built-in rules", len(rs))
+	// Every check of the README's table, and no more: a rule file that
+	// fails to embed or parse must not pass unnoticed.
+	want := []string{"alternate-contacts", "budget-alert", "centralized-root-access", "root-access-key-present", "root-access-key-stale",
+		"root-access-key-used", "root-console-login-without-mfa", "root-hardware-mfa", "root-mfa-enabled", "root-recent-use",
+		"root-scp-guardrail", "root-signing-certificate", "root-usage-alarm", "security-contact-registered"}
+	var got []string
+	for _, r := range rs {
+		got = append(got, r.ID)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("built-in rules %v, want %v", got, want)
 	}
 	for _, r := range rs {
 		t.Run(r.ID, func(t *testing.T) {
@@ -23,12 +34,14 @@ func TestBuiltinRulesProveThemselves(t *testing.T) {
 				t.Fatal(err)
 			}
 			wants := map[string]bool{}
+			guards := map[int]bool{}
 			for _, res := range results {
 				if res.Err != nil {
 					t.Errorf("%v", res.Err)
 					continue
 				}
 				wants[res.Sample.Want] = true
+				guards[res.Guard] = true
 				if !res.OK() {
 					t.Errorf("sample %q: got %s (%s), want %s saying %q", res.Sample.Name, res.Finding.Status, res.Finding.Message, res.Sample.Want, res.Sample.Says)
 				}
@@ -36,9 +49,16 @@ func TestBuiltinRulesProveThemselves(t *testing.T) {
 					t.Errorf("sample %q: empty message", res.Sample.Name)
 				}
 			}
-			// A rule proves itself only with both a passing and a failing sample.
-			if !wants[model.StatusPass] || (!wants[model.StatusFail] && !wants[model.StatusManual]) {
+			// A rule proves itself only with both a passing and a failing
+			// sample, and a sample decided by each of its guards: a guard
+			// no sample reaches is a verdict nobody has seen.
+			if !wants[model.StatusPass] || !wants[model.StatusFail] {
 				t.Errorf("rule needs pass and fail samples, has %v", wants)
+			}
+			for i, g := range r.When {
+				if !guards[i] {
+					t.Errorf("no sample is decided by when[%d] (%s: %s)", i, g.Status, g.If)
+				}
 			}
 		})
 	}

@@ -42,6 +42,12 @@ type Options struct {
 	// finding in error, for the rules' samples. Otherwise the part shows
 	// as <expression: error> and the verdict stands.
 	StrictMessages bool
+	// AtReportTime judges each account as of its credential report's
+	// generation time (now = as_of), as if it had been audited then: for
+	// history, where old reports are the point. Otherwise a report is
+	// judged now: a key ages to the audit time, and a report older than
+	// the window cannot show that root was not used since.
+	AtReportTime bool
 }
 
 // Engine holds compiled rules.
@@ -76,19 +82,23 @@ type namedProgram struct {
 }
 
 // NewEnv returns the CEL environment rules are written in: the variables
-// account (the snapshot account), as_of (when the evidence was true) and
-// params (thresholds), and the functions days(duration) (whole days) and
-// fmt_duration(duration) (for messages).
+// account (the snapshot account), as_of (when the evidence was true: the
+// credential report's generation time), now (when it is judged: the audit
+// time) and params (thresholds), and the functions days(duration) (whole
+// days), fmt_duration(duration) (for messages), cloudtrail_unread and
+// cloudtrail_gap (what of the account's CloudTrail logs was read).
 func NewEnv() (*cel.Env, error) {
-	env, err := cel.NewEnv(
+	opts := []cel.EnvOption{
 		cel.Variable("account", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("as_of", cel.TimestampType),
+		cel.Variable("now", cel.TimestampType),
 		cel.Variable("params", cel.MapType(cel.StringType, cel.DynType)),
 		ext.Strings(), // join, split, lowerAscii, replace, ...
 		ext.Lists(),   // distinct, flatten, sort, ...
 		durationFunction("days", cel.IntType, func(d time.Duration) ref.Val { return types.Int(d / (24 * time.Hour)) }),
 		durationFunction("fmt_duration", cel.StringType, func(d time.Duration) ref.Val { return types.String(HumanDuration(d)) }),
-	)
+	}
+	env, err := cel.NewEnv(append(opts, coverageFunctions()...)...)
 	if err != nil {
 		return nil, fmt.Errorf("create CEL environment: %w", err)
 	}
@@ -233,29 +243,48 @@ func (e *Engine) Evaluate(accounts []model.Account) []model.Finding {
 	return out
 }
 
-// EvaluateAccount judges one account with every check.
-func (e *Engine) EvaluateAccount(a *model.Account) []model.Finding {
+// bind makes the variables the checks of one account are judged with.
+func (e *Engine) bind(a *model.Account) (*activation, accountEvidence) {
 	asOf := e.opts.Now
 	if a.CredentialReport != nil && !a.CredentialReport.GeneratedAt.IsZero() {
 		asOf = a.CredentialReport.GeneratedAt
 	}
+	now := e.opts.Now
+	if e.opts.AtReportTime || now.Before(asOf) {
+		now = asOf
+	}
 	acct, _ := e.account(reflect.ValueOf(a))
-	vars := &activation{account: acct, asOf: types.Timestamp{Time: asOf}, params: e.params}
+	vars := &activation{account: acct, asOf: types.Timestamp{Time: asOf}, now: types.Timestamp{Time: now}, params: e.params}
 	acc := accountEvidence{}
 	if cr := a.CredentialReport; cr != nil && !e.opts.NoEvidence {
 		acc.report = reportEvidence(cr, e.opts.Now)
 	}
+	return vars, acc
+}
+
+// EvaluateAccount judges one account with every check.
+func (e *Engine) EvaluateAccount(a *model.Account) []model.Finding {
+	vars, acc := e.bind(a)
 	out := make([]model.Finding, 0, len(e.checks))
 	for _, c := range e.checks {
-		out = append(out, e.judge(c, a, vars, acc))
+		f, _ := e.judge(c, a, vars, acc)
+		out = append(out, f)
 	}
 	return out
+}
+
+// evaluateOne judges one account with one check, and says which guard
+// decided (-1: the expression), for the samples.
+func (e *Engine) evaluateOne(c *check, a *model.Account) (model.Finding, int) {
+	vars, acc := e.bind(a)
+	return e.judge(c, a, vars, acc)
 }
 
 // activation binds the rule variables for one account.
 type activation struct {
 	account ref.Val
 	asOf    ref.Val
+	now     ref.Val
 	params  ref.Val
 }
 
@@ -265,6 +294,8 @@ func (a *activation) ResolveName(name string) (any, bool) {
 		return a.account, true
 	case "as_of":
 		return a.asOf, true
+	case "now":
+		return a.now, true
 	case "params":
 		return a.params, true
 	}
@@ -278,7 +309,7 @@ type accountEvidence struct {
 	report map[string]any
 }
 
-func (e *Engine) judge(c *check, a *model.Account, vars cel.Activation, acc accountEvidence) model.Finding {
+func (e *Engine) judge(c *check, a *model.Account, vars cel.Activation, acc accountEvidence) (model.Finding, int) {
 	r := c.rule
 	resource := model.RootARN(a.Partition, a.ID)
 	if a.Root != nil && a.Root.ARN != "" {
@@ -299,7 +330,8 @@ func (e *Engine) judge(c *check, a *model.Account, vars cel.Activation, acc acco
 		f.Compliance = map[string][]string{}
 	}
 	var msgErr error
-	f.Status, f.Message, msgErr = c.decide(vars)
+	var guard int
+	f.Status, f.Message, guard, msgErr = c.decide(vars)
 	if msgErr != nil && e.opts.StrictMessages {
 		f.Status, f.Message = model.StatusError, fmt.Sprintf("cannot render the %s message: %v", f.Status, msgErr)
 	}
@@ -311,32 +343,32 @@ func (e *Engine) judge(c *check, a *model.Account, vars cel.Activation, acc acco
 		}
 		f.Evidence = ev
 	}
-	return f
+	return f, guard
 }
 
 // decide runs the guards, then the expression. msgErr is the first part
 // of the message that could not be evaluated.
-func (c *check) decide(vars cel.Activation) (status, message string, msgErr error) {
+func (c *check) decide(vars cel.Activation) (status, message string, guard int, msgErr error) {
 	for i, g := range c.guards {
 		ok, err := evalBool(g.cond, vars)
 		if err != nil {
-			return model.StatusError, fmt.Sprintf("cannot evaluate when[%d]: %v", i, err), nil
+			return model.StatusError, fmt.Sprintf("cannot evaluate when[%d]: %v", i, err), i, nil
 		}
 		if ok {
 			message, msgErr = g.message.render(vars)
-			return g.status, message, msgErr
+			return g.status, message, i, msgErr
 		}
 	}
 	ok, err := evalBool(c.expr, vars)
 	if err != nil {
-		return model.StatusError, fmt.Sprintf("cannot evaluate: %v", err), nil
+		return model.StatusError, fmt.Sprintf("cannot evaluate: %v", err), -1, nil
 	}
 	if ok {
 		message, msgErr = c.pass.render(vars)
-		return model.StatusPass, message, msgErr
+		return model.StatusPass, message, -1, msgErr
 	}
 	message, msgErr = c.fail.render(vars)
-	return model.StatusFail, message, msgErr
+	return model.StatusFail, message, -1, msgErr
 }
 
 func evalBool(p cel.Program, vars cel.Activation) (bool, error) {

@@ -168,7 +168,7 @@ func TestHumanDuration(t *testing.T) {
 }
 
 func TestSampleAccountRefusesUnknownFields(t *testing.T) {
-	if _, err := SampleAccount(map[string]any{"root": map[string]any{"mfa": true}}, rules.SampleAsOf()); err == nil {
+	if _, err := SampleAccount(map[string]any{"root": map[string]any{"mfa_device": true}}, rules.SampleAsOf()); err == nil {
 		t.Error("a sample with a field the snapshot lacks was accepted")
 	}
 }

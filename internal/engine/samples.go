@@ -16,6 +16,9 @@ import (
 type SampleResult struct {
 	Sample  rules.Sample
 	Finding model.Finding
+	// Guard is the index of the rule's when guard that decided the
+	// finding, -1 when the expression did.
+	Guard int
 	// Err is set when the sample itself is malformed.
 	Err error
 }
@@ -34,8 +37,8 @@ func RunSamples(r *rules.Rule) ([]SampleResult, error) {
 	out := make([]SampleResult, 0, len(r.Samples))
 	for _, s := range r.Samples {
 		res := SampleResult{Sample: s}
-		f, err := runSample(r, s)
-		res.Finding, res.Err = f, err
+		f, guard, err := runSample(r, s)
+		res.Finding, res.Guard, res.Err = f, guard, err
 		if err != nil {
 			res.Err = fmt.Errorf("rule %s sample %q: %w", r.ID, s.Name, err)
 		}
@@ -44,30 +47,39 @@ func RunSamples(r *rules.Rule) ([]SampleResult, error) {
 	return out, nil
 }
 
-func runSample(r *rules.Rule, s rules.Sample) (model.Finding, error) {
+func runSample(r *rules.Rule, s rules.Sample) (model.Finding, int, error) {
 	asOf := rules.SampleAsOf()
 	if s.AsOf != "" {
 		t, err := time.Parse(time.RFC3339, s.AsOf)
 		if err != nil {
-			return model.Finding{}, fmt.Errorf("as_of: %w", err)
+			return model.Finding{}, 0, fmt.Errorf("as_of: %w", err)
 		}
 		asOf = t
+	}
+	now := asOf
+	if s.Now != "" {
+		t, err := time.Parse(time.RFC3339, s.Now)
+		if err != nil {
+			return model.Finding{}, 0, fmt.Errorf("now: %w", err)
+		}
+		now = t
 	}
 	params := config.DefaultParams()
 	for k, v := range s.Params {
 		if err := params.Set(k, v); err != nil {
-			return model.Finding{}, fmt.Errorf("params: %w", err)
+			return model.Finding{}, 0, fmt.Errorf("params: %w", err)
 		}
 	}
 	acct, err := SampleAccount(s.Account, asOf)
 	if err != nil {
-		return model.Finding{}, err
+		return model.Finding{}, 0, err
 	}
-	e, err := New([]*rules.Rule{r}, Options{Params: params, Now: asOf, StrictMessages: true})
+	e, err := New([]*rules.Rule{r}, Options{Params: params, Now: now, StrictMessages: true})
 	if err != nil {
-		return model.Finding{}, err
+		return model.Finding{}, 0, err
 	}
-	return e.EvaluateAccount(&acct)[0], nil
+	f, guard := e.evaluateOne(e.checks[0], &acct)
+	return f, guard, nil
 }
 
 // SampleAccount builds a snapshot account from a sample's JSON-shaped map,

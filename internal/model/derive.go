@@ -7,26 +7,44 @@ import (
 )
 
 // Derive computes the facts that rules judge from the raw credentials:
-// whether root holds any credential at all, and its most recent use.
+// whether root has MFA and holds any credential at all, and its most
+// recent use. It reads only what was collected, so calling it again after
+// more (or less) was read never leaves a stale fact. Where IAM's live
+// account summary says something, it wins over the credential report,
+// which may be hours old; a flag the summary did not hold decides nothing.
 func (r *Root) Derive() {
 	// A key or certificate exists when it is active or has a rotation
 	// date: an inactive key is still a credential (it can be reactivated,
 	// and it may have been used recently).
-	anyCredential := false
+	reportKey, reportCert := false, false
 	for _, k := range r.AccessKeys {
-		anyCredential = anyCredential || k.Active || k.LastRotated.IsSet()
+		reportKey = reportKey || k.Active || k.LastRotated.IsSet()
 	}
 	for _, c := range r.Certificates {
-		anyCredential = anyCredential || c.Active || c.LastRotated.IsSet()
+		reportCert = reportCert || c.Active || c.LastRotated.IsSet()
 	}
 	// An older report's "not_supported" says nothing about the password, so
 	// it never proves absence.
-	// The live account summary sees keys and certificates made since the
-	// report was generated.
-	if r.Summary != nil {
-		anyCredential = anyCredential || r.Summary.AccessKeysPresent || r.Summary.SigningCertificatesPresent
+	password := r.PasswordEnabled != "false"
+	keys, certs := reportKey, reportCert
+	r.MFA = r.MFAActive
+	r.KeySinceReport = false
+	if s := r.Summary; s != nil {
+		if s.MFAEnabled != nil {
+			r.MFA = *s.MFAEnabled
+		}
+		if s.AccessKeysPresent != nil {
+			keys = *s.AccessKeysPresent
+			r.KeySinceReport = keys && !reportKey
+		}
+		if s.SigningCertificatesPresent != nil {
+			certs = *s.SigningCertificatesPresent
+		}
+		if s.PasswordPresent != nil {
+			password = *s.PasswordPresent
+		}
 	}
-	r.CredentialsAbsent = r.PasswordEnabled == "false" && !anyCredential && !r.MFAActive
+	r.CredentialsAbsent = !password && !keys && !certs && !r.MFA
 
 	// Recent use is the latest of the password and both keys: reading only
 	// the first filled field misses key use.

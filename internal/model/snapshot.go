@@ -201,7 +201,9 @@ type CentralizedRoot struct {
 // SCPGuardrail is what the SCPs attached at the account, its OUs and the
 // organization root do to the root user.
 type SCPGuardrail struct {
-	// Kind is deny-all, deny-without-mfa or none.
+	// Kind is deny-all, deny-without-mfa, deny-without-mfa-console-only
+	// (a Bool, not BoolIfExists, MFA condition: root's access keys are not
+	// denied) or none.
 	Kind              string   `json:"kind"`
 	By                []string `json:"by,omitempty"`
 	AssumedRootExempt bool     `json:"assumed_root_exempt"`
@@ -239,10 +241,49 @@ func SizeOf(total int) string {
 // Budget is one AWS Budget and its notifications.
 type Budget struct {
 	Name string `json:"name"`
+	// Type is COST, USAGE, RI_UTILIZATION, RI_COVERAGE,
+	// SAVINGS_PLANS_UTILIZATION or SAVINGS_PLANS_COVERAGE: only a COST
+	// budget watches the bill.
 	Type string `json:"type"`
-	// Notifications are "ACTUAL > 80 PERCENTAGE"-style descriptions; AWS
-	// requires a subscriber on every notification.
+	// TimeUnit is DAILY, MONTHLY, QUARTERLY, ANNUALLY or CUSTOM.
+	TimeUnit string `json:"time_unit,omitempty"`
+	// Start and End bound the budget's time period (AWS's default End is
+	// 2087-06-15): it watches spend only while Start <= now < End. Zero
+	// (absent to rules) when not known.
+	Start time.Time `json:"start,omitzero"`
+	End   time.Time `json:"end,omitzero"`
+	// Limit is the budget's limit; nil when it has none (a budget with
+	// planned limits per period).
+	Limit *Spend `json:"limit,omitempty"`
+	// Filters name what the budget is narrowed to (CostFilters keys such
+	// as "Service" or "Region", "FilterExpression"): such a budget watches
+	// only part of the bill. Empty when it watches all of it.
+	Filters []string `json:"filters,omitempty"`
+	// Notifications are "ACTUAL GREATER_THAN 80 PERCENTAGE"-style
+	// descriptions; AWS requires a subscriber on every notification.
 	Notifications []string `json:"notifications"`
+	// Alerts are the same notifications as facts; nil in snapshots written
+	// before they were recorded.
+	Alerts *[]BudgetAlert `json:"alerts,omitempty"`
+}
+
+// Spend is an amount in a unit (USD for cost budgets).
+type Spend struct {
+	Amount float64 `json:"amount"`
+	Unit   string  `json:"unit"`
+}
+
+// BudgetAlert is one budget notification: it fires when the spend of Type
+// compares to the threshold as Comparison says.
+type BudgetAlert struct {
+	// Type is ACTUAL or FORECASTED.
+	Type string `json:"type"`
+	// Comparison is GREATER_THAN, LESS_THAN or EQUAL_TO.
+	Comparison string  `json:"comparison"`
+	Threshold  float64 `json:"threshold"`
+	// ThresholdType is PERCENTAGE (of the limit; AWS's default) or
+	// ABSOLUTE_VALUE (in the limit's unit).
+	ThresholdType string `json:"threshold_type"`
 }
 
 // OptionalFacts are the facts only some inputs collect, by the names
@@ -325,11 +366,14 @@ type CredentialReportInfo struct {
 	GeneratedAtSource string `json:"generated_at_source"`
 }
 
-// AccountSummary is what iam:GetAccountSummary says of root.
+// AccountSummary is what iam:GetAccountSummary says of root. A flag the
+// summary did not hold is nil: unknown, never "no" (emulators and older
+// partitions leave some out).
 type AccountSummary struct {
-	MFAEnabled                 bool `json:"mfa_enabled"`
-	AccessKeysPresent          bool `json:"access_keys_present"`
-	SigningCertificatesPresent bool `json:"signing_certificates_present"`
+	MFAEnabled                 *bool `json:"mfa_enabled,omitempty"`
+	AccessKeysPresent          *bool `json:"access_keys_present,omitempty"`
+	SigningCertificatesPresent *bool `json:"signing_certificates_present,omitempty"`
+	PasswordPresent            *bool `json:"password_present,omitempty"`
 }
 
 // Root is the root user's credentials as the credential report shows them.
@@ -356,8 +400,17 @@ type Root struct {
 
 	// Derived facts.
 
-	// CredentialsAbsent is true when root has no password, no active key,
-	// no active certificate and no MFA: it was never given credentials
+	// MFA is whether root has MFA now: the live account summary's
+	// AccountMFAEnabled when it was read, else the report's mfa_active.
+	// The fresher fact wins both ways: a device removed since the report
+	// was generated is no MFA.
+	MFA bool `json:"mfa"`
+	// KeySinceReport: the account summary shows a root access key that the
+	// report does not; it was created since the report was generated, and
+	// the report cannot show its use.
+	KeySinceReport bool `json:"key_since_report,omitempty"`
+	// CredentialsAbsent is true when root has no password, no key (active
+	// or not), no certificate and no MFA: it was never given credentials
 	// (accounts created by Organizations) or they were removed through
 	// centralized root access. Credential checks pass such a root.
 	CredentialsAbsent bool `json:"credentials_absent"`

@@ -73,6 +73,9 @@ type Sample struct {
 	Says string `yaml:"says"`
 	// AsOf is the evidence time; SampleAsOf when empty.
 	AsOf string `yaml:"as_of"`
+	// Now is the audit time; the evidence time when empty (a report
+	// judged as soon as it was generated).
+	Now string `yaml:"now"`
 	// Params override the default parameters.
 	Params map[string]string `yaml:"params"`
 	// Account is a snapshot account in its JSON shape; id, partition and

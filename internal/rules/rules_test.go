@@ -25,7 +25,7 @@ func TestBuiltinComplianceMatchesDesign(t *testing.T) {
 		"root-hardware-mfa": {"cis-aws-v1.2": "1.14", "cis-aws-v1.4": "1.6", "cis-aws-v4.0": "1.6", "cis-aws-v5.0": "1.5",
 			"cis-aws-v6.0": "2.5", "cis-aws-v7.0": "2.6", "aws-securityhub": "IAM.6", "aws-config": "root-account-hardware-mfa-enabled"},
 		"root-recent-use": {"cis-aws-v1.2": "1.1", "cis-aws-v1.4": "1.7", "cis-aws-v4.0": "1.7", "cis-aws-v5.0": "1.6",
-			"cis-aws-v6.0": "2.6", "cis-aws-v7.0": "2.7", "aws-securityhub": "CloudWatch.1", "trend-conformity": "IAM-035"},
+			"cis-aws-v6.0": "2.6", "cis-aws-v7.0": "2.7", "trend-conformity": "IAM-035"},
 		"root-usage-alarm": {"cis-aws-v1.2": "3.3", "cis-aws-v1.4": "4.3", "cis-aws-v5.0": "4.3", "cis-aws-v6.0": "5.3", "cis-aws-v7.0": "5.3",
 			"aws-securityhub": "CloudWatch.1"},
 		"centralized-root-access": {"cis-aws-v7.0": "2.1.1"},
@@ -42,6 +42,14 @@ func TestBuiltinComplianceMatchesDesign(t *testing.T) {
 			if !slices.Contains(r.Compliance[fw], ctl) {
 				t.Errorf("%s: %s = %v, want %s", id, fw, r.Compliance[fw], ctl)
 			}
+		}
+	}
+	// A check maps only to controls whose test it performs: Security Hub's
+	// CloudWatch.1 tests the root-use metric filter and alarm, not use, so
+	// a roll-up by control must never fail an account that has the alarm.
+	for _, r := range rs {
+		if slices.Contains(r.Compliance["aws-securityhub"], "CloudWatch.1") && r.ID != "root-usage-alarm" {
+			t.Errorf("%s maps to Security Hub CloudWatch.1, which only root-usage-alarm tests", r.ID)
 		}
 	}
 	// Every framework name is one of the known ones, so a typo is caught.

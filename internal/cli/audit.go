@@ -142,8 +142,8 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 	if failOn != "none" && model.SeverityRank(failOn) < 0 {
 		return usageError("--fail-on %q: want one of %s or none", failOn, strings.Join(model.Severities(), ", "))
 	}
-	color := d.OutIsTerminal && o.Output == "" && !o.NoColor && d.Getenv("NO_COLOR") == ""
-	writer, err := report.NewWriter(o.Format, report.Options{Color: color, Terminal: d.OutIsTerminal && o.Output == "", All: o.All, Now: now})
+	term := d.IO().ForOutput(o.Output != "" && o.Output != "-", o.NoColor)
+	writer, err := report.NewWriter(o.Format, report.Options{Color: term.Color, Terminal: term.Terminal, Width: term.Width, All: o.All, Now: now})
 	if err != nil {
 		return usageError("--format: %v", err)
 	}
@@ -240,27 +240,24 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 		log.Warn("not read or collected", "account", e.Account, "source", e.Source, "error", e.Message)
 	}
 
-	findings := eng.Evaluate(snap.Accounts)
-	rep := report.New(snap, findings, report.Tool{Name: "rootwatch", Version: d.Version}, now)
+	// Findings stream from the engine to the writer, account by account.
+	stream := newAuditStream(eng, writer, snap, report.Tool{Name: "rootwatch", Version: d.Version}, now)
 	if len(snap.Accounts) > 0 || !keepPrevious(outPath, log) {
-		if err := writeReport(outPath, d.Out, writer, rep); err != nil {
+		if err := writeAtomic(outPath, d.Out, func(w io.Writer) error { return stream.write(ctx, w) }); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err() // interrupted: --output is left alone
+			}
 			return &ExitError{Code: exitInternal, Err: err}
 		}
 	}
-
-	evalErrors := 0
-	for _, f := range findings {
-		if f.Status == model.StatusError {
-			evalErrors++
-		}
-	}
+	evalErrors := stream.tally.Errors
 	switch {
 	case len(snap.Accounts) == 0:
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("nothing could be audited: %d input(s) failed (listed above)", len(snap.Errors))}
 	case len(snap.Errors) > 0 || evalErrors > 0:
 		log.Warn("partial results", "accounts_audited", len(snap.Accounts), "inputs_failed", len(snap.Errors), "findings_in_error", evalErrors)
 		return &ExitError{Code: ExitPartial}
-	case rep.Failing(failOn) > 0:
+	case stream.tally.Failing(failOn) > 0:
 		return &ExitError{Code: ExitFailing}
 	}
 	return nil
@@ -297,11 +294,6 @@ func outputPath(out string) (string, error) {
 		return "", fmt.Errorf("--output %s: directory %s does not exist", out, filepath.Dir(target))
 	}
 	return target, nil
-}
-
-// writeReport writes a report to stdout or to path (see writeAtomic).
-func writeReport(path string, stdout io.Writer, w report.Writer, rep *report.Report) error {
-	return writeAtomic(path, stdout, func(out io.Writer) error { return w.Write(out, rep) })
 }
 
 // keepPrevious says whether a run that could audit nothing leaves an

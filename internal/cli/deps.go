@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 
 	"github.com/rootwatch/rootwatch/internal/collect"
+	"github.com/rootwatch/rootwatch/internal/iostreams"
 )
 
 // Deps are what commands need from the outside world.
@@ -24,9 +25,12 @@ type Deps struct {
 	Out    io.Writer
 	ErrOut io.Writer
 	// OutIsTerminal and ErrIsTerminal say whether stdout and stderr are
-	// terminals (colour, relative times, progress only then).
+	// terminals, and TermWidth is stdout's terminal's width in columns (0
+	// unknown). Commands do not read them: IO decides what follows
+	// (colour, relative times, the table's width, progress).
 	OutIsTerminal bool
 	ErrIsTerminal bool
+	TermWidth     int
 	// Getenv reads the environment (NO_COLOR, AWS_*).
 	Getenv func(string) string
 	Now    func() time.Time
@@ -56,18 +60,22 @@ func (d *Deps) orgAPI(cfg aws.Config) collect.OrgAPI {
 	return organizations.NewFromConfig(cfg)
 }
 
-// SystemDeps returns Deps bound to the process's standard streams.
+// SystemDeps returns Deps bound to the process's standard streams, with
+// the terminal's state read once.
 func SystemDeps(version string) *Deps {
+	io := iostreams.System()
 	return &Deps{
-		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
-		OutIsTerminal: isTerminal(os.Stdout), ErrIsTerminal: isTerminal(os.Stderr),
+		In: io.In, Out: io.Out, ErrOut: io.ErrOut,
+		OutIsTerminal: io.OutTTY, ErrIsTerminal: io.ErrTTY, TermWidth: io.Width,
 		Getenv: os.Getenv, Now: time.Now, Version: version,
 	}
 }
 
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+// IO is the one place that decides how every command behaves towards a
+// terminal (see package iostreams).
+func (d *Deps) IO() *iostreams.IOStreams {
+	return &iostreams.IOStreams{In: d.In, Out: d.Out, ErrOut: d.ErrOut,
+		OutTTY: d.OutIsTerminal, ErrTTY: d.ErrIsTerminal, Width: d.TermWidth, Getenv: d.Getenv}
 }
 
 func (d *Deps) logger() *slog.Logger {

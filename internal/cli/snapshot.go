@@ -8,8 +8,6 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-
-	"github.com/rootwatch/rootwatch/internal/report"
 )
 
 // SnapshotOptions are the snapshot command's flags.
@@ -69,7 +67,7 @@ func runSnapshot(ctx context.Context, o *SnapshotOptions) error {
 	}
 	file := snapshotFile{Version: SnapshotVersion, Tool: d.Version, Snapshot: snap}
 	if len(snap.Accounts) > 0 || !keepPrevious(path, d.logger()) {
-		if err := writeReport(path, d.Out, jsonValue{file}, nil); err != nil {
+		if err := writeAtomic(path, d.Out, jsonValue{file}.Write); err != nil {
 			return &ExitError{Code: exitInternal, Err: err}
 		}
 	}
@@ -86,7 +84,7 @@ func runSnapshot(ctx context.Context, o *SnapshotOptions) error {
 // plumbing (atomic files, devices written in place).
 type jsonValue struct{ v any }
 
-func (j jsonValue) Write(w io.Writer, _ *report.Report) error {
+func (j jsonValue) Write(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(j.v)

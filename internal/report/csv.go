@@ -6,26 +6,37 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/rootwatch/rootwatch/internal/model"
 )
 
 // CSVWriter writes one RFC 4180 row per finding, with a header even when
-// there are no findings.
-type CSVWriter struct{}
+// there are no findings. Rows are written as accounts are judged.
+type CSVWriter struct {
+	cw *csv.Writer
+}
 
-var _ Writer = CSVWriter{}
+var _ Writer = (*CSVWriter)(nil)
 
 // CSVHeader is the CSV report's header.
 func CSVHeader() []string {
 	return []string{"id", "check", "title", "severity", "status", "account", "org", "resource", "message", "compliance", "remediation", "evidence"}
 }
 
-func (CSVWriter) Write(w io.Writer, r *Report) error {
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(CSVHeader()); err != nil {
+// Begin writes the header.
+func (c *CSVWriter) Begin(w io.Writer, _ *Header) error {
+	c.cw = csv.NewWriter(w)
+	c.cw.UseCRLF = true
+	if err := c.cw.Write(CSVHeader()); err != nil {
 		return fmt.Errorf("write CSV report: %w", err)
 	}
-	for _, f := range r.Findings {
+	return nil
+}
+
+// Account writes one row per finding.
+func (c *CSVWriter) Account(_ *Account, fs []model.Finding) error {
+	for i := range fs {
+		f := &fs[i]
 		ev := f.Evidence
 		if ev == nil {
 			ev = []byte("{}")
@@ -35,12 +46,17 @@ func (CSVWriter) Write(w io.Writer, r *Report) error {
 		for i := range row {
 			row[i] = csvSafe(row[i])
 		}
-		if err := cw.Write(row); err != nil {
+		if err := c.cw.Write(row); err != nil {
 			return fmt.Errorf("write CSV report: %w", err)
 		}
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	return nil
+}
+
+// End flushes.
+func (c *CSVWriter) End() error {
+	c.cw.Flush()
+	if err := c.cw.Error(); err != nil {
 		return fmt.Errorf("write CSV report: %w", err)
 	}
 	return nil

@@ -13,9 +13,6 @@ import (
 	"github.com/rootwatch/rootwatch/internal/trail"
 )
 
-// EventFormats are the formats of 'rootwatch trail'.
-func EventFormats() []string { return []string{"jsonl", "table", "csv"} }
-
 // EventWriter writes root events as they stream past, and the per-account
 // summary.
 type EventWriter interface {
@@ -28,23 +25,22 @@ type EventWriter interface {
 	Close() error
 }
 
-// NewEventWriter makes the writer of a format; color and now shape the
-// table (relative times on a terminal).
-func NewEventWriter(format string, w io.Writer, o Options) (EventWriter, error) {
+func newJSONLEvents(w io.Writer, o Options) EventWriter {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	switch format {
-	case "jsonl":
-		enc := json.NewEncoder(bw)
-		enc.SetEscapeHTML(false) // JSON keeps untrusted strings exactly
-		return &jsonlEvents{bw: bw, enc: enc, details: o.Details}, nil
-	case "csv":
-		cw := csv.NewWriter(bw)
-		cw.UseCRLF = true // RFC 4180, as the audit's CSV
-		return &csvEvents{bw: bw, cw: cw}, nil
-	case "table":
-		return &tableEvents{bw: bw, o: o}, nil
-	}
-	return nil, fmt.Errorf("unknown format %q (want %s)", format, strings.Join(EventFormats(), ", "))
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false) // JSON keeps untrusted strings exactly
+	return &jsonlEvents{bw: bw, enc: enc, details: o.Details}
+}
+
+func newCSVEvents(w io.Writer, _ Options) EventWriter {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	cw := csv.NewWriter(bw)
+	cw.UseCRLF = true // RFC 4180, as the audit's CSV
+	return &csvEvents{bw: bw, cw: cw}
+}
+
+func newTableEvents(w io.Writer, o Options) EventWriter {
+	return &tableEvents{bw: bufio.NewWriterSize(w, 64<<10), o: o}
 }
 
 type jsonlEvents struct {

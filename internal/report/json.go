@@ -6,54 +6,93 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"runtime"
-	"sync"
 
 	"github.com/rootwatch/rootwatch/internal/model"
 )
 
-// JSONWriter writes the JSON report contract. Strings are kept exactly.
+// JSONWriter writes the JSON report contract: generated_at, tool,
+// accounts, findings, errors, in that order. Strings are kept exactly.
 //
-// A fleet's report is large (tens of thousands of findings), so it is
-// streamed: one account, finding or error per line, findings encoded in
-// chunks on every core and written in order, never the whole document in
-// memory at once.
-type JSONWriter struct{}
+// A fleet's report is large (hundreds of thousands of findings), so it is
+// streamed, one account, finding or error per line: accounts are written as
+// they are judged, and their findings, which the contract puts after every
+// account, are spooled (in memory, then in a temporary file) and copied
+// after the last account. Memory stays flat whatever the fleet's size.
+type JSONWriter struct {
+	Opts Options
 
-var _ Writer = JSONWriter{}
+	bw       *bufio.Writer
+	buf      bytes.Buffer
+	enc      *json.Encoder
+	accounts int
+	findings int
+	errors   []model.SourceError
+	spool    *spool
+}
 
-// findingChunk is how many findings one encoding job takes.
-const findingChunk = 512
+var _ Writer = (*JSONWriter)(nil)
 
-func (JSONWriter) Write(w io.Writer, r *Report) error {
-	bw := bufio.NewWriterSize(w, 256<<10)
-	enc := func(v any) []byte {
-		var b bytes.Buffer
-		e := json.NewEncoder(&b)
-		e.SetEscapeHTML(false)
-		if err := e.Encode(v); err != nil {
-			// Only values the report never holds (channels, NaN) fail.
-			return []byte(fmt.Sprintf("%q", "unencodable: "+err.Error()))
+// encode returns v's JSON on one line; the slice is valid until the next
+// call.
+func (j *JSONWriter) encode(v any) []byte {
+	j.buf.Reset()
+	if err := j.enc.Encode(v); err != nil {
+		// Only values the report never holds (channels, NaN) fail.
+		j.buf.Reset()
+		fmt.Fprintf(&j.buf, "%q\n", "unencodable: "+err.Error())
+	}
+	return bytes.TrimSuffix(j.buf.Bytes(), []byte{'\n'})
+}
+
+// Begin writes generated_at and tool, and opens the accounts.
+func (j *JSONWriter) Begin(w io.Writer, h *Header) error {
+	j.bw = bufio.NewWriterSize(w, 256<<10)
+	j.enc = json.NewEncoder(&j.buf)
+	j.enc.SetEscapeHTML(false)
+	j.spool = newSpool(j.Opts.TempDir)
+	j.errors = h.Errors
+	fmt.Fprintf(j.bw, "{\n  \"generated_at\": %s,\n", j.encode(h.GeneratedAt.UTC()))
+	fmt.Fprintf(j.bw, "  \"tool\": %s,\n  \"accounts\": [", j.encode(h.Tool))
+	return nil
+}
+
+// Account writes the account and spools its findings.
+func (j *JSONWriter) Account(a *Account, fs []model.Finding) error {
+	writeItem(j.bw, j.accounts, j.encode(a))
+	j.accounts++
+	for i := range fs {
+		if j.findings > 0 {
+			j.spool.WriteString(",")
 		}
-		return bytes.TrimRight(b.Bytes(), "\n")
+		j.spool.WriteString("\n    ")
+		if _, err := j.spool.Write(j.encode(&fs[i])); err != nil {
+			return fmt.Errorf("write JSON report: %w", err)
+		}
+		j.findings++
 	}
-	fmt.Fprintf(bw, "{\n  \"generated_at\": %s,\n  \"tool\": %s,\n  \"accounts\": [", enc(r.GeneratedAt), enc(r.Tool))
-	for i, a := range r.Accounts {
-		writeItem(bw, i, enc(a))
-	}
-	closeList(bw, len(r.Accounts))
-	bw.WriteString(",\n  \"findings\": [")
-	if err := writeFindings(bw, r.Findings); err != nil {
+	return nil
+}
+
+// End writes the findings and the errors.
+func (j *JSONWriter) End() error {
+	defer j.spool.Close()
+	closeList(j.bw, j.accounts)
+	j.bw.WriteString(",\n  \"findings\": [")
+	r, err := j.spool.reader()
+	if err != nil {
 		return fmt.Errorf("write JSON report: %w", err)
 	}
-	closeList(bw, len(r.Findings))
-	bw.WriteString(",\n  \"errors\": [")
-	for i, e := range r.Errors {
-		writeItem(bw, i, enc(e))
+	if _, err := j.bw.ReadFrom(r); err != nil {
+		return fmt.Errorf("write JSON report: %w", err)
 	}
-	closeList(bw, len(r.Errors))
-	bw.WriteString("\n}\n")
-	if err := bw.Flush(); err != nil {
+	closeList(j.bw, j.findings)
+	j.bw.WriteString(",\n  \"errors\": [")
+	for i := range j.errors {
+		writeItem(j.bw, i, j.encode(&j.errors[i]))
+	}
+	closeList(j.bw, len(j.errors))
+	j.bw.WriteString("\n}\n")
+	if err := j.bw.Flush(); err != nil {
 		return fmt.Errorf("write JSON report: %w", err)
 	}
 	return nil
@@ -72,60 +111,4 @@ func closeList(w *bufio.Writer, n int) {
 		w.WriteString("\n  ")
 	}
 	w.WriteByte(']')
-}
-
-// writeFindings encodes chunks of findings in parallel and writes them in
-// order, with a bounded number of chunks in flight.
-func writeFindings(w *bufio.Writer, fs []model.Finding) error {
-	nChunks := (len(fs) + findingChunk - 1) / findingChunk
-	workers := runtime.GOMAXPROCS(0)
-	results := make([]chan []byte, nChunks)
-	for i := range results {
-		results[i] = make(chan []byte, 1)
-	}
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			var b bytes.Buffer
-			enc := json.NewEncoder(&b)
-			enc.SetEscapeHTML(false)
-			for c := range jobs {
-				b.Reset()
-				end := min((c+1)*findingChunk, len(fs))
-				for i := c * findingChunk; i < end; i++ {
-					if i > 0 {
-						b.WriteByte(',')
-					}
-					b.WriteString("\n    ")
-					if err := enc.Encode(&fs[i]); err != nil {
-						fmt.Fprintf(&b, "%q", "unencodable finding: "+err.Error())
-						continue
-					}
-					b.Truncate(b.Len() - 1) // Encode's newline
-				}
-				results[c] <- bytes.Clone(b.Bytes())
-			}
-		})
-	}
-	// Feed jobs no further ahead of the writer than a few chunks per worker,
-	// so memory stays bounded whatever the fleet's size.
-	inFlight := make(chan struct{}, 4*workers)
-	go func() {
-		defer close(jobs)
-		for c := range nChunks {
-			inFlight <- struct{}{}
-			jobs <- c
-		}
-	}()
-	var err error
-	for c := range nChunks {
-		b := <-results[c]
-		<-inFlight
-		if err == nil {
-			_, err = w.Write(b)
-		}
-	}
-	wg.Wait()
-	return err
 }

@@ -1,18 +1,23 @@
 // Package report writes audit results: one Writer per format behind one
-// interface, chosen by name from a registry that also drives --format help.
+// interface, chosen by name from a registry (formats.go) that also drives
+// --format help and errors for every command.
+//
+// Writers stream: they get each account with its findings as it is judged
+// and keep only what their format needs to the end (counts for the
+// table's summary, the rows it shows; everything else is written at once
+// or spooled to a temporary file), so memory does not grow with the
+// fleet's findings.
 package report
 
 import (
-	"fmt"
 	"io"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/rootwatch/rootwatch/internal/model"
 )
 
-// Report is everything an audit produced.
+// Report is everything an audit produced, held at once: for tests and small
+// callers. An audit streams through Writer instead.
 type Report struct {
 	GeneratedAt time.Time           `json:"generated_at"`
 	Tool        Tool                `json:"tool"`
@@ -43,15 +48,27 @@ type Account struct {
 	Status map[string]int `json:"status"`
 }
 
+// NewAccount is the report's view of one account and its findings.
+func NewAccount(a *model.Account, findings []model.Finding) Account {
+	acct := Account{
+		ID: a.ID, Name: a.Name, Org: a.Org, OUPath: a.OUPath, Partition: a.Partition,
+		IsManagement: a.IsManagement, CredentialReport: a.CredentialReport, IAMUsers: a.IAMUsers, Assets: a.Assets,
+		Status: map[string]int{},
+	}
+	if !a.CreatedAt.IsZero() {
+		t := a.CreatedAt
+		acct.CreatedAt = &t
+	}
+	for i := range findings {
+		if findings[i].Account == a.ID {
+			acct.Status[findings[i].Status]++
+		}
+	}
+	return acct
+}
+
 // New assembles a report from a snapshot and its findings.
 func New(snap *model.Snapshot, findings []model.Finding, tool Tool, now time.Time) *Report {
-	counts := map[string]map[string]int{}
-	for _, f := range findings {
-		if counts[f.Account] == nil {
-			counts[f.Account] = map[string]int{}
-		}
-		counts[f.Account][f.Status]++
-	}
 	r := &Report{GeneratedAt: now.UTC(), Tool: tool, Findings: findings, Errors: snap.Errors}
 	if r.Findings == nil {
 		r.Findings = []model.Finding{}
@@ -59,21 +76,13 @@ func New(snap *model.Snapshot, findings []model.Finding, tool Tool, now time.Tim
 	if r.Errors == nil {
 		r.Errors = []model.SourceError{}
 	}
+	byAccount := map[string][]model.Finding{}
+	for _, f := range findings {
+		byAccount[f.Account] = append(byAccount[f.Account], f)
+	}
 	r.Accounts = make([]Account, 0, len(snap.Accounts))
-	for _, a := range snap.Accounts {
-		acct := Account{
-			ID: a.ID, Name: a.Name, Org: a.Org, OUPath: a.OUPath, Partition: a.Partition,
-			IsManagement: a.IsManagement, CredentialReport: a.CredentialReport, IAMUsers: a.IAMUsers, Assets: a.Assets,
-			Status: counts[a.ID],
-		}
-		if !a.CreatedAt.IsZero() {
-			t := a.CreatedAt
-			acct.CreatedAt = &t
-		}
-		if acct.Status == nil {
-			acct.Status = map[string]int{}
-		}
-		r.Accounts = append(r.Accounts, acct)
+	for i := range snap.Accounts {
+		r.Accounts = append(r.Accounts, NewAccount(&snap.Accounts[i], byAccount[snap.Accounts[i].ID]))
 	}
 	return r
 }
@@ -81,14 +90,45 @@ func New(snap *model.Snapshot, findings []model.Finding, tool Tool, now time.Tim
 // Failing returns the failing findings at or above the severity; "none"
 // never fails.
 func (r *Report) Failing(failOn string) int {
+	var t Tally
+	t.Add(r.Findings)
+	return t.Failing(failOn)
+}
+
+// Tally counts what decides an audit's exit code, as findings stream past.
+type Tally struct {
+	// Failed counts failing findings by severity.
+	Failed map[string]int
+	// Errors counts findings in error (checks that could not judge).
+	Errors int
+}
+
+// Add counts findings.
+func (t *Tally) Add(fs []model.Finding) {
+	for i := range fs {
+		switch fs[i].Status {
+		case model.StatusFail:
+			if t.Failed == nil {
+				t.Failed = map[string]int{}
+			}
+			t.Failed[fs[i].Severity]++
+		case model.StatusError:
+			t.Errors++
+		}
+	}
+}
+
+// Failing returns the failing findings at or above the severity; "none"
+// never fails.
+func (t *Tally) Failing(failOn string) int {
 	limit := model.SeverityRank(failOn)
 	if failOn == "none" || limit < 0 {
 		return 0
 	}
 	n := 0
-	for _, f := range r.Findings {
-		if f.Status == model.StatusFail && model.SeverityRank(f.Severity) <= limit {
-			n++
+	for sev, c := range t.Failed {
+		if r := model.SeverityRank(sev); r >= 0 && r <= limit {
+			n += c
 		}
 	}
 	return n
@@ -100,6 +140,9 @@ type Options struct {
 	Color bool
 	// Terminal: relative times and wider layout for people.
 	Terminal bool
+	// Width is the column the table's messages wrap at (at word
+	// boundaries); 0 does not wrap.
+	Width int
 	// All lists passing and not-applicable findings in the table too.
 	All bool
 	// Now is used for relative times.
@@ -108,59 +151,64 @@ type Options struct {
 	// have (session, caller, task policy, ...); without it jsonl holds
 	// exactly the contract's fields.
 	Details bool
+	// TempDir is where writers spool what their format must hold back
+	// (the table's rows, the JSON report's findings); "" is the system's.
+	TempDir string
 }
 
-// Writer writes a report in one format.
+// Header is what is known before any account is judged.
+type Header struct {
+	GeneratedAt time.Time
+	Tool        Tool
+	// Checks are the checks the audit runs, for formats that list them
+	// before the results (SARIF's rules).
+	Checks []Check
+	// Errors are the inputs or accounts that could not be read.
+	Errors []model.SourceError
+}
+
+// Check describes one check as it runs (severity overrides applied).
+type Check struct {
+	ID          string
+	Title       string
+	Severity    string
+	Remediation string
+	Compliance  map[string][]string
+}
+
+// Writer writes a report in one format as the audit makes it: Begin once,
+// then Account for every account in ID order with its findings, then End.
+// A writer keeps no reference to the findings after Account returns.
 type Writer interface {
-	Write(w io.Writer, r *Report) error
+	Begin(w io.Writer, h *Header) error
+	Account(a *Account, findings []model.Finding) error
+	End() error
 }
 
-type format struct {
-	help string
-	make func(Options) Writer
-	// evidence says whether the format shows findings' evidence.
-	evidence bool
-}
-
-func formats() map[string]format {
-	return map[string]format{
-		"table": {"a table for people, with a summary (the default)", func(o Options) Writer { return &TableWriter{Opts: o} }, false},
-		"json":  {"the JSON report contract", func(Options) Writer { return JSONWriter{} }, true},
-		"csv":   {"one RFC 4180 row per finding", func(Options) Writer { return CSVWriter{} }, true},
-		"sarif": {"SARIF 2.1.0 for code scanning (failing findings)", func(Options) Writer { return SARIFWriter{} }, false},
+// Write writes a whole report through a writer, each account with its
+// findings. The header's checks are those of the findings, in order.
+func Write(wr Writer, w io.Writer, r *Report) error {
+	h := &Header{GeneratedAt: r.GeneratedAt, Tool: r.Tool, Errors: r.Errors}
+	seen := map[string]bool{}
+	for _, f := range r.Findings {
+		if !seen[f.Check] {
+			seen[f.Check] = true
+			h.Checks = append(h.Checks, Check{ID: f.Check, Title: f.Title, Severity: f.Severity, Remediation: f.Remediation, Compliance: f.Compliance})
+		}
 	}
-}
-
-// ShowsEvidence reports whether a format writes findings' evidence, so the
-// engine can skip building it for those that do not.
-func ShowsEvidence(name string) bool { return formats()[name].evidence }
-
-// Formats lists the format names, sorted.
-func Formats() []string {
-	var names []string
-	for n := range formats() {
-		names = append(names, n)
+	if err := wr.Begin(w, h); err != nil {
+		return err
 	}
-	sort.Strings(names)
-	return names
-}
-
-// FormatHelp describes every format, one per line.
-func FormatHelp() string {
-	f := formats()
-	var b strings.Builder
-	for _, n := range Formats() {
-		fmt.Fprintf(&b, "  %-6s %s\n", n, f[n].help)
+	byAccount := map[string][]model.Finding{}
+	for _, f := range r.Findings {
+		byAccount[f.Account] = append(byAccount[f.Account], f)
 	}
-	return b.String()
-}
-
-// NewWriter returns the writer for a format name, or an error listing the
-// valid ones: an unknown format never falls back silently.
-func NewWriter(name string, o Options) (Writer, error) {
-	f, ok := formats()[name]
-	if !ok {
-		return nil, fmt.Errorf("unknown format %q (valid: %s)", name, strings.Join(Formats(), ", "))
+	for i := range r.Accounts {
+		a := r.Accounts[i]
+		if err := wr.Account(&a, byAccount[a.ID]); err != nil {
+			return err
+		}
+		delete(byAccount, a.ID)
 	}
-	return f.make(o), nil
+	return wr.End()
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
+
 	"github.com/rootwatch/rootwatch/internal/model"
 )
 
@@ -21,7 +23,7 @@ func hostileReport() *Report {
 
 func TestTableEscapesControlCharacters(t *testing.T) {
 	var b bytes.Buffer
-	if err := (&TableWriter{}).Write(&b, hostileReport()); err != nil {
+	if err := Write(&TableWriter{}, &b, hostileReport()); err != nil {
 		t.Fatal(err)
 	}
 	if strings.ContainsAny(b.String(), "\x1b\x07\r") {
@@ -34,7 +36,7 @@ func TestTableEscapesControlCharacters(t *testing.T) {
 
 func TestCSVDefusesFormulas(t *testing.T) {
 	var b bytes.Buffer
-	if err := (CSVWriter{}).Write(&b, hostileReport()); err != nil {
+	if err := Write(&CSVWriter{}, &b, hostileReport()); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(&b).ReadAll()
@@ -52,7 +54,7 @@ func TestCSVDefusesFormulas(t *testing.T) {
 
 func TestJSONKeepsStringsExactly(t *testing.T) {
 	var b bytes.Buffer
-	if err := (JSONWriter{}).Write(&b, hostileReport()); err != nil {
+	if err := Write(&JSONWriter{}, &b, hostileReport()); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
@@ -70,7 +72,7 @@ func TestJSONKeepsStringsExactly(t *testing.T) {
 func TestEmptyReportShapes(t *testing.T) {
 	r := New(&model.Snapshot{}, nil, Tool{Name: "rootwatch"}, time.Unix(0, 0))
 	var b bytes.Buffer
-	if err := (JSONWriter{}).Write(&b, r); err != nil {
+	if err := Write(&JSONWriter{}, &b, r); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`"accounts": []`, `"findings": []`, `"errors": []`} {
@@ -79,10 +81,10 @@ func TestEmptyReportShapes(t *testing.T) {
 		}
 	}
 	b.Reset()
-	if err := (CSVWriter{}).Write(&b, r); err != nil || b.String() != strings.Join(CSVHeader(), ",")+"\r\n" {
+	if err := Write(&CSVWriter{}, &b, r); err != nil || b.String() != strings.Join(CSVHeader(), ",")+"\r\n" {
 		t.Errorf("empty CSV = %q, %v", b.String(), err)
 	}
-	if _, err := NewWriter("yaml", Options{}); err == nil || !strings.Contains(err.Error(), "csv, json, sarif, table") {
+	if _, err := NewWriter("yaml", Options{}); err == nil || !strings.Contains(err.Error(), "(valid: table, json, csv, sarif)") {
 		t.Errorf("unknown format error = %v", err)
 	}
 }
@@ -109,10 +111,7 @@ func TestSARIFReportsErrors(t *testing.T) {
 		Errors: []model.SourceError{{Source: "x.csv", Message: "x.csv: no such file"}}}
 	r := New(snap, []model.Finding{{ID: "a", Check: "root-mfa-enabled", Severity: "critical", Status: model.StatusError,
 		Account: "123456789012", Resource: "arn:aws:iam::123456789012:root", Message: "cannot evaluate"}}, Tool{Name: "rootwatch", Version: "t"}, time.Unix(0, 0))
-	rep := BuildSARIF(r)
-	if err := rep.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	rep := writeSARIF(t, r)
 	inv := rep.Runs[0].Invocations[0]
 	if inv.ExecutionSuccessful == nil || *inv.ExecutionSuccessful {
 		t.Error("run marked successful")
@@ -134,7 +133,7 @@ func TestTableErrorsNameAccountAndSource(t *testing.T) {
 		{Source: "reports/a.csv", Message: "reports/a.csv:3: row has 4 fields"},
 	}}, nil, Tool{Name: "rootwatch"}, time.Unix(0, 0))
 	var b bytes.Buffer
-	if err := (&TableWriter{}).Write(&b, rep); err != nil {
+	if err := Write(&TableWriter{}, &b, rep); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"account 111122223333, alternate contacts: Account GetAlternateContact: access denied", "\n  reports/a.csv:3: row has 4 fields"} {
@@ -167,4 +166,22 @@ func TestEventsCSVHeaders(t *testing.T) {
 			t.Errorf("summary %v: %q, want %q", summary, b.String(), want)
 		}
 	}
+}
+
+// writeSARIF writes a report as SARIF and reads it back, checked against
+// the SARIF 2.1.0 schema.
+func writeSARIF(t *testing.T, r *Report) *sarif.Report {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Write(&SARIFWriter{}, &b, r); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := sarif.FromBytes(b.Bytes())
+	if err != nil {
+		t.Fatalf("SARIF does not parse: %v\n%s", err, b.String())
+	}
+	if err := rep.Validate(); err != nil {
+		t.Fatalf("SARIF invalid: %v\n%s", err, b.String())
+	}
+	return rep
 }

@@ -1,21 +1,58 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/rootwatch/rootwatch/internal/model"
 )
 
 // TableWriter writes a table for people: the findings that need attention
 // (all of them with Opts.All), then a summary of counts and of which accounts
-// fail what. Colour only when Opts.Color is set (a terminal).
+// fail what. Colour only when Opts.Color is set (a terminal). Messages wrap
+// at word boundaries to Opts.Width.
+//
+// It streams: accounts come in ID order, the rows to show are spooled (their
+// column widths are known only at the end) and the summary keeps counts,
+// never the findings.
 type TableWriter struct {
 	Opts Options
+
+	w     io.Writer
+	rows  *spool
+	nRows int
+	// width is the widest cell of each column (header included).
+	width []int
+	// accounts and findings count what was judged; byStatus, failSev,
+	// failAccounts and checks sum it up.
+	accounts, findings int
+	byStatus           map[string]int
+	failSev            map[string]int
+	failAccounts       int
+	checks             map[string]*failingCheck
+	errors             []model.SourceError
+	age                reportAge
+}
+
+// failingCheck is what the summary shows of one failing check.
+type failingCheck struct {
+	severity string
+	accounts int
+	// labels name the first accounts (labelMax of them).
+	labels []string
+}
+
+const labelMax = 8
+
+// reportAge is what the summary says of the credential reports' age.
+type reportAge struct {
+	oldest, newest time.Time
+	fromAuditTime  int
+	stale          int
 }
 
 var _ Writer = (*TableWriter)(nil)
@@ -51,133 +88,260 @@ func statusColor(s string) string {
 	return ansiDim
 }
 
-func (t *TableWriter) Write(w io.Writer, r *Report) error {
-	ew := &errWriter{w: w}
-	names := map[string]string{}
-	for _, a := range r.Accounts {
-		names[a.ID] = a.Name
+// tableHeader is the findings table's header; the message is last.
+func tableHeader() []string {
+	return []string{"ACCOUNT", "NAME", "CHECK", "SEVERITY", "STATUS", "MESSAGE"}
+}
+
+// Begin starts counting; nothing is written until End.
+func (t *TableWriter) Begin(w io.Writer, h *Header) error {
+	t.w = w
+	t.rows = newSpool(t.Opts.TempDir)
+	t.byStatus, t.failSev, t.checks = map[string]int{}, map[string]int{}, map[string]*failingCheck{}
+	t.errors = h.Errors
+	for _, c := range tableHeader() {
+		t.width = append(t.width, displayWidth(c))
 	}
-	var rows []model.Finding
-	for _, f := range r.Findings {
+	return nil
+}
+
+// Account counts the account's findings and spools the rows to show.
+func (t *TableWriter) Account(a *Account, fs []model.Finding) error {
+	t.accounts++
+	t.findings += len(fs)
+	t.age.add(a.CredentialReport, t.Opts.Now)
+	name := terminalSafe(a.Name)
+	label := terminalSafe(a.ID)
+	if name != "" {
+		label = fmt.Sprintf("%s (%s)", name, label)
+	}
+	var show []*model.Finding
+	failed := false
+	for i := range fs {
+		f := &fs[i]
+		t.byStatus[f.Status]++
+		if f.Status == model.StatusFail {
+			failed = true
+			t.failSev[f.Severity]++
+			c := t.checks[f.Check]
+			if c == nil {
+				c = &failingCheck{severity: f.Severity}
+				t.checks[f.Check] = c
+			}
+			c.accounts++
+			if len(c.labels) < labelMax {
+				c.labels = append(c.labels, label)
+			}
+		}
 		if t.Opts.All || f.Status == model.StatusFail || f.Status == model.StatusError || f.Status == model.StatusManual {
-			rows = append(rows, f)
+			show = append(show, f)
 		}
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		if rows[i].Account != rows[j].Account {
-			return rows[i].Account < rows[j].Account
-		}
-		return model.SeverityRank(rows[i].Severity) < model.SeverityRank(rows[j].Severity)
+	if failed {
+		t.failAccounts++
+	}
+	sort.SliceStable(show, func(i, j int) bool {
+		return model.SeverityRank(show[i].Severity) < model.SeverityRank(show[j].Severity)
 	})
-	if len(rows) > 0 {
-		cells := [][]string{{"ACCOUNT", "NAME", "CHECK", "SEVERITY", "STATUS", "MESSAGE"}}
-		for _, f := range rows {
-			cells = append(cells, []string{f.Account, terminalSafe(names[f.Account]), f.Check,
-				f.Severity, strings.ToUpper(f.Status), terminalSafe(f.Message)})
+	for _, f := range show {
+		cells := []string{terminalSafe(f.Account), name, terminalSafe(f.Check), terminalSafe(f.Severity),
+			strings.ToUpper(terminalSafe(f.Status)), terminalSafe(f.Message)}
+		for i, c := range cells {
+			t.width[i] = max(t.width[i], displayWidth(c))
 		}
-		// Pad the plain text first, then colour it, so escape codes do not
-		// count towards column widths.
-		width := make([]int, len(cells[0]))
-		for _, row := range cells {
-			for i, c := range row {
-				width[i] = max(width[i], utf8.RuneCountInString(c))
-			}
+		// terminalSafe leaves no control character: \x1f and \n
+		// separate cells and rows.
+		if _, err := t.rows.WriteString(strings.Join(cells, "\x1f") + "\n"); err != nil {
+			return err
 		}
-		for n, row := range cells {
-			var b strings.Builder
-			for i, c := range row {
-				cell := c
-				if i < len(row)-1 {
-					cell += strings.Repeat(" ", width[i]-utf8.RuneCountInString(c)+2)
-				}
-				switch {
-				case n == 0:
-					cell = t.paint(ansiBold, cell)
-				case i == 3 && c == "critical":
-					cell = t.paint(ansiBold+ansiRed, cell)
-				case i == 4:
-					cell = t.paint(statusColor(rows[n-1].Status), cell)
-				}
-				b.WriteString(cell)
-			}
-			ew.printf("%s\n", strings.TrimRight(b.String(), " "))
+		t.nRows++
+	}
+	return nil
+}
+
+// End writes the table and the summary.
+func (t *TableWriter) End() error {
+	defer t.rows.Close()
+	ew := &errWriter{w: bufio.NewWriterSize(t.w, 64<<10)}
+	if t.nRows > 0 {
+		if err := t.writeRows(ew); err != nil {
+			return err
 		}
 		ew.printf("\n")
-	} else if len(r.Findings) > 0 {
+	} else if t.findings > 0 {
 		ew.printf("%s\n\n", t.paint(ansiGreen, "No failing, error or manual findings."))
 	}
-	t.summary(ew, r, names)
+	t.summary(ew)
+	if ew.err == nil {
+		ew.err = ew.w.(*bufio.Writer).Flush()
+	}
 	return ew.err
 }
 
-func (t *TableWriter) summary(ew *errWriter, r *Report, names map[string]string) {
-	byStatus := map[string]int{}
-	failSev := map[string]int{}
-	failAccounts := map[string]bool{}
-	byCheck := map[string][]string{}
-	checkSev := map[string]string{}
-	for _, f := range r.Findings {
-		byStatus[f.Status]++
-		if f.Status == model.StatusFail {
-			failSev[f.Severity]++
-			failAccounts[f.Account] = true
-			byCheck[f.Check] = append(byCheck[f.Check], f.Account)
-			checkSev[f.Check] = f.Severity
+// minMessage is the narrowest message column worth a column of its own;
+// below it each message goes under its row, indented.
+const minMessage = 30
+
+// messageIndent indents a message written under its row.
+const messageIndent = 4
+
+// writeRows lays the rows out: on one line each, the message wrapped at
+// word boundaries within the terminal's width; on a narrow terminal the
+// message under the row, wrapped, and the name clipped to fit.
+func (t *TableWriter) writeRows(ew *errWriter) error {
+	last := len(t.width) - 1
+	width := append([]int(nil), t.width...)
+	prefix := 0
+	for _, w := range width[:last] {
+		prefix += w + 2
+	}
+	total := t.Opts.Width
+	stacked := total > 0 && total-prefix < minMessage
+	msgWidth := 0
+	if total > 0 {
+		msgWidth = total - prefix
+	}
+	if stacked {
+		// Clip the name column, down to a few characters, so the row fits.
+		const minName = 8
+		if over := prefix - 2 - total; over > 0 && width[1] > minName {
+			width[1] = max(minName, width[1]-over)
+		}
+		msgWidth = total - messageIndent
+	}
+	line := func(cells []string, status string, header bool) {
+		var b strings.Builder
+		n := len(cells)
+		if stacked {
+			n = last
+		}
+		for i, c := range cells[:n] {
+			c = clipTo(c, width[i])
+			cell := c
+			if i < n-1 {
+				cell = pad(c, width[i]+2)
+			}
+			switch {
+			case header:
+				cell = t.paint(ansiBold, cell)
+			case i == 3 && c == "critical":
+				cell = t.paint(ansiBold+ansiRed, cell)
+			case i == 4:
+				cell = t.paint(statusColor(status), cell)
+			}
+			b.WriteString(cell)
+		}
+		if stacked || n <= last {
+			ew.printf("%s\n", strings.TrimRight(b.String(), " "))
+			if !stacked || header {
+				return
+			}
+			for _, l := range wrap(cells[last], msgWidth) {
+				ew.printf("%s%s\n", strings.Repeat(" ", messageIndent), l)
+			}
+			return
+		}
+		// The message is the last cell of b; wrap it into its column.
+		lines := wrap(cells[last], msgWidth)
+		head := strings.TrimSuffix(b.String(), cells[last])
+		ew.printf("%s\n", strings.TrimRight(head+lines[0], " "))
+		for _, l := range lines[1:] {
+			ew.printf("%s%s\n", strings.Repeat(" ", prefix), l)
 		}
 	}
+	header := tableHeader()
+	if stacked {
+		header = header[:last]
+	}
+	line(header, "", true)
+	r, err := t.rows.reader()
+	if err != nil {
+		return err
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	for {
+		row, err := br.ReadString('\n')
+		if err == io.EOF && row == "" {
+			break
+		}
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("read the table's spool: %w", err)
+		}
+		cells := strings.Split(strings.TrimSuffix(row, "\n"), "\x1f")
+		if len(cells) != len(header) && !(stacked && len(cells) == len(header)+1) {
+			return fmt.Errorf("read the table's spool: a row of %d cells", len(cells))
+		}
+		line(cells, strings.ToLower(cells[4]), false)
+	}
+	return ew.err
+}
+
+// wrapped writes a summary line, wrapped to the width with its
+// continuation lines indented by four spaces.
+func (t *TableWriter) wrapped(ew *errWriter, s string) {
+	lead := len(s) - len(strings.TrimLeft(s, " "))
+	lines := []string{s}
+	if t.Opts.Width > 0 {
+		lines = wrapHanging(s[lead:], t.Opts.Width-lead, t.Opts.Width-lead-2)
+		for i := range lines {
+			if i == 0 {
+				lines[i] = s[:lead] + lines[i]
+			} else {
+				lines[i] = s[:lead] + "  " + lines[i]
+			}
+		}
+	}
+	for _, l := range lines {
+		ew.printf("%s\n", l)
+	}
+}
+
+func (t *TableWriter) summary(ew *errWriter) {
 	ew.printf("%s\n", t.paint(ansiBold, "Summary"))
-	ew.printf("  %d account(s) audited, %d finding(s): ", len(r.Accounts), len(r.Findings))
+	ew.printf("  %d account(s) audited, %d finding(s): ", t.accounts, t.findings)
 	var parts []string
 	for _, s := range model.Statuses() {
-		parts = append(parts, t.paint(statusColor(s), fmt.Sprintf("%d %s", byStatus[s], s)))
+		parts = append(parts, t.paint(statusColor(s), fmt.Sprintf("%d %s", t.byStatus[s], s)))
 	}
 	ew.printf("%s\n", strings.Join(parts, ", "))
-	if len(failSev) > 0 {
+	if len(t.failSev) > 0 {
 		parts = parts[:0]
 		for _, s := range model.Severities() {
-			if failSev[s] > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", failSev[s], s))
+			if t.failSev[s] > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", t.failSev[s], s))
 			}
 		}
 		ew.printf("  failing by severity: %s\n", strings.Join(parts, ", "))
 	}
-	ew.printf("  %d of %d account(s) fail at least one check\n", len(failAccounts), len(r.Accounts))
-	t.evidenceAge(ew, r)
+	ew.printf("  %d of %d account(s) fail at least one check\n", t.failAccounts, t.accounts)
+	t.evidenceAge(ew)
 
-	if len(byCheck) > 0 {
-		checks := make([]string, 0, len(byCheck))
-		for c := range byCheck {
+	if len(t.checks) > 0 {
+		checks := make([]string, 0, len(t.checks))
+		for c := range t.checks {
 			checks = append(checks, c)
 		}
 		sort.Slice(checks, func(i, j int) bool {
-			ri, rj := model.SeverityRank(checkSev[checks[i]]), model.SeverityRank(checkSev[checks[j]])
+			ri, rj := model.SeverityRank(t.checks[checks[i]].severity), model.SeverityRank(t.checks[checks[j]].severity)
 			if ri != rj {
 				return ri < rj
 			}
 			return checks[i] < checks[j]
 		})
 		ew.printf("\n%s\n", t.paint(ansiBold, "Failing checks"))
-		for _, c := range checks {
-			accts := byCheck[c]
-			labels := make([]string, 0, min(len(accts), 8))
-			for _, a := range accts[:min(len(accts), 8)] {
-				if n := names[a]; n != "" {
-					labels = append(labels, fmt.Sprintf("%s (%s)", terminalSafe(n), a))
-				} else {
-					labels = append(labels, a)
-				}
-			}
+		for _, id := range checks {
+			c := t.checks[id]
 			more := ""
-			if len(accts) > 8 {
-				more = fmt.Sprintf(" and %d more", len(accts)-8)
+			if c.accounts > len(c.labels) {
+				more = fmt.Sprintf(" and %d more", c.accounts-len(c.labels))
 			}
-			ew.printf("  %s [%s] %d account(s): %s%s\n", c, checkSev[c], len(accts), strings.Join(labels, ", "), more)
+			t.wrapped(ew, fmt.Sprintf("  %s [%s] %d account(s): %s%s", terminalSafe(id), terminalSafe(c.severity), c.accounts, strings.Join(c.labels, ", "), more))
 		}
 	}
-	if len(r.Errors) > 0 {
-		ew.printf("\n%s\n", t.paint(ansiMagenta+ansiBold, fmt.Sprintf("Errors (%d): inputs not read or facts not collected; a check judging a missing fact says ERROR", len(r.Errors))))
-		for _, e := range r.Errors {
-			ew.printf("  %s\n", terminalSafe(errorLine(e)))
+	if len(t.errors) > 0 {
+		ew.printf("\n%s\n", t.paint(ansiMagenta+ansiBold, fmt.Sprintf("Errors (%d): inputs not read or facts not collected; a check judging a missing fact says ERROR", len(t.errors))))
+		for _, e := range t.errors {
+			t.wrapped(ew, "  "+terminalSafe(errorLine(e)))
 		}
 	}
 }
@@ -198,53 +362,42 @@ func errorLine(e model.SourceError) string {
 	return strings.Join(prefix, ", ") + ": " + e.Message
 }
 
-// evidenceAge says how old the credential reports are: a fix made after a
-// report was generated does not show in it.
-func (t *TableWriter) evidenceAge(ew *errWriter, r *Report) {
-	var oldest, newest time.Time
-	fromAuditTime := 0
-	for _, a := range r.Accounts {
-		cr := a.CredentialReport
-		if cr == nil || cr.GeneratedAt.IsZero() {
-			continue
-		}
-		if cr.GeneratedAtSource == "audit-time" {
-			fromAuditTime++
-		}
-		if oldest.IsZero() || cr.GeneratedAt.Before(oldest) {
-			oldest = cr.GeneratedAt
-		}
-		if cr.GeneratedAt.After(newest) {
-			newest = cr.GeneratedAt
-		}
-	}
-	if oldest.IsZero() {
+// add counts one account's credential report.
+func (r *reportAge) add(cr *model.CredentialReportInfo, now time.Time) {
+	if cr == nil || cr.GeneratedAt.IsZero() {
 		return
 	}
-	ew.printf("  credential reports generated %s", t.when(oldest))
-	if !newest.Equal(oldest) {
-		ew.printf(" to %s", t.when(newest))
+	if cr.GeneratedAtSource == "audit-time" {
+		r.fromAuditTime++
+	} else if !now.IsZero() && now.Sub(cr.GeneratedAt) > 24*time.Hour {
+		r.stale++
 	}
-	ew.printf("\n")
-	if stale := countOlder(r, t.Opts.Now, 24*time.Hour); stale > 0 {
-		ew.printf("  %s\n", t.paint(ansiYellow, fmt.Sprintf("%d report(s) are more than a day old: their findings show the state when they were generated", stale)))
+	if r.oldest.IsZero() || cr.GeneratedAt.Before(r.oldest) {
+		r.oldest = cr.GeneratedAt
 	}
-	if fromAuditTime > 0 {
-		ew.printf("  %d report(s) carry no generation time (bare CSV): windows measured from the audit time; use --report-time or the CLI's JSON\n", fromAuditTime)
+	if cr.GeneratedAt.After(r.newest) {
+		r.newest = cr.GeneratedAt
 	}
 }
 
-func countOlder(r *Report, now time.Time, age time.Duration) int {
-	if now.IsZero() {
-		return 0
+// evidenceAge says how old the credential reports are: a fix made after a
+// report was generated does not show in it.
+func (t *TableWriter) evidenceAge(ew *errWriter) {
+	a := t.age
+	if a.oldest.IsZero() {
+		return
 	}
-	n := 0
-	for _, a := range r.Accounts {
-		if cr := a.CredentialReport; cr != nil && cr.GeneratedAtSource != "audit-time" && now.Sub(cr.GeneratedAt) > age {
-			n++
-		}
+	ew.printf("  credential reports generated %s", t.when(a.oldest))
+	if !a.newest.Equal(a.oldest) {
+		ew.printf(" to %s", t.when(a.newest))
 	}
-	return n
+	ew.printf("\n")
+	if a.stale > 0 {
+		ew.printf("  %s\n", t.paint(ansiYellow, fmt.Sprintf("%d report(s) are more than a day old: their findings show the state when they were generated", a.stale)))
+	}
+	if a.fromAuditTime > 0 {
+		ew.printf("  %d report(s) carry no generation time (bare CSV): windows measured from the audit time; use --report-time or the CLI's JSON\n", a.fromAuditTime)
+	}
 }
 
 // when writes a time: relative for a person at a terminal, RFC 3339 else.

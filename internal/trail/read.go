@@ -139,6 +139,8 @@ type reader struct {
 	// track: note each record's account and time (Result.Seen) in inputs
 	// whose name does not say what they cover.
 	track bool
+	// inner reads the log files gathered in an element (not nested).
+	inner *reader
 }
 
 func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filter) (res Result) {
@@ -191,7 +193,10 @@ func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filte
 		if err != nil {
 			res.Skipped++
 			var se *SyntaxError
+			var tl *TooLargeError
 			switch {
+			case errors.As(err, &tl):
+				res.warn(tl.Offset, tl.Line, "one element of %d bytes, over the %d MiB limit, was skipped; reading goes on after it", tl.Size, MaxElement>>20)
 			case errors.As(err, &se):
 				res.warn(se.Offset, se.Line, "%s; skipped to the next record", se.Msg)
 			case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader):
@@ -208,7 +213,7 @@ func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filte
 		res.Records++
 		if first {
 			first = false
-			if !looksLikeCloudTrail(el.Raw) {
+			if !looksLikeCloudTrail(el) {
 				res.Records, res.Skipped = 0, 1
 				res.warn(el.Offset, sp.Line(el.Offset), "not CloudTrail: its first record has no eventName or eventTime")
 				return res
@@ -229,8 +234,13 @@ func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filte
 				if !rd.nested && holdsContainer(el.Raw) {
 					// Log files or lookup-events pages gathered into one
 					// array or stream (jq -s): each is read as an input.
-					inner := reader{nested: true, track: rd.track}
-					sub := inner.read(ctx, source, bytes.NewReader(el.Raw), f)
+					if rd.inner == nil {
+						// One reader for every file of the array: its buffers
+						// are a third of a megabyte.
+						rd.inner = &reader{nested: true}
+					}
+					rd.inner.track = rd.track
+					sub := rd.inner.read(ctx, source, bytes.NewReader(el.Raw), f)
 					for id, sp := range sub.Seen {
 						if res.Seen != nil {
 							res.Seen.merge(id, sp)
@@ -241,6 +251,10 @@ func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filte
 					res.Events = append(res.Events, sub.Events...)
 					for _, w := range sub.Warnings {
 						res.warn(el.Offset+w.Offset, 0, "%s", w.Msg)
+					}
+					if len(res.Warnings) >= maxWarnings {
+						res.warn(sp.Offset(), 0, "too many errors: the rest of this input is skipped")
+						return res
 					}
 				}
 				// Otherwise not every value in a JSON array or stream need
@@ -278,10 +292,22 @@ func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filte
 }
 
 // holdsContainer: an element holds an array of records, lookup-events
-// items or Lake rows.
+// items or Lake rows. A name written with escapes is read by decoding.
 func holdsContainer(raw []byte) bool {
 	for _, k := range []string{`"Records"`, `"Events"`, `"QueryResultRows"`} {
 		if bytes.Contains(raw, []byte(k)) {
+			return true
+		}
+	}
+	if !bytes.Contains(raw, []byte(escapeMark)) {
+		return false
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(raw, &top) != nil {
+		return false
+	}
+	for k, v := range top {
+		if _, ok := containerOf(k); ok && len(v) > 0 && v[0] == '[' {
 			return true
 		}
 	}
@@ -289,12 +315,17 @@ func holdsContainer(raw []byte) bool {
 }
 
 // looksLikeCloudTrail: an element holds one of the names every CloudTrail
-// element has (records, EventBridge events, lookup-events items, Lake rows).
-func looksLikeCloudTrail(raw []byte) bool {
+// element has (records, EventBridge events, lookup-events items, Lake
+// rows). Names written with escapes are read by decoding.
+func looksLikeCloudTrail(el Element) bool {
 	for _, m := range []string{`"eventName"`, `"eventTime"`, `"EventName"`, `"eventname"`, `"eventTime`, `eventName\"`} {
-		if bytes.Contains(raw, []byte(m)) {
+		if bytes.Contains(el.Raw, []byte(m)) {
 			return true
 		}
 	}
-	return false
+	if !bytes.Contains(el.Raw, []byte(escapeMark)) {
+		return false
+	}
+	_, err := Decode(el)
+	return err == nil || (el.Container == InValue && holdsContainer(el.Raw))
 }

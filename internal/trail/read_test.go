@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -320,7 +322,7 @@ func TestDeepLakeCell(t *testing.T) {
 	if _, _, ok := parseLakeStruct(deep, 0); ok {
 		t.Error("a 200,000-deep cell parsed")
 	}
-	if v, ok := lakeValue(deep).(string); !ok || v != deep {
+	if v := string(lakeValue(deep)); v != `"`+deep+`"` {
 		t.Error("a deep cell is not kept as text")
 	}
 }
@@ -403,5 +405,180 @@ func TestGatheredLogFiles(t *testing.T) {
 		if len(res.Events) != want || res.Skipped != 0 {
 			t.Errorf("%s: %d events, want %d; skipped %d %v", name, len(res.Events), want, res.Skipped, res.Warnings)
 		}
+	}
+}
+
+// hostileRoot is a small root record, read after each hostile part to
+// show that reading went on.
+const hostileRoot = `{"eventVersion":"1.08","userIdentity":{"type":"Root","accountId":"111122223333","accessKeyId":"AKIAHOSTILEEXAMPLE"},"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","eventID":"after"}`
+
+// hostileInputs are inputs of 1 MB built to exhaust the stack or the
+// memory of a decoder; want is the warning's start (file, line, byte) or
+// "" when the input is read without one.
+func hostileInputs() []struct{ name, data, want string } {
+	const mb = 1 << 20
+	goodRow := `[{"eventID":"after"},{"eventTime":"2024-01-01 00:00:00.000"},{"eventName":"ListBuckets"},{"userIdentity.type":"Root"},{"userIdentity.accountId":"111122223333"}]`
+	deep := func(open string, n int) string { return strings.Repeat(open, n) }
+	var wide strings.Builder
+	wide.WriteString(`{"Records":[{"eventVersion":"1.08","userIdentity":{"type":"Root","accountId":"111122223333"},"eventTime":"2024-01-01T00:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","eventID":"wide","requestParameters":{`)
+	for i := 0; wide.Len() < mb; i++ {
+		fmt.Fprintf(&wide, `"k%d":0,`, i)
+	}
+	wide.WriteString(`"userName":"AWS ROOT USER"}},` + hostileRoot + `]}`)
+	var manyCols strings.Builder
+	manyCols.WriteString(`{"QueryResultRows":[[{"eventName":"X"},{"eventTime":"2024-01-01 00:00:00.000"},{"userIdentity.type":"Root"}`)
+	for i := 0; manyCols.Len() < mb; i++ {
+		fmt.Fprintf(&manyCols, `,{"requestParameters.k%d.a.b.c.d.e.f":"x"}`, i)
+	}
+	manyCols.WriteString("]," + goodRow + "]}")
+	var gathered strings.Builder
+	gathered.WriteString(`[{"Records":[` + hostileRoot + `]}`)
+	for gathered.Len() < mb {
+		gathered.WriteString(`,{"Records":[],"Root":1}`)
+	}
+	gathered.WriteString("]")
+	var tiny strings.Builder
+	tiny.WriteString(`{"Records":[` + hostileRoot)
+	for i := 0; tiny.Len() < mb; i++ {
+		fmt.Fprintf(&tiny, `,{"eventVersion":"1.08","userIdentity":{"type":"Root"},"eventTime":"2024-01-01T00:00:00Z","eventName":"X","eventID":"t%d"}`, i)
+	}
+	tiny.WriteString("]}")
+	var escaped strings.Builder
+	escaped.WriteString(`{"Records":[` + hostileRoot)
+	for escaped.Len() < mb {
+		escaped.WriteString(`,{"eventVersion":"1.08","userIdentity":{"type":"IAMUser"},"eventTime":"2024-01-01T00:00:00Z","eventName":"\u0058"}`)
+	}
+	escaped.WriteString("]}")
+	return []struct{ name, data, want string }{
+		{"Lake key of 1,000,000 dotted segments",
+			`{"QueryResultRows":[[{"eventName":"X"},{"eventTime":"2024-01-01 00:00:00.000"},{"userIdentity.type":"Root"},{"` + strings.Repeat(".", mb) + `a":"x"}],` + goodRow + "]}",
+			"hostile.json:1 (byte 20): record skipped: "},
+		{"Lake row of 40,000 nested columns", manyCols.String(), ""},
+		{"Lake cell of JSON nested 250,000 deep",
+			`{"QueryResultRows":[[{"eventName":"X"},{"eventTime":"2024-01-01 00:00:00.000"},{"userIdentity.type":"Root"},{"requestParameters":"` + deep(`{\"a\":`, mb/7) + `1"}],` + goodRow + "]}",
+			""},
+		{"Lake struct cell nested 350,000 deep",
+			`{"QueryResultRows":[[{"eventName":"X"},{"eventTime":"2024-01-01 00:00:00.000"},{"userIdentity":"` + deep("{a=", mb/3) + `"}],` + goodRow + "]}",
+			""},
+		{"record nested 1,000,000 deep",
+			`{"Records":[{"eventVersion":"1.08","userIdentity":{"type":"Root"},"eventTime":"2024-01-01T00:00:00Z","eventName":"X","requestParameters":` + deep("[", mb) + deep("]", mb) + "}," + hostileRoot + "]}",
+			"hostile.json:1 (byte 12): record skipped: "},
+		{"lookup-events item nested 1,000,000 deep",
+			`{"Events":[{"EventId":"1","CloudTrailEvent":"{\"eventName\":\"X\",\"eventTime\":\"2024-01-01T00:00:00Z\",\"userIdentity\":{\"type\":\"Root\"},\"requestParameters\":` + deep("[", mb) + `"},{"EventId":"2","CloudTrailEvent":` + strconv.Quote(hostileRoot) + "}]}",
+			"hostile.json:1 (byte 11): record skipped: "},
+		{"EventBridge event nested 1,000,000 deep",
+			`{"detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"X","eventTime":"2024-01-01T00:00:00Z","userIdentity":{"type":"Root"},"requestParameters":` + deep("[", mb) + deep("]", mb) + "}}\n" + hostileRoot + "\n",
+			"hostile.json:1 (byte 0): record skipped: "},
+		{"root record with 100,000 request parameters", wide.String(), ""},
+		{"40,000 log files gathered in an array", gathered.String(), ""},
+		{"8,000 small root records", tiny.String(), ""},
+		{"records written with escapes", escaped.String(), ""},
+	}
+}
+
+// Hostile input (issue 11): no crash, a warning naming the file, line and
+// byte, the records after it read, and 1 MB of input never allocating more
+// than 64 MB in all.
+func TestHostileInputBounded(t *testing.T) {
+	for _, tc := range hostileInputs() {
+		t.Run(tc.name, func(t *testing.T) {
+			if len(tc.data) < 1<<20 {
+				t.Fatalf("input of %d bytes, want 1 MB", len(tc.data))
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			res := ReadStream(context.Background(), "hostile.json", strings.NewReader(tc.data), &Filter{})
+			runtime.ReadMemStats(&after)
+			alloc := after.TotalAlloc - before.TotalAlloc
+			if alloc > 64<<20 {
+				t.Errorf("%d MB allocated reading 1 MB", alloc>>20)
+			}
+			t.Logf("%.1f MB allocated", float64(alloc)/(1<<20))
+			found := false
+			for _, ev := range res.Events {
+				found = found || ev.EventID == "after"
+			}
+			if !found {
+				t.Errorf("the root record after the hostile part not found: %v %v", briefs(res.Events), res.Warnings)
+			}
+			all := fmt.Sprint(res.Warnings)
+			if tc.want == "" && len(res.Warnings) > 0 || tc.want != "" && (len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0].String(), tc.want)) {
+				t.Errorf("warnings %.300s, want one starting %q", all, tc.want)
+			}
+		})
+	}
+}
+
+// An element over MaxElement is skipped, with a warning naming the input,
+// the byte where it starts and its size, and the records after it in the
+// same input are read (issue 11): in a log file on the fast path (the big
+// record holding "Root" or not), indented, gzip-compressed, in a JSON
+// array and in JSON lines.
+func TestElementOverLimit(t *testing.T) {
+	before := strings.Replace(hostileRoot, `"eventID":"after"`, `"eventID":"before"`, 1)
+	pad := strings.Repeat(`x\"]}{\"eventVersion\":Root\\`, (17<<20)/25)
+	userPad := strings.Repeat(`x\"]}{\"eventVersion\":\\`, (17<<20)/25)
+	for _, tc := range []struct {
+		name, open, sep, close, big string
+		gz                          bool
+	}{
+		{"log file, big root record", `{"Records":[`, ",", "]}", `{"eventVersion":"1.08","userIdentity":{"type":"Root"},"eventName":"Big","requestParameters":{"pad":"` + pad + `"}}`, false},
+		{"log file, big record of a user", `{"Records":[`, ",", "]}", `{"eventVersion":"1.08","userIdentity":{"type":"IAMUser"},"eventName":"Big","requestParameters":{"pad":"` + userPad + `"}}`, false},
+		{"log file, root after the limit", `{"Records":[`, ",", "]}", `{"eventVersion":"1.08","requestParameters":{"pad":"` + pad + `"},"userIdentity":{"type":"Root"}}`, false},
+		{"indented log file", "{\"Records\": [\n  ", ",\n  ", "\n]}\n", `{"eventVersion": "1.08", "userIdentity": {"type": "Root"}, "requestParameters": [["` + pad + `"]]}`, false},
+		{"gzip log file", `{"Records":[`, ",", "]}", `{"eventVersion":"1.08","userIdentity":{"type":"Root"},"requestParameters":{"pad":"` + pad + `"}}`, true},
+		{"JSON array", "[", ",", "]", `{"eventVersion":"1.08","userIdentity":{"type":"Root"},"requestParameters":{"pad":"` + pad + `"}}`, false},
+		{"JSON lines", "", "\n", "\n", `{"eventVersion":"1.08","userIdentity":{"type":"Root"},"requestParameters":{"pad":"` + pad + `"}}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := []byte(tc.open + before + tc.sep + tc.big + tc.sep + hostileRoot + tc.close)
+			at := len(tc.open) + len(before) + len(tc.sep)
+			line := 1 + strings.Count(tc.open+before+tc.sep, "\n")
+			if tc.gz {
+				var b bytes.Buffer
+				zw := gzip.NewWriter(&b)
+				if _, err := zw.Write(data); err != nil {
+					t.Fatal(err)
+				}
+				if err := zw.Close(); err != nil {
+					t.Fatal(err)
+				}
+				data = b.Bytes()
+			}
+			res := read(t, data, Filter{})
+			if got := strings.Join(briefs(res.Events), "\n"); len(res.Events) != 2 || res.Events[0].EventID != "before" || res.Events[1].EventID != "after" {
+				t.Errorf("events:\n%s", got)
+			}
+			want := fmt.Sprintf("input.json:%d (byte %d): one element of %d bytes, over the 16 MiB limit, was skipped; reading goes on after it", line, at, len(tc.big))
+			if len(res.Warnings) != 1 || res.Warnings[0].String() != want || res.Skipped != 1 {
+				t.Errorf("warnings %v (skipped %d), want\n%s", res.Warnings, res.Skipped, want)
+			}
+		})
+	}
+}
+
+// A record whose "Root" is written with JSON escapes is still root's: the
+// byte prefilter lets every element holding an escape through to the
+// decoder (issue 11), in every shape.
+func TestEscapedRoot(t *testing.T) {
+	user := `{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","accountId":"111122223333"},"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","eventID":"u"}`
+	for _, tc := range []struct{ name, data string }{
+		{"type escaped", `{"Records":[` + user + `,{"eventVersion":"1.08","userIdentity":{"type":"\u0052oot","accountId":"111122223333"},"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","eventID":"after"},` + user + `]}`},
+		{"one letter escaped", `{"Records":[` + user + `,{"eventVersion":"1.08","userIdentity":{"type":"R\u006f\u006ft","accountId":"111122223333"},"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","eventID":"after"}]}`},
+		{"lower-case hex", `{"Records":[{"eventVersion":"1.08","userIdentity":{"type":"\u0052\u006F\u006f\u0074","accountId":"111122223333"},"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","eventID":"after"}]}`},
+		{"every key escaped", `{"\u0052ecords":[{"\u0065ventVersion":"1.08","\u0075serIdentity":{"\u0074ype":"\u0052oot","\u0061ccountId":"111122223333"},"\u0065ventTime":"2024-01-01T00:00:00Z","\u0065ventSource":"s3.amazonaws.com","\u0065ventName":"ListBuckets","\u0065ventID":"after"}]}`},
+		{"AssumeRoot escaped", `{"Records":[` + user + `,{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","accountId":"111122223333"},"eventTime":"2024-01-01T00:00:00Z","eventSource":"sts.amazonaws.com","eventName":"Assume\u0052oot","eventID":"after","requestParameters":{"targetPrincipal":"222233334444"}}]}`},
+		{"lookup-events", `{"Events":[{"EventId":"1","CloudTrailEvent":"{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"\\u0052oot\",\"accountId\":\"111122223333\"},\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"ListBuckets\",\"eventID\":\"after\"}"}]}`},
+		{"EventBridge", `{"detail-type":"AWS API Call via CloudTrail","detail":{"eventVersion":"1.08","userIdentity":{"type":"\u0052oot","accountId":"111122223333"},"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","eventID":"after"}}`},
+		{"Lake row", `{"QueryResultRows":[[{"eventID":"after"},{"eventTime":"2024-01-01 00:00:00.000"},{"eventName":"ListBuckets"},{"userIdentity.type":"\u0052oot"},{"userIdentity.accountId":"111122223333"}]]}`},
+		{"gathered log files", `[{"\u0052ecords":[{"eventVersion":"1.08","userIdentity":{"type":"\u0052oot","accountId":"111122223333"},"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","eventID":"after"}]}]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := read(t, []byte(tc.data), Filter{})
+			if len(res.Events) != 1 || res.Events[0].EventID != "after" || res.Events[0].Account != "111122223333" || len(res.Warnings) > 0 {
+				t.Errorf("events %v, warnings %v", briefs(res.Events), res.Warnings)
+			}
+		})
 	}
 }

@@ -90,35 +90,151 @@ type SessionContext struct {
 
 // field reads a string (or any scalar) at a dotted path in a raw object;
 // "" when it is not there. Keys are matched exactly, then without case
-// (Lake and Athena lower-case nested names).
+// (Lake and Athena lower-case nested names); of keys given twice, the last
+// counts, as in encoding/json. Only the path is looked at: the rest of the
+// object is skipped, not decoded, so a wide object costs no memory.
 func field(raw json.RawMessage, path ...string) string {
 	for _, key := range path {
-		if len(raw) == 0 || raw[0] != '{' {
-			return ""
-		}
-		var m map[string]json.RawMessage
-		if json.Unmarshal(raw, &m) != nil {
-			return ""
-		}
-		v, ok := m[key]
-		if !ok {
-			for k, kv := range m {
-				if strings.EqualFold(k, key) {
-					v, ok = kv, true
-					break
-				}
+		var exact, folded []byte
+		if !eachMember(raw, func(k string, v []byte) bool {
+			switch {
+			case k == key:
+				exact = v
+			case strings.EqualFold(k, key):
+				folded = v
 			}
-		}
-		if !ok {
+			return true
+		}) {
 			return ""
 		}
-		raw = v
+		switch {
+		case exact != nil:
+			raw = exact
+		case folded != nil:
+			raw = folded
+		default:
+			return ""
+		}
 	}
 	var t Text
-	if json.Unmarshal(raw, &t) != nil || (len(raw) > 0 && (raw[0] == '{' || raw[0] == '[')) {
+	if len(raw) > 0 && (raw[0] == '{' || raw[0] == '[') || json.Unmarshal(raw, &t) != nil {
 		return ""
 	}
 	return string(t)
+}
+
+// eachMember calls fn with each key (unescaped) and raw value of the JSON
+// object raw, in order, until fn returns false. It walks the bytes without
+// recursion or decoding values, and returns false when raw is no object or
+// is cut short.
+func eachMember(raw []byte, fn func(key string, val []byte) bool) bool {
+	i := skipWS(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return false
+	}
+	i = skipWS(raw, i+1)
+	if i < len(raw) && raw[i] == '}' {
+		return true
+	}
+	for {
+		if i >= len(raw) || raw[i] != '"' {
+			return false
+		}
+		end := stringEnd(raw, i)
+		if end < 0 {
+			return false
+		}
+		var key string
+		if bytes.IndexByte(raw[i+1:end-1], '\\') >= 0 {
+			if json.Unmarshal(raw[i:end], &key) != nil {
+				return false
+			}
+		} else {
+			key = string(raw[i+1 : end-1])
+		}
+		i = skipWS(raw, end)
+		if i >= len(raw) || raw[i] != ':' {
+			return false
+		}
+		i = skipWS(raw, i+1)
+		vend := valueEnd(raw, i)
+		if vend < 0 {
+			return false
+		}
+		if !fn(key, raw[i:vend]) {
+			return true
+		}
+		i = skipWS(raw, vend)
+		switch {
+		case i < len(raw) && raw[i] == ',':
+			i = skipWS(raw, i+1)
+		case i < len(raw) && raw[i] == '}':
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd is the index after the closing quote of the string whose
+// opening quote is at b[i]; -1 when it does not close.
+func stringEnd(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return -1
+}
+
+// valueEnd is the index after the JSON value at b[i]; -1 when it does not
+// end. Nesting is counted, not recursed into.
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				e := stringEnd(b, j)
+				if e < 0 {
+					return -1
+				}
+				j = e - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	}
+	j := i
+	for j < len(b) && isLiteral(b[j]) {
+		j++
+	}
+	if j == i {
+		return -1
+	}
+	return j
 }
 
 // timeLayouts are the eventTime forms met: CloudTrail's own, with

@@ -2,9 +2,11 @@ package trail
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Container says what an element came out of, which decides how it is read.
@@ -92,6 +94,9 @@ type splitState struct {
 	inObject  bool      // inside a top-level object whose keys are being read (from s.keep)
 	sawArray  bool      // the object held a container (so it is not itself an element)
 	afterElem bool      // an element was just read: a ',' or ']' is next
+	// big: a value of the top-level object was over MaxElement, so the
+	// object, if it is an element, is skipped.
+	big *TooLargeError
 }
 
 // NewSplitter reads from r.
@@ -176,6 +181,73 @@ func (s *Splitter) fill() bool {
 }
 
 var errTooLarge = errors.New("an element larger than 16 MiB")
+
+// tooLarge says whether the last fill stopped at MaxElement (the element
+// being read is over the limit), not at the input's end.
+func (s *Splitter) tooLarge() bool { return s.rerr == errTooLarge }
+
+// TooLargeError is an element over MaxElement. It was skipped whole, and
+// the splitter is past it: the next call to Next reads what follows it.
+type TooLargeError struct {
+	Offset int64 // where the element starts
+	Line   int64
+	Size   int64 // its length in bytes
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("line %d (byte %d): one element of %d bytes, over the %d MiB limit, was skipped", e.Line, e.Offset, e.Size, MaxElement>>20)
+}
+
+// skipTooLarge moves past the value starting at buf[start] when reading
+// it stopped at MaxElement, without keeping it: a byte-wise walk of its
+// strings and brackets over as much input as it takes, in constant
+// memory. It returns the value's size, or the error that ended the input
+// inside it.
+func (s *Splitter) skipTooLarge(start int) (int64, error) {
+	off := s.base + int64(start)
+	s.rerr = nil // the limit's, not the reader's
+	s.keep = -1
+	s.pos = start
+	depth := 0
+	inStr, esc := false, false
+	for {
+		if s.pos >= s.end && !s.fill() {
+			return 0, s.endErr("an element over the size limit")
+		}
+		b := s.buf[s.pos:s.end]
+		for i, c := range b {
+			done := false
+			switch {
+			case inStr:
+				switch {
+				case esc:
+					esc = false
+				case c == '\\':
+					esc = true
+				case c == '"':
+					inStr = false
+					done = depth == 0
+				}
+			case c == '"':
+				inStr = true
+			case c == '{' || c == '[':
+				depth++
+			case c == '}' || c == ']':
+				depth--
+				done = depth <= 0
+			case depth == 0 && !isLiteral(c):
+				// The end of a literal at the top (a number of 16 MiB).
+				s.pos += i
+				return s.base + int64(s.pos) - off, nil
+			}
+			if done {
+				s.pos += i + 1
+				return s.base + int64(s.pos) - off, nil
+			}
+		}
+		s.pos = s.end
+	}
+}
 
 // ReadErr is the error that ended the input, if it was not a clean end
 // (a truncated gzip stream, say).
@@ -307,6 +379,13 @@ func (s *Splitter) readKey() (string, error) {
 	}
 	start := int(startOff - s.base)
 	key := string(s.buf[start+1 : s.pos-1])
+	if strings.IndexByte(key, '\\') >= 0 {
+		// An escaped key ("\u0052ecords") names what it decodes to.
+		var k string
+		if json.Unmarshal(s.buf[start:s.pos], &k) == nil {
+			key = k
+		}
+	}
 	c, ok := s.skipSpace()
 	if !ok {
 		return "", s.endErr("an object")
@@ -369,6 +448,10 @@ func (s *Splitter) Next() (Element, error) {
 			}
 			if s.Fast && st.container == InRecords && s.atRecordMark() {
 				el, found, err := s.nextFast()
+				if tl := (*TooLargeError)(nil); errors.As(err, &tl) {
+					st.afterElem = true
+					return Element{}, err
+				}
 				if err != nil {
 					return Element{}, s.resync(err)
 				}
@@ -379,6 +462,10 @@ func (s *Splitter) Next() (Element, error) {
 				return el, nil
 			}
 			el, err := s.element(st.container)
+			if tl := (*TooLargeError)(nil); errors.As(err, &tl) {
+				st.afterElem = true
+				return Element{}, err
+			}
 			if err != nil {
 				return Element{}, s.resync(err)
 			}
@@ -392,6 +479,12 @@ func (s *Splitter) Next() (Element, error) {
 			case '}':
 				s.pos++
 				st.inObject = false
+				if !st.sawArray && st.big != nil {
+					big := st.big
+					big.Size = s.base + int64(s.pos) - big.Offset
+					st.big = nil
+					return Element{}, big
+				}
 				if !st.sawArray {
 					// An object with no container is itself an element.
 					start := s.keep
@@ -411,6 +504,7 @@ func (s *Splitter) Next() (Element, error) {
 				if c, ok := s.skipSpace(); ok && c == '[' {
 					s.pos++
 					st.sawArray, st.inArray, st.container = true, true, ct
+					st.big = nil
 					s.keep = -1
 					continue
 				}
@@ -418,7 +512,19 @@ func (s *Splitter) Next() (Element, error) {
 			if _, ok := s.skipSpace(); !ok {
 				return Element{}, s.resync(s.endErr("an object"))
 			}
-			if err := s.skipValue(); err != nil {
+			valOff := s.base + int64(s.pos)
+			err = s.skipValue()
+			if s.tooLarge() && s.keep >= 0 {
+				// The object is over the limit: its value is skipped, and so
+				// is the object, unless it turns out to hold a container.
+				big := &TooLargeError{Offset: s.base + int64(s.keep), Line: s.line(s.keep)}
+				if _, err := s.skipTooLarge(int(valOff - s.base)); err != nil {
+					return Element{}, s.resync(err)
+				}
+				st.big = big
+				continue
+			}
+			if err != nil {
 				return Element{}, s.resync(err)
 			}
 		default:
@@ -442,7 +548,19 @@ func (s *Splitter) element(ct Container) (Element, error) {
 	start := s.pos
 	s.keep = start
 	defer func() { s.keep = -1 }()
-	if err := s.skipValue(); err != nil {
+	err := s.skipValue()
+	if s.tooLarge() {
+		// Over the limit (skipValue stopped there, or took the limit for
+		// the end of a literal): skipped whole, and reading goes on after it.
+		start := s.keep
+		line := s.line(start)
+		size, err := s.skipTooLarge(start)
+		if err != nil {
+			return Element{}, err
+		}
+		return Element{}, &TooLargeError{Offset: s.base + int64(s.pos) - size, Line: line, Size: size}
+	}
+	if err != nil {
 		// Look for the next record from just after this one's start: a
 		// broken record (a string never closed) must not take the
 		// records after it along.
@@ -474,13 +592,13 @@ func (s *Splitter) atRecordMark() bool {
 	return bytes.HasPrefix(s.buf[s.pos:s.end], []byte(recordMark))
 }
 
-// nextFast finds the next record holding rootMark, from s.pos (a record's
-// start), counting the records before it in Passed. found is false when
+// nextFast finds the next record that may be root's (MayBeRoot), from
+// s.pos (a record's start), counting the records before it in Passed. found is false when
 // the array ended first; s.pos is then at its closing bracket.
 func (s *Splitter) nextFast() (el Element, found bool, err error) {
 	for {
 		win := s.buf[s.pos:s.end]
-		if p := bytes.Index(win, []byte(rootMark)); p >= 0 {
+		if p := mayBeRootAt(win); p >= 0 {
 			// The record holding it starts at the last mark before it (a
 			// mark cannot be inside a string: its quotes would be escaped).
 			start := max(bytes.LastIndex(win[:p], []byte(recordMark)), 0)
@@ -498,6 +616,13 @@ func (s *Splitter) nextFast() (el Element, found bool, err error) {
 		s.keep = s.pos
 		more := s.fill()
 		s.keep = -1
+		if !more && s.tooLarge() {
+			// One record fills the buffer at its largest: walk it, which
+			// skips it whole.
+			s.rerr = nil
+			el, err := s.element(InRecords)
+			return el, err == nil, err
+		}
 		if !more {
 			if err := s.ReadErr(); err != nil {
 				return Element{}, false, fmt.Errorf("input ends inside the Records array: %w", err)

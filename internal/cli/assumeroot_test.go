@@ -89,7 +89,7 @@ func (r rootSession) ListSigningCertificates(context.Context, *iam.ListSigningCe
 // --assume-root reads each member's root in an AssumeRoot session with the
 // audit task policy: the organization through moto, the sessions through
 // fakes (moto implements neither AssumeRoot nor root's own IAM view).
-func TestAuditOrgAssumeRoot_FakeAssumeRootRootRowContactInfo(t *testing.T) {
+func TestAuditOrgAssumeRoot_FakeAssumeRootRootRowReportTimeContactInfo(t *testing.T) {
 	m := startMoto(t)
 	ids := mustOrg(t, m.Endpoint)
 	var assumed []string
@@ -162,7 +162,7 @@ func failingSTS(t *testing.T, calls *atomic.Int64) *httptest.Server {
 // An AssumeRoot that keeps failing costs one call's retry budget per
 // member, not one for every attempt of every read in the session (it cost
 // 6 × 6 = 36 requests), and the member's error names sts:AssumeRoot.
-func TestAuditOrgAssumeRootRetryBudget_FakeFailingSTSAndRootRow(t *testing.T) {
+func TestAuditOrgAssumeRootRetryBudget_FakeFailingSTSAndRootRowReportTime(t *testing.T) {
 	m := startMoto(t)
 	ids := mustOrg(t, m.Endpoint)
 	var calls atomic.Int64

@@ -43,7 +43,7 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 		_ = sem.Acquire(context.Background(), 1)
 		return err
 	}
-	cs := collect.Collectors(collect.Options{MaxReportAge: o.maxReportAge, Poll: poll, Facts: o.facts, Assets: o.Assets})
+	cs := collect.Collectors(collect.Options{MaxReportAge: o.maxReportAge, Poll: poll, Facts: o.facts, Assets: o.Assets, Now: d.Now})
 	snap := &model.Snapshot{CollectedAt: now}
 	if !o.Org {
 		d.logger().Info("auditing the current account", "account", current)

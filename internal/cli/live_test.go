@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -26,8 +27,14 @@ func startMoto(t *testing.T) *awstest.Moto {
 	return m
 }
 
+// reportTime is when the fakes say IAM generated a report: ten minutes
+// before the tests' audit time (fixedNow).
+var reportTime = time.Date(2026, 11, 23, 11, 50, 0, 0, time.UTC)
+
 // motoRootRow stands in for what moto cannot emulate: its credential report
-// has no <root_account> row, so one is added to the report moto generated.
+// has no <root_account> row, so one is added to the report moto generated,
+// and moto stamps every report 2015-02-02, which a live audit refuses as
+// older than a new report can be: the fake says reportTime instead.
 type motoRootRow struct {
 	collect.IAMAPI
 	account string
@@ -39,12 +46,13 @@ func (f motoRootRow) GetCredentialReport(ctx context.Context, in *iam.GetCredent
 		return out, err
 	}
 	out.Content = awstest.InsertRow(out.Content, "<root_account>,arn:aws:iam::"+f.account+":root,2014-05-01T10:00:00+00:00,true,2015-01-30T10:00:00+00:00,not_supported,not_supported,true,true,2014-12-01T00:00:00+00:00,2015-01-31T00:00:00+00:00,us-east-1,iam,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A")
+	out.GeneratedTime = aws.Time(reportTime)
 	return out, nil
 }
 
 // withFakeRootRow builds an account's real clients, with the root row
-// added to moto's credential report and the account's contact information
-// (moto has neither).
+// added to moto's credential report, a realistic report time, and the
+// account's contact information (moto has none of them).
 func withFakeRootRow(cfg aws.Config, account string) *collect.Clients {
 	c := withFakeContactInformation(cfg, account)
 	c.IAM = motoRootRow{c.IAM, account}
@@ -67,8 +75,9 @@ func (motoRootRow) ListOrganizationsFeatures(context.Context, *iam.ListOrganizat
 }
 
 // The current account, live, through the real SDK against moto, with the
-// root row from a fake (moto has none).
-func TestAuditLive_FakeRootRowAndContactInfo(t *testing.T) {
+// root row and the report time from a fake (moto has none, and a fixed
+// time in 2015).
+func TestAuditLive_FakeRootRowReportTimeAndContactInfo(t *testing.T) {
 	m := startMoto(t)
 	d, _, _ := testDeps("")
 	d.AWSClients = withFakeRootRow
@@ -91,14 +100,14 @@ func TestAuditLive_FakeRootRowAndContactInfo(t *testing.T) {
 		t.Errorf("asset counts collected without --assets: %v", acct["assets"])
 	}
 	cr := acct["credential_report"].(map[string]any)
-	if cr["source"] != "iam:GetCredentialReport of account 123456789012" || cr["generated_at"] != "2015-02-02T20:02:02Z" {
+	if cr["source"] != "iam:GetCredentialReport of account 123456789012" || cr["generated_at"] != "2026-11-23T11:50:00Z" {
 		t.Errorf("credential report = %v", cr)
 	}
 }
 
 // --assets adds the size bucket's asset counts, which no check needs and a
 // run does not collect by default (two calls in every enabled region).
-func TestSnapshotAssets_FakeRootRowAndContactInfo(t *testing.T) {
+func TestSnapshotAssets_FakeRootRowReportTimeAndContactInfo(t *testing.T) {
 	m := startMoto(t)
 	d, _, _ := testDeps("")
 	d.AWSClients = withFakeRootRow
@@ -204,5 +213,71 @@ func TestPermissions(t *testing.T) {
 	}
 	if r := run(t, "permissions", "--for", "everyone"); r.code != ExitUsage {
 		t.Errorf("--for everyone: exit %d", r.code)
+	}
+}
+
+// motoReportTime adds a root row to moto's credential report and keeps
+// moto's own report time (2015-02-02T20:02:02Z), as an emulator or a
+// wrong clock gives it.
+type motoReportTime struct {
+	collect.IAMAPI
+	row string
+}
+
+func (f motoReportTime) GetCredentialReport(ctx context.Context, in *iam.GetCredentialReportInput, o ...func(*iam.Options)) (*iam.GetCredentialReportOutput, error) {
+	out, err := f.IAMAPI.GetCredentialReport(ctx, in, o...)
+	if err != nil {
+		return out, err
+	}
+	out.Content = awstest.InsertRow(out.Content, f.row)
+	return out, nil
+}
+
+// A live report is checked like a file: one stamped 2015 (moto's time)
+// whose root key was rotated 337 days before the audit is generated
+// before its own facts, and one whose facts are all older is far older
+// than a report IAM was just asked for. Either is an error for the
+// account (exit 3), never judged: root-access-key-stale passed on it.
+func TestAuditLiveReportTimeChecked_FakeRootRowMotoReportTime(t *testing.T) {
+	m := startMoto(t)
+	for _, tc := range []struct {
+		name, row, says string
+	}{
+		{"stamped before its key's rotation",
+			"<root_account>,arn:aws:iam::123456789012:root,2014-05-01T10:00:00+00:00,false,N/A,not_supported,not_supported,true,true,2025-12-21T12:00:00+00:00,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A",
+			"the report says it was generated at 2015-02-02T20:02:02Z, before its access_key_1_last_rotated of root (2025-12-21T12:00:00Z)"},
+		{"far older than a new report",
+			"<root_account>,arn:aws:iam::123456789012:root,2014-05-01T10:00:00+00:00,false,N/A,not_supported,not_supported,true,true,2014-12-01T00:00:00+00:00,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A",
+			"gave one generated at 2015-02-02T20:02:02Z"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := m.Reset(); err != nil {
+				t.Fatal(err)
+			}
+			d, _, _ := testDeps("")
+			d.AWSClients = func(cfg aws.Config, account string) *collect.Clients {
+				c := withFakeContactInformation(cfg, account)
+				c.IAM = motoReportTime{c.IAM, tc.row}
+				return c
+			}
+			r := runWith(t, d, "audit", "--endpoint-url", m.Endpoint, "--format", "json")
+			if r.code != ExitPartial {
+				t.Fatalf("exit %d, want 3; stderr %s", r.code, r.err)
+			}
+			doc := jsonReport(t, r.out)
+			errs := doc["errors"].([]any)
+			if len(errs) != 1 {
+				t.Fatalf("errors = %v, want the credential report's", errs)
+			}
+			if e := errs[0].(map[string]any); e["account"] != "123456789012" || e["source"] != "credential report" || !strings.Contains(e["message"].(string), tc.says) {
+				t.Errorf("error = %v, want it to say %q", e, tc.says)
+			}
+			fs := findings(doc)
+			for _, check := range []string{"root-access-key-stale", "root-access-key-present", "root-mfa-enabled"} {
+				if f := fs[[2]string{"123456789012", check}]; f["status"] != "error" {
+					t.Errorf("%s: %v %v, want error", check, f["status"], f["message"])
+				}
+			}
+		})
 	}
 }

@@ -26,10 +26,20 @@ import (
 )
 
 // reportTakesTime stands in for IAM taking time to generate a report (moto
-// has it ready at once once it has one): the first request says STARTED.
+// has it ready at once once it has one): until one is asked for there is
+// none, and the first request says STARTED.
 type reportTakesTime struct {
 	collect.IAMAPI
 	first func() bool
+	asked func() bool
+}
+
+func (f reportTakesTime) GetCredentialReport(ctx context.Context, in *iam.GetCredentialReportInput, o ...func(*iam.Options)) (*iam.GetCredentialReportOutput, error) {
+	out, err := f.IAMAPI.GetCredentialReport(ctx, in, o...)
+	if err == nil && !f.asked() {
+		return nil, &iamtypes.CredentialReportNotPresentException{Message: aws.String("no report yet")}
+	}
+	return out, err
 }
 
 func (f reportTakesTime) GenerateCredentialReport(ctx context.Context, in *iam.GenerateCredentialReportInput, o ...func(*iam.Options)) (*iam.GenerateCredentialReportOutput, error) {
@@ -107,7 +117,7 @@ func mustOrg(t *testing.T, endpoint string) map[string]string {
 // walked, each member is reached through OrganizationAccountAccessRole, and
 // every call made is a declared one. The root row comes from a fake (moto's
 // credential report has none).
-func TestAuditOrg_FakeRootRowAndContactInfo(t *testing.T) {
+func TestAuditOrg_FakeRootRowReportTimeAndContactInfo(t *testing.T) {
 	m := startMoto(t)
 	ids := mustOrg(t, m.Endpoint)
 	var mu sync.Mutex
@@ -243,6 +253,10 @@ func TestAuditOrg_FakeRootRowAndContactInfo(t *testing.T) {
 			first := !started[account]
 			started[account] = true
 			return first
+		}, func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return started[account]
 		}}
 		return c
 	}
@@ -290,7 +304,7 @@ func TestAuditOrg_FakeRootRowAndContactInfo(t *testing.T) {
 
 // An account named with --accounts that is not active (closed, suspended)
 // is not audited, and the report says so under errors (exit 3).
-func TestAuditOrgClosedAccount_FakeRootRowAndContactInfo(t *testing.T) {
+func TestAuditOrgClosedAccount_FakeRootRowReportTimeAndContactInfo(t *testing.T) {
 	m := startMoto(t)
 	ids := mustOrg(t, m.Endpoint)
 	cfg, err := collect.LoadConfig(context.Background(), collect.Options{EndpointURL: m.Endpoint})
@@ -339,7 +353,7 @@ func (f deniedOU) ListAccountsForParent(ctx context.Context, in *organizations.L
 
 // An OU that cannot be listed costs only its accounts: the others are
 // audited, the OU is named under errors, and the run exits 3.
-func TestAuditOrgDeniedOU_FakeDenied(t *testing.T) {
+func TestAuditOrgDeniedOU_FakeDeniedRootRowReportTime(t *testing.T) {
 	m := startMoto(t)
 	ids := mustOrg(t, m.Endpoint)
 	cfg, err := collect.LoadConfig(context.Background(), collect.Options{EndpointURL: m.Endpoint})
@@ -386,7 +400,7 @@ func TestAuditOrgDeniedOU_FakeDenied(t *testing.T) {
 
 // Interrupted, a live audit of one account exits 130 and leaves the
 // --output file as it was.
-func TestAuditLiveInterrupted(t *testing.T) {
+func TestAuditLiveInterrupted_FakeRootRowReportTime(t *testing.T) {
 	m := startMoto(t)
 	out := filepath.Join(t.TempDir(), "report.json")
 	if err := os.WriteFile(out, []byte("the previous report"), 0o644); err != nil {
@@ -429,7 +443,7 @@ func (f slowCentralRoot) ListOrganizationsFeatures(ctx context.Context, _ *iam.L
 // Interrupted while the organization's centralized root access is still
 // being read, an --org audit exits 130, not 3 with the calls cut short
 // listed as errors.
-func TestAuditOrgInterrupted_FakeSlowIAM(t *testing.T) {
+func TestAuditOrgInterrupted_FakeSlowIAMRootRowReportTime(t *testing.T) {
 	m := startMoto(t)
 	mustOrg(t, m.Endpoint)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -463,7 +477,7 @@ func frozenEndpoint(t *testing.T) *httptest.Server {
 // One member's IAM endpoint frozen: with --api-timeout the run ends, that
 // account is under errors naming the API, the others are audited, and the
 // run exits 3. Without a timeout the run waited forever.
-func TestAuditOrgFrozenEndpoint_FakeFrozenIAMAndRootRow(t *testing.T) {
+func TestAuditOrgFrozenEndpoint_FakeFrozenIAMAndRootRowReportTime(t *testing.T) {
 	m := startMoto(t)
 	ids := mustOrg(t, m.Endpoint)
 	frozen := frozenEndpoint(t)

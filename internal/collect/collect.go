@@ -145,7 +145,7 @@ func AllCollectors(o Options) []Collector {
 		&ContactInformation{},
 		&Budgets{},
 		&RootUsageAlarm{},
-		&CredentialReport{MaxAge: o.MaxReportAge, Poll: o.Poll},
+		&CredentialReport{MaxAge: o.MaxReportAge, Poll: o.Poll, Now: o.Now},
 		&RootMFA{},
 		&AssetCounts{},
 	}

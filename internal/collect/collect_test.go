@@ -62,7 +62,9 @@ const motoAccount = "123456789012"
 
 // withRootRow stands in for what moto cannot emulate: moto's credential
 // report has no <root_account> row, so this fake adds one to the real
-// report that moto generated.
+// report that moto generated; and moto stamps every report 2015-02-02,
+// which a live audit refuses as older than a new report can be, so the
+// fake says reportTime instead.
 type withRootRow struct {
 	IAMAPI
 	row string
@@ -74,8 +76,16 @@ func (f withRootRow) GetCredentialReport(ctx context.Context, in *iam.GetCredent
 		return out, err
 	}
 	out.Content = awstest.InsertRow(out.Content, f.row)
+	out.GeneratedTime = aws.Time(reportTime)
 	return out, nil
 }
+
+// reportTime is when the fakes say IAM generated a report: ten minutes
+// before the tests' audit time (now).
+var reportTime = time.Date(2026, 11, 23, 11, 50, 0, 0, time.UTC)
+
+// clock is the tests' audit time.
+func clock() time.Time { return now }
 
 func rootRow(mfa bool) string {
 	return fmt.Sprintf("<root_account>,arn:aws:iam::%s:root,2019-05-01T10:00:00+00:00,true,2015-01-30T10:00:00+00:00,not_supported,not_supported,%v,true,2014-12-01T00:00:00+00:00,2015-01-31T00:00:00+00:00,us-east-1,iam,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A", motoAccount, mfa)
@@ -87,7 +97,7 @@ func instantPoll() Poll {
 
 // End to end through the real SDK against moto: the report is generated,
 // waited for and read, with a root row from the fake (moto has none).
-func TestCollectFromMoto_FakeRootRowAndContactInfo(t *testing.T) {
+func TestCollectFromMoto_FakeRootRowReportTimeAndContactInfo(t *testing.T) {
 	var mu sync.Mutex
 	var calls []string
 	cfg := motoConfig(t, func(a string) { mu.Lock(); calls = append(calls, a); mu.Unlock() })
@@ -124,7 +134,7 @@ func TestCollectFromMoto_FakeRootRowAndContactInfo(t *testing.T) {
 	cl.IAM = withRootRow{IAMAPI: cl.IAM, row: rootRow(true)}
 	contactInfo := awstest.NewFakeContactInformation(cl.Account)
 	cl.Account = contactInfo
-	cs := Collectors(Options{MaxReportAge: 4 * time.Hour, Poll: instantPoll(), Assets: true})
+	cs := Collectors(Options{MaxReportAge: 4 * time.Hour, Poll: instantPoll(), Assets: true, Now: clock})
 	a := model.Account{ID: motoAccount} // as the CLI knows it from STS or the organization
 	if errs := CollectAccount(context.Background(), cs, cl, &a); len(errs) != 0 {
 		t.Fatalf("errors: %+v", errs)
@@ -132,9 +142,9 @@ func TestCollectFromMoto_FakeRootRowAndContactInfo(t *testing.T) {
 	if a.ID != motoAccount || a.IAMUsers != 3 || a.Root == nil || a.Partition != "aws" {
 		t.Fatalf("account = %+v", a)
 	}
-	// moto stamps its reports 2015-02-02: older than MaxReportAge, so a new
-	// one was generated, and the evidence says when it was generated.
-	if a.CredentialReport.GeneratedAtSource != "report" || a.CredentialReport.GeneratedAt.Year() != 2015 {
+	// There was no report: a new one was generated, and the evidence says
+	// when.
+	if a.CredentialReport.GeneratedAtSource != "report" || !a.CredentialReport.GeneratedAt.Equal(time.Date(2026, 11, 23, 11, 50, 0, 0, time.UTC)) {
 		t.Errorf("report info = %+v", a.CredentialReport)
 	}
 	if !slices.Contains(calls, "iam:GenerateCredentialReport") {
@@ -211,13 +221,13 @@ func (virtualRoot) ListVirtualMFADevices(context.Context, *iam.ListVirtualMFADev
 }
 
 // A virtual device on root means no hardware MFA, even beside a FIDO key.
-func TestRootVirtualMFA_FakeAssignmentAndContactInfo(t *testing.T) {
+func TestRootVirtualMFA_FakeAssignmentRootRowReportTimeAndContactInfo(t *testing.T) {
 	cfg := motoConfig(t, nil)
 	cl := NewClients(cfg)
 	cl.IAM = virtualRoot{withRootRow{IAMAPI: cl.IAM, row: rootRow(true)}}
 	cl.Account = awstest.NewFakeContactInformation(cl.Account)
 	a := model.Account{ID: motoAccount}
-	if errs := CollectAccount(context.Background(), Collectors(Options{Poll: instantPoll()}), cl, &a); len(errs) != 0 {
+	if errs := CollectAccount(context.Background(), Collectors(Options{Poll: instantPoll(), Now: clock}), cl, &a); len(errs) != 0 {
 		t.Fatalf("errors: %+v", errs)
 	}
 	if a.Root.HardwareMFA == nil || *a.Root.HardwareMFA || len(a.Root.VirtualMFADevices) != 1 {

@@ -10,6 +10,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/rootwatch/rootwatch/internal/config"
 	"github.com/rootwatch/rootwatch/internal/credreport"
 	"github.com/rootwatch/rootwatch/internal/model"
 	"github.com/rootwatch/rootwatch/internal/pause"
@@ -77,11 +78,20 @@ func (c *CredentialReport) start(ctx context.Context, cl *Clients) pending {
 		if err != nil {
 			return err
 		}
-		return c.read(out, a)
+		return c.read(out, a, f)
 	}
 }
 
-func (c *CredentialReport) read(out *iam.GetCredentialReportOutput, a *model.Account) error {
+// iamReportInterval is how often IAM makes a new report at most: asked for
+// one, it hands back an existing one up to this old.
+const iamReportInterval = 4 * time.Hour
+
+// read parses the report and checks its time as report files are checked:
+// a report generated before the times it holds, or in the future, or one
+// far older than asked for when IAM was just asked to generate it, is
+// refused (its windows would run from a wrong time, and it would be judged
+// as evidence it is not), so the account's credential checks say error.
+func (c *CredentialReport) read(out *iam.GetCredentialReportOutput, a *model.Account, st fetchState) error {
 	source := "iam:GetCredentialReport"
 	if a.ID != "" {
 		source += " of account " + a.ID
@@ -93,15 +103,33 @@ func (c *CredentialReport) read(out *iam.GetCredentialReportOutput, a *model.Acc
 	if a.ID != "" && rep.Account != a.ID {
 		return fmt.Errorf("the credential report is of account %s, not %s", rep.Account, a.ID)
 	}
-	info := &model.CredentialReportInfo{Source: source, GeneratedAt: c.now().UTC(), GeneratedAtSource: "audit-time"}
+	now := c.now()
+	info := &model.CredentialReportInfo{Source: source, GeneratedAt: now.UTC(), GeneratedAtSource: "audit-time"}
 	if out.GeneratedTime != nil {
 		info.GeneratedAt, info.GeneratedAtSource = out.GeneratedTime.UTC(), "report"
 	}
 	root := rep.Root
+	if err := credreport.CheckTime(source, model.Account{CredentialReport: info, Root: &root}, now); err != nil {
+		return err
+	}
+	if st.generated && info.GeneratedAtSource == "report" {
+		// IAM was asked for a new report: it gave one made then, or one
+		// it had made within its 4-hour interval (or --max-report-age, if
+		// longer).
+		limit := max(c.MaxAge, iamReportInterval)
+		if age := st.at.Sub(info.GeneratedAt); age > limit+reportClockSkew {
+			return fmt.Errorf("%s: IAM was asked for a new report at %s and gave one generated at %s, %s earlier: older than --max-report-age %s and IAM's %s interval allow, so its facts are not judged (an emulator's fixed time, or a wrong clock?)",
+				source, st.at.UTC().Format(time.RFC3339), info.GeneratedAt.Format(time.RFC3339), config.FormatDuration(age),
+				config.FormatDuration(c.MaxAge), config.FormatDuration(iamReportInterval))
+		}
+	}
 	a.ID, a.Partition, a.CreatedAt = rep.Account, rep.Partition, root.CreatedAt
 	a.CredentialReport, a.Root, a.IAMUsers = info, &root, rep.Users
 	return nil
 }
+
+// reportClockSkew is how far IAM's clock and this machine's may differ.
+const reportClockSkew = 15 * time.Minute
 
 // fetchState is where the report state machine stands after begin.
 type fetchState struct {

@@ -39,7 +39,6 @@ type Options struct {
 	Now func() time.Time
 }
 
-
 // LoadConfig resolves credentials and settings the AWS way: the default
 // chain (environment, shared config and profiles including SSO, container
 // and instance roles), with adaptive retries for throttling.

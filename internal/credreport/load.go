@@ -262,6 +262,13 @@ func consistentTime(source string, a model.Account, now time.Time) error {
 		source, cr.GeneratedAt.Format(time.RFC3339), col, latest.Format(time.RFC3339))
 }
 
+// CheckTime refuses a report whose generation time is earlier than the
+// times it holds, or after now, as loading report files does: live
+// collection checks IAM's reports so too.
+func CheckTime(source string, a model.Account, now time.Time) error {
+	return consistentTime(source, a, now)
+}
+
 // accountFrom turns a parsed report into the snapshot's account.
 func accountFrom(source string, r *Report, opts LoadOptions) model.Account {
 	info := &model.CredentialReportInfo{Source: source, GeneratedAt: r.GeneratedAt, GeneratedAtSource: "report"}

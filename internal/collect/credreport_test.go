@@ -150,37 +150,6 @@ func TestCredentialReportOverlapsOtherCollectors_FakeIAM(t *testing.T) {
 	}
 }
 
-// fakeSummary is IAM's account summary with root's flags set, which moto
-// reports as 0.
-type fakeSummary struct {
-	IAMAPI
-	keys, certs, mfa int32
-}
-
-func (f fakeSummary) GetAccountSummary(context.Context, *iam.GetAccountSummaryInput, ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error) {
-	return &iam.GetAccountSummaryOutput{SummaryMap: map[string]int32{"AccountMFAEnabled": f.mfa, "AccountAccessKeysPresent": f.keys, "AccountSigningCertificatesPresent": f.certs}}, nil
-}
-
-func (fakeSummary) ListVirtualMFADevices(context.Context, *iam.ListVirtualMFADevicesInput, ...func(*iam.Options)) (*iam.ListVirtualMFADevicesOutput, error) {
-	return &iam.ListVirtualMFADevicesOutput{}, nil
-}
-
-// The live account summary is kept, and a key it sees that the report
-// does not (made since) means root's credentials are not absent.
-func TestRootMFAReadsTheAccountSummary_FakeIAM(t *testing.T) {
-	a := model.Account{Root: &model.Root{PasswordEnabled: "false"}}
-	a.Root.Derive()
-	if !a.Root.CredentialsAbsent {
-		t.Fatal("a root without anything should be absent")
-	}
-	if err := (&RootMFA{}).Collect(context.Background(), &Clients{IAM: fakeSummary{keys: 1}}, &a); err != nil {
-		t.Fatal(err)
-	}
-	if s := a.Root.Summary; s == nil || !s.AccessKeysPresent || s.SigningCertificatesPresent || s.MFAEnabled || a.Root.CredentialsAbsent {
-		t.Errorf("summary %+v, credentials absent %v", a.Root.Summary, a.Root.CredentialsAbsent)
-	}
-}
-
 // reportAt is a report with the given root row and generation time.
 func reportAt(at time.Time, row string) func() (*iam.GetCredentialReportOutput, error) {
 	csv := strings.Join(credreport.Columns(), ",") + "\n" + row + "\n"

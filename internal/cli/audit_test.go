@@ -178,8 +178,8 @@ func TestAuditDemoJSON(t *testing.T) {
 	want := []struct {
 		account, check, status, msg string
 	}{
-		{"210987654324", "root-access-key-present", "fail", "1 active root access key(s) in slot 1"},
-		{"210987654324", "root-access-key-stale", "fail", "last rotated 420d before"},
+		{"210987654324", "root-access-key-present", "fail", "an active root access key in slot 1"},
+		{"210987654324", "root-access-key-stale", "fail", "last rotated 420d 1h ago"},
 		{"210987654324", "root-access-key-used", "fail", "s3 in eu-west-1"},
 		{"210987654325", "root-recent-use", "fail", "by password"},
 		{"210987654325", "root-mfa-enabled", "fail", "has a password"},
@@ -190,7 +190,7 @@ func TestAuditDemoJSON(t *testing.T) {
 		{"210987654323", "root-hardware-mfa", "pass", "root credentials absent"},
 		{"210987654329", "root-recent-use", "not_applicable", "grace period"},
 		{"210987654328", "root-recent-use", "pass", "20d before the report"},
-		{"210987654328", "root-access-key-present", "pass", "inactive key still exists"},
+		{"210987654328", "root-access-key-present", "fail", "an inactive root access key exists in slot 1"},
 		{"210987654327", "root-access-key-used", "pass", "has ever been used"},
 		{"210987654330", "root-mfa-enabled", "fail", "older report"},
 		{"210987654330", "root-signing-certificate", "fail", "slot 1"},
@@ -269,7 +269,13 @@ func TestDemoExercisesEveryOutcome(t *testing.T) {
 func TestAuditFixtureReport(t *testing.T) {
 	path := fixture(t)
 	// The report was downloaded early in January 2023; root last signed in
-	// on 2022-12-21.
+	// on 2022-12-21. It is audited that morning.
+	run := func(t *testing.T, args ...string) result {
+		t.Helper()
+		d, _, _ := testDeps("")
+		d.Now = func() time.Time { return time.Date(2023, 1, 4, 9, 0, 0, 0, time.UTC) }
+		return runWith(t, d, args...)
+	}
 	r := run(t, "audit", "--credential-report", path, "--report-time", "2023-01-04T00:00:00Z", "--format", "json")
 	if r.code != ExitFailing {
 		t.Fatalf("exit %d, want 1; %s", r.code, r.err)
@@ -295,6 +301,13 @@ func TestAuditFixtureReport(t *testing.T) {
 	ev := f["evidence"].(map[string]any)
 	if ev["last_used"] != "2022-12-21T16:19:23Z" || ev["credential_report"].(map[string]any)["generated_at_source"] != "flag" {
 		t.Errorf("evidence = %v", ev)
+	}
+	// Judged years later, the old report shows no use in its window but
+	// cannot show that root was not used since.
+	late := findings(jsonReport(t, runWith(t, func() *Deps { d, _, _ := testDeps(""); return d }(),
+		"audit", "--credential-report", path, "--report-time", "2023-01-04T00:00:00Z", "--format", "json").out))
+	if f := late[[2]string{"278368863034", "root-recent-use"}]; f["status"] != "manual" || !strings.Contains(f["message"].(string), "older than the 7d window") {
+		t.Errorf("an old report judged now: %v %v", f["status"], f["message"])
 	}
 }
 
@@ -603,7 +616,7 @@ func TestAuditTableColour(t *testing.T) {
 	summary := fmt.Sprintf("%d finding(s): %d fail, %d error, %d manual, %d pass, %d not_applicable", 12*numRules(t),
 		counts["fail"], counts["error"], counts["manual"], counts["pass"], counts["not_applicable"])
 	for _, want := range []string{"ACCOUNT", "Summary", summary, fmt.Sprintf("%d of 12 account(s) fail", len(failing)),
-		"root-access-key-present [critical] 4 account(s)", "1 report(s) are more than a day old"} {
+		"root-access-key-present [critical] 5 account(s)", "1 report(s) are more than a day old"} {
 		if !strings.Contains(plain.out, want) {
 			t.Errorf("table lacks %q:\n%s", want, plain.out)
 		}

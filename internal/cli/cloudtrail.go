@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rootwatch/rootwatch/internal/model"
@@ -39,20 +38,18 @@ func addCloudTrail(ctx context.Context, d *Deps, in *InputOptions, snap *model.S
 	if err != nil {
 		return err
 	}
-	// What the inputs covered: the accounts of the delivery layout's
-	// folders read, and the inputs that could not be read at all. No
-	// events is evidence of no root activity only where logs were read.
-	cov := coverage{read: map[string]bool{}, failed: map[string]bool{}}
-	inputs = cov.watch(inputs)
+	// What was read for each account: no events prove nothing where the
+	// account's logs were not read.
+	cov := trail.NewCoverage()
 	byAccount := map[string][]model.RootEvent{}
-	st, err := trail.Scan(ctx, inputs, trail.ScanOptions{Filter: f, Workers: workers}, func(ev trail.Event) error {
+	st, err := trail.Scan(ctx, inputs, trail.ScanOptions{Filter: f, Workers: workers, Coverage: cov}, func(ev trail.Event) error {
 		if ev.Kind == trail.KindAssumeRoot {
 			return nil // the management side: a role's call, not the account's root
 		}
 		byAccount[ev.Account] = append(byAccount[ev.Account], model.RootEvent{ID: ev.EventID, Time: ev.EventTime, Kind: ev.Kind, Name: ev.EventName,
 			Success: ev.Success, MFA: ev.MFA, Session: ev.Session, AccessKeyID: ev.AccessKeyID, SourceIP: ev.SourceIP, Region: ev.Region, Source: ev.Source})
 		return nil
-	}, cov.warned)
+	}, nil)
 	if err != nil {
 		return fmt.Errorf("read CloudTrail: %w", err)
 	}
@@ -63,19 +60,27 @@ func addCloudTrail(ctx context.Context, d *Deps, in *InputOptions, snap *model.S
 		snap.Errors = append(snap.Errors, model.SourceError{Source: "cloudtrail", Message: fmt.Sprintf("%d more part(s) skipped", n)})
 	}
 	d.logger().Info("read CloudTrail", "inputs", st.Inputs, "records", st.Records, "root_events", st.Events, "since", f.Since.Format(time.RFC3339))
+	from := strings.Join(in.CloudTrail, ", ")
 	for i := range snap.Accounts {
 		a := &snap.Accounts[i]
-		if why := cov.gap(a.ID, st, in.CloudTrail, f.Since); why != "" {
-			a.FailedCollectors = append(a.FailedCollectors, "cloudtrail")
-			snap.Errors = append(snap.Errors, model.SourceError{Account: a.ID, Source: "cloudtrail", Message: why})
-			continue
-		}
+		// Events that were read always count, whatever else could not be.
 		evs := byAccount[a.ID]
 		slices.SortStableFunc(evs, func(x, y model.RootEvent) int { return y.Time.Compare(x.Time) })
 		if evs == nil {
 			evs = []model.RootEvent{}
 		}
-		a.CloudTrail = &model.RootActivity{Since: f.Since, Until: now, Events: evs}
+		c := cov.For(a.ID, f.Since, now)
+		a.CloudTrail = &model.RootActivity{Since: f.Since, Until: now, Events: evs, Coverage: &c}
+		switch {
+		case len(c.Unread) > 0:
+			snap.Errors = append(snap.Errors, model.SourceError{Account: a.ID, Source: "cloudtrail",
+				Message: fmt.Sprintf("%s that may hold the account's events could not be read in whole (see errors): %s; the events read count",
+					inputCount(len(c.Unread)), strings.Join(c.Unread, ", "))})
+		case c.Files == 0:
+			snap.Errors = append(snap.Errors, model.SourceError{Account: a.ID, Source: "cloudtrail",
+				Message: fmt.Sprintf("no CloudTrail log of the account from %s on was read from %s (a delivery file of its AWSLogs/%s/ folder, or records naming it): no root activity can be shown absent",
+					f.Since.Format(time.RFC3339), from, a.ID)})
+		}
 	}
 	return nil
 }
@@ -87,66 +92,10 @@ func trailWarning(w trail.Warning) string {
 	return w.Msg
 }
 
-// coverage follows the inputs of a CloudTrail scan: which accounts' folders
-// of the delivery layout were read, which inputs failed, and whether any
-// input lay outside the layout (and so may hold any account's events).
-type coverage struct {
-	// mu: the inputs are yielded by one goroutine, warnings told by another.
-	mu           sync.Mutex
-	read, failed map[string]bool // account → an input of its folder read / failed
-	failedAll    bool            // an input outside the layout failed
-	unplaced     bool            // an input outside the layout was read
-}
-
-// watch passes the inputs through, noting each.
-func (c *coverage) watch(inputs trail.Inputs) trail.Inputs {
-	return func(ctx context.Context, yield func(trail.Input, error) bool) {
-		inputs(ctx, func(in trail.Input, err error) bool {
-			c.mu.Lock() // not held across yield, which waits for the reader
-			l, ok := trail.ParseLayout(in.Name)
-			switch {
-			case ok && l.Account != "" && err != nil:
-				c.failed[l.Account] = true
-			case ok && l.Account != "":
-				c.read[l.Account] = true
-			case err != nil:
-				c.failedAll = true
-			default:
-				c.unplaced = true
-			}
-			c.mu.Unlock()
-			return yield(in, err)
-		})
+// inputCount says how many inputs, in words.
+func inputCount(n int) string {
+	if n == 1 {
+		return "1 input"
 	}
-}
-
-// warned notes a file that could not be opened or was read only in part
-// (corrupt gzip, broken records): its account's logs are incomplete. Scan
-// calls it from its one writing goroutine.
-func (c *coverage) warned(w trail.Warning) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if l, ok := trail.ParseLayout(w.Source); ok && l.Account != "" {
-		c.failed[l.Account] = true
-	} else {
-		c.failedAll = true
-	}
-}
-
-// gap says why an account's CloudTrail evidence is missing or incomplete,
-// "" when it is not: an account with no events must be one whose logs were
-// read.
-func (c *coverage) gap(account string, st trail.Stats, paths []string, since time.Time) string {
-	from := strings.Join(paths, ", ")
-	switch {
-	case st.Records == 0:
-		return fmt.Sprintf("no CloudTrail record of the window (from %s) was read from %s: no root activity can be shown absent", since.Format(time.RFC3339), from)
-	case c.failedAll:
-		return fmt.Sprintf("part of %s could not be read (see errors): the account's root activity may be in it", from)
-	case c.failed[account]:
-		return fmt.Sprintf("some of the account's CloudTrail logs in %s could not be read (see errors)", from)
-	case !c.unplaced && !c.read[account]:
-		return fmt.Sprintf("no CloudTrail log of the account was found in %s (its AWSLogs/%s/ folder, for the window)", from, account)
-	}
-	return ""
+	return fmt.Sprintf("%d inputs", n)
 }

@@ -50,6 +50,19 @@ func (f motoRootRow) GetCredentialReport(ctx context.Context, in *iam.GetCredent
 	return out, nil
 }
 
+// GetAccountSummary: moto reports root's MFA and key flags as 0 whatever
+// its root holds; the fake says what the root row says (MFA on, one key),
+// as IAM would.
+func (f motoRootRow) GetAccountSummary(ctx context.Context, in *iam.GetAccountSummaryInput, o ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error) {
+	out, err := f.IAMAPI.GetAccountSummary(ctx, in, o...)
+	if err != nil {
+		return out, err
+	}
+	out.SummaryMap["AccountMFAEnabled"] = 1
+	out.SummaryMap["AccountAccessKeysPresent"] = 1
+	return out, nil
+}
+
 // withFakeRootRow builds an account's real clients, with the root row
 // added to moto's credential report, a realistic report time, and the
 // account's contact information (moto has none of them).

@@ -3,6 +3,7 @@ package collect
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/account"
@@ -12,7 +13,8 @@ import (
 )
 
 // AlternateContacts reads the billing, operations and security contacts:
-// who AWS tells when something is wrong with the account.
+// who AWS tells when something is wrong with the account. A contact whose
+// email is blank (or only whitespace) is recorded as not set.
 type AlternateContacts struct{}
 
 func (*AlternateContacts) Name() string { return "alternate contacts" }
@@ -44,6 +46,11 @@ func (*AlternateContacts) Collect(ctx context.Context, cl *Clients, a *model.Acc
 			return err
 		}
 		c := out.AlternateContact
+		if c == nil || strings.TrimSpace(aws.ToString(c.EmailAddress)) == "" {
+			// A contact AWS cannot write to is no contact: recorded as not
+			// set, so every check that reads contacts sees the same fact.
+			continue
+		}
 		*t.into = &model.Contact{Name: aws.ToString(c.Name), Title: aws.ToString(c.Title),
 			Email: aws.ToString(c.EmailAddress), Phone: aws.ToString(c.PhoneNumber)}
 	}

@@ -77,6 +77,7 @@ func budgetFacts(b budgetstypes.Budget) model.Budget {
 			mb.Limit = &model.Spend{Amount: amount, Unit: aws.ToString(l.Unit)}
 		}
 	}
+	//lint:ignore SA1019 budgets made with the deprecated CostFilters still carry them, and they narrow the budget
 	for k, v := range b.CostFilters {
 		if len(v) > 0 {
 			mb.Filters = append(mb.Filters, k)

@@ -52,6 +52,7 @@ func budgetCases() []budgetCase {
 		TimePeriod:  &budgetstypes.TimePeriod{Start: aws.Time(from), End: aws.Time(forever)},
 		BudgetLimit: &budgetstypes.Spend{Amount: aws.String("90"), Unit: aws.String("PERCENTAGE")}}
 	filtered := cost("ec2-only", from, forever, "100")
+	//lint:ignore SA1019 budgets made with the deprecated CostFilters still exist
 	filtered.CostFilters = map[string][]string{"Service": {"Amazon Elastic Compute Cloud - Compute"}}
 	return []budgetCase{
 		{cost("monthly", from, forever, "100"), []budgetstypes.Notification{
@@ -236,11 +237,13 @@ func TestBudgetsNotificationsFail_FakeAfterMoto(t *testing.T) {
 // not a number left unknown, filters named, and a FilterExpression noted.
 func TestBudgetFacts_Fake(t *testing.T) {
 	paris := time.FixedZone("CET", 3600)
-	b := budgetFacts(budgetstypes.Budget{BudgetName: aws.String("b"), BudgetType: budgetstypes.BudgetTypeCost,
+	in := budgetstypes.Budget{BudgetName: aws.String("b"), BudgetType: budgetstypes.BudgetTypeCost,
 		TimePeriod:       &budgetstypes.TimePeriod{Start: aws.Time(time.Date(2024, 1, 1, 1, 0, 0, 0, paris)), End: aws.Time(day(2087, 6, 15))},
 		BudgetLimit:      &budgetstypes.Spend{Amount: aws.String("lots"), Unit: aws.String("USD")},
-		CostFilters:      map[string][]string{"Region": {"us-east-1"}, "Service": {"Amazon S3"}, "TagKeyValue": {}},
-		FilterExpression: &budgetstypes.Expression{}})
+		FilterExpression: &budgetstypes.Expression{}}
+	//lint:ignore SA1019 budgets made with the deprecated CostFilters still exist
+	in.CostFilters = map[string][]string{"Region": {"us-east-1"}, "Service": {"Amazon S3"}, "TagKeyValue": {}}
+	b := budgetFacts(in)
 	if b.Start != day(2024, 1, 1) || b.Start.Location() != time.UTC || b.Limit != nil {
 		t.Errorf("start %v, limit %+v", b.Start, b.Limit)
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rootwatch/rootwatch/internal/model"
@@ -47,6 +48,11 @@ func TestBuiltinRulesProveThemselves(t *testing.T) {
 				}
 				if res.Finding.Message == "" {
 					t.Errorf("sample %q: empty message", res.Sample.Name)
+				}
+				// A message is one line: YAML's folding keeps the line
+				// breaks after more-indented lines.
+				if strings.ContainsAny(res.Finding.Message, "\n\r") {
+					t.Errorf("sample %q: message holds a line break: %q", res.Sample.Name, res.Finding.Message)
 				}
 			}
 			// A rule proves itself only with both a passing and a failing

@@ -25,6 +25,9 @@ type templatePart struct {
 }
 
 func parseTemplate(env *cel.Env, s string) (*template, error) {
+	// A finding's message is one line: YAML's folded style keeps the
+	// break after a more-indented line.
+	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
 	t := &template{}
 	for s != "" {
 		i := strings.Index(s, "{{")

@@ -188,3 +188,48 @@ func TestAuditCloudTrailCoverage(t *testing.T) {
 		t.Errorf("days missing: %s (%s), want manual naming them", st, msg)
 	}
 }
+
+// A snapshot reads CloudTrail as far back as its --window, and records
+// what it read: judged later with a wider window, the checks say which
+// span was read instead of passing, and with the window it read, they pass.
+func TestSnapshotCloudTrailWindow(t *testing.T) {
+	const a = "111122223333"
+	asOf := fixedNow.Truncate(24 * time.Hour)
+	reports := t.TempDir()
+	report := oldRootReport(t, reports, a)
+	logs := t.TempDir()
+	for d := asOf.AddDate(0, 0, -40); !d.After(asOf.Add(6 * time.Hour)); d = d.Add(6 * time.Hour) {
+		deliver(t, logs, a, d, ctRecord(a, d.Add(-5*time.Minute), false))
+	}
+	snapshot := func(window ...string) string {
+		t.Helper()
+		out := filepath.Join(t.TempDir(), "snap.json")
+		args := append([]string{"snapshot", "--credential-report", report, "--report-time", asOf.Format(time.RFC3339), "--cloudtrail", logs, "--output", out}, window...)
+		if r := run(t, args...); r.code != ExitOK {
+			t.Fatalf("snapshot %v: exit %d: %s", window, r.code, r.err)
+		}
+		return out
+	}
+	judge := func(snap, window string) (string, string) {
+		t.Helper()
+		r := run(t, "audit", "--snapshot", snap, "--window", window, "--format", "json", "--checks", "root-console-login-without-mfa")
+		f := findings(jsonReport(t, r.out))[[2]string{a, "root-console-login-without-mfa"}]
+		return fmt.Sprint(f["status"]), fmt.Sprint(f["message"])
+	}
+	week := snapshot()
+	if st, msg := judge(week, "7d"); st != "pass" {
+		t.Errorf("a 7d snapshot judged over 7d: %s (%s)", st, msg)
+	}
+	// The 7d snapshot read from a day before its window (the layout's
+	// days are delivery days, read with a day's margin).
+	if st, msg := judge(week, "30d"); st != "manual" || !strings.Contains(msg, "read from 2026-11-15T00:00:00Z to 2026-11-23T06:00:00Z only, and the window reaches back to 2026-10-24T00:00:00Z") {
+		t.Errorf("a 7d snapshot judged over 30d: %s (%s), want manual naming the span read", st, msg)
+	}
+	month := snapshot("--window", "30d")
+	if st, msg := judge(month, "30d"); st != "pass" {
+		t.Errorf("a 30d snapshot judged over 30d: %s (%s)", st, msg)
+	}
+	if r := run(t, "snapshot", "--credential-report", report, "--window", "30d"); r.code != ExitUsage || !strings.Contains(r.err, "give --cloudtrail too") {
+		t.Errorf("--window without --cloudtrail: exit %d: %s", r.code, r.err)
+	}
+}

@@ -3,11 +3,11 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"github.com/rootwatch/rootwatch/internal/config"
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rootwatch/rootwatch/internal/config"
 )
 
 // SnapshotOptions are the snapshot command's flags.
@@ -15,6 +15,9 @@ type SnapshotOptions struct {
 	Deps *Deps
 	InputOptions
 	Output string
+	// Window is how far back before the reports --cloudtrail is read: the
+	// widest window the snapshot will be judged with.
+	Window string
 }
 
 func newSnapshotCmd(d *Deps) *cobra.Command {
@@ -27,7 +30,10 @@ checks judge) from the same inputs as 'audit', and write it as JSON. Judge it
 any number of times, with other thresholds or checks, without calling AWS
 again: rootwatch audit --snapshot FILE.`,
 		Example: `  rootwatch snapshot --org --output fleet.json
-  rootwatch audit --snapshot fleet.json --window 30d --format json`,
+  rootwatch audit --snapshot fleet.json --window 30d --format json
+
+  # CloudTrail read 30 days back, for audits of up to a 30-day window
+  rootwatch snapshot --org --cloudtrail s3://org-trail/AWSLogs/o-abc123/ --window 30d --output fleet.json`,
 		Args: reportPaths(&o.InputOptions),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Reports = append(o.Reports, args...)
@@ -35,7 +41,8 @@ again: rootwatch audit --snapshot FILE.`,
 		},
 	}
 	addInputFlags(cmd.Flags(), &o.InputOptions, "collect")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "write the snapshot to `FILE` instead of standard output")
+	stringOnceVarP(cmd.Flags(), &o.Output, "output", "o", "", "write the snapshot to `FILE` instead of standard output")
+	stringOnceVar(cmd.Flags(), &o.Window, "window", "", "with --cloudtrail: read the logs this `DURATION` back from each report (7d, 30d; default 7d), the widest window the snapshot will be judged with")
 	return cmd
 }
 
@@ -47,7 +54,18 @@ func runSnapshot(ctx context.Context, o *SnapshotOptions) error {
 	if err := o.check(); err != nil {
 		return err
 	}
-	path, err := outputPath(o.Output)
+	window := config.DefaultParams().Window
+	if o.Window != "" {
+		if len(o.CloudTrail) == 0 {
+			return usageError("--window says how far back --cloudtrail is read; give --cloudtrail too (a snapshot is judged with any window later)")
+		}
+		p := config.DefaultParams()
+		if err := p.Set("window", o.Window); err != nil {
+			return usageError("--window: %v", err)
+		}
+		window = p.Window
+	}
+	path, err := outputPath(o.Output, o.inputPaths()...)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -55,8 +73,12 @@ func runSnapshot(ctx context.Context, o *SnapshotOptions) error {
 	if err != nil {
 		return err
 	}
-	// The default window's reach: an audit of the snapshot judges within it.
-	if err := addCloudTrail(ctx, d, &o.InputOptions, snap, d.Now().UTC(), config.DefaultParams().Window); err != nil {
+	if len(snap.Accounts) == 0 && len(snap.Errors) == 0 {
+		return &ExitError{Code: ExitUsage, Err: nothingRead("collected", &o.InputOptions, snap)}
+	}
+	// The logs are read as far back as --window reaches; the snapshot
+	// records what was read, so an audit with a wider window says so.
+	if err := addCloudTrail(ctx, d, &o.InputOptions, snap, d.Now().UTC(), window); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -73,7 +95,7 @@ func runSnapshot(ctx context.Context, o *SnapshotOptions) error {
 	}
 	switch {
 	case len(snap.Accounts) == 0:
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("nothing could be collected: %d input(s) failed", len(snap.Errors))}
+		return &ExitError{Code: ExitUsage, Err: nothingRead("collected", &o.InputOptions, snap)}
 	case len(snap.Errors) > 0:
 		return &ExitError{Code: ExitPartial}
 	}

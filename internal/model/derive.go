@@ -83,27 +83,86 @@ func (r *Root) LatestTime() (time.Time, string) {
 }
 
 // ResolveElsewhereAlarms completes the root-usage chain of accounts whose
-// organization trail logs to another account of the snapshot: when that
-// account's chain is whole on the same log group, root use in this account
-// raises its alarm too.
+// organization trail logs to another account of the snapshot. It counts
+// only through the organization trail that records the member (one the
+// member sees): that trail's owner, who read its status, must find it
+// logging and must hold a whole chain through that very trail and its own
+// log group (the same region and account, not a same-named group of
+// another trail or region). Then root use in the member raises the
+// owner's alarm too.
 func (s *Snapshot) ResolveElsewhereAlarms() {
 	byID := make(map[string]*Account, len(s.Accounts))
 	for i := range s.Accounts {
 		byID[s.Accounts[i].ID] = &s.Accounts[i]
 	}
 	for i := range s.Accounts {
-		c := s.Accounts[i].RootUsageAlarm
-		if c == nil || c.Complete || c.ElsewhereAccount == "" {
+		a := &s.Accounts[i]
+		c := a.RootUsageAlarm
+		if c == nil || c.Complete || c.ElsewhereAccount == "" || a.Trails == nil {
 			continue
 		}
 		owner := byID[c.ElsewhereAccount]
-		if owner == nil || owner.RootUsageAlarm == nil || !owner.RootUsageAlarm.Complete || owner.RootUsageAlarm.LogGroup != c.LogGroup {
+		if owner == nil || owner.RootUsageAlarm == nil || !owner.RootUsageAlarm.Complete || owner.Trails == nil {
 			continue
 		}
-		resolved := *owner.RootUsageAlarm
-		resolved.ElsewhereAccount = c.ElsewhereAccount
-		s.Accounts[i].RootUsageAlarm = &resolved
+		oc := owner.RootUsageAlarm
+		ot := chainTrail(owner, oc)
+		if ot == nil || !ot.Organization || !ot.MultiRegion || !ot.Logging || ot.OwnerAccount != "" || arnAccount(ot.ARN) != owner.ID ||
+			logGroupAccount(ot.LogGroupARN) != owner.ID || logGroupName(ot.LogGroupARN) != oc.LogGroup ||
+			oc.LogGroupARN != "" && oc.LogGroupARN != trimLogGroupARN(ot.LogGroupARN) {
+			continue
+		}
+		recorded := false
+		for _, mt := range *a.Trails {
+			recorded = recorded || mt.ARN == ot.ARN && mt.Organization && mt.MultiRegion &&
+				trimLogGroupARN(mt.LogGroupARN) == trimLogGroupARN(ot.LogGroupARN)
+		}
+		if !recorded {
+			continue
+		}
+		resolved := *oc
+		resolved.ElsewhereAccount = owner.ID
+		a.RootUsageAlarm = &resolved
 	}
+}
+
+// chainTrail is the trail of an account's chain: by ARN, or, in snapshots
+// written before chains named it, by name among its multi-region trails
+// (a multi-region trail's name is unique in its account).
+func chainTrail(a *Account, c *RootUsageAlarm) *Trail {
+	for i, t := range *a.Trails {
+		if c.TrailARN != "" && t.ARN == c.TrailARN || c.TrailARN == "" && t.Name == c.Trail && t.MultiRegion {
+			return &(*a.Trails)[i]
+		}
+	}
+	return nil
+}
+
+// trimLogGroupARN is a log group ARN without the ":*" CloudTrail writes
+// after it.
+func trimLogGroupARN(arn string) string { return strings.TrimSuffix(arn, ":*") }
+
+// arnAccount is the account field of an ARN, "" when there is none.
+func arnAccount(arn string) string {
+	if p := strings.SplitN(arn, ":", 6); len(p) == 6 && p[0] == "arn" {
+		return p[4]
+	}
+	return ""
+}
+
+// logGroupAccount and logGroupName read arn:PARTITION:logs:REGION:ACCOUNT:log-group:NAME.
+func logGroupAccount(arn string) string {
+	if p := strings.SplitN(trimLogGroupARN(arn), ":", 7); len(p) == 7 && p[2] == "logs" && p[5] == "log-group" {
+		return p[4]
+	}
+	return ""
+}
+
+func logGroupName(arn string) string {
+	if p := strings.SplitN(trimLogGroupARN(arn), ":", 7); len(p) == 7 && p[2] == "logs" && p[5] == "log-group" {
+		return p[6]
+	}
+	return ""
 }
 
 // PartitionOf returns the partition of an ARN ("aws", "aws-cn",

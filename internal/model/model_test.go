@@ -74,11 +74,15 @@ func TestAccountHelpers(t *testing.T) {
 
 func TestResolveElsewhereAlarms(t *testing.T) {
 	whole := &RootUsageAlarm{Complete: true, Trail: "org", LogGroup: "org-logs", Alarm: "root", Topic: "arn:aws:sns:us-east-1:222222222222:t", ConfirmedSubscriptions: 1}
+	org := Trail{Name: "org", ARN: "arn:aws:cloudtrail:us-east-1:222222222222:trail/org", MultiRegion: true, Organization: true, Logging: true,
+		LogGroupARN: "arn:aws:logs:us-east-1:222222222222:log-group:org-logs:*"}
+	other := Trail{Name: "other", ARN: "arn:aws:cloudtrail:us-east-1:222222222222:trail/other", MultiRegion: true, Organization: true,
+		LogGroupARN: "arn:aws:logs:us-east-1:222222222222:log-group:other-logs:*"}
 	s := &Snapshot{Accounts: []Account{
-		{ID: "222222222222", RootUsageAlarm: whole},
-		{ID: "333333333333", RootUsageAlarm: &RootUsageAlarm{Trail: "org", LogGroup: "org-logs", ElsewhereAccount: "222222222222", Missing: "elsewhere"}},
-		{ID: "444444444444", RootUsageAlarm: &RootUsageAlarm{Trail: "other", LogGroup: "other-logs", ElsewhereAccount: "222222222222", Missing: "elsewhere"}},
-		{ID: "555555555555", RootUsageAlarm: &RootUsageAlarm{Trail: "org", LogGroup: "org-logs", ElsewhereAccount: "999999999999", Missing: "elsewhere"}},
+		{ID: "222222222222", RootUsageAlarm: whole, Trails: &[]Trail{org}},
+		{ID: "333333333333", RootUsageAlarm: &RootUsageAlarm{Trail: "org", LogGroup: "org-logs", ElsewhereAccount: "222222222222", Missing: "elsewhere"}, Trails: &[]Trail{org}},
+		{ID: "444444444444", RootUsageAlarm: &RootUsageAlarm{Trail: "other", LogGroup: "other-logs", ElsewhereAccount: "222222222222", Missing: "elsewhere"}, Trails: &[]Trail{other}},
+		{ID: "555555555555", RootUsageAlarm: &RootUsageAlarm{Trail: "org", LogGroup: "org-logs", ElsewhereAccount: "999999999999", Missing: "elsewhere"}, Trails: &[]Trail{org}},
 	}}
 	s.ResolveElsewhereAlarms()
 	if c := s.Accounts[1].RootUsageAlarm; !c.Complete || c.Alarm != "root" || c.ElsewhereAccount != "222222222222" {

@@ -203,7 +203,10 @@ func collectSnapshot(ctx context.Context, d *Deps, in *InputOptions, now time.Ti
 		if err != nil {
 			return nil, &ExitError{Code: exitInternal, Err: err}
 		}
-		return &model.Snapshot{CollectedAt: now, Accounts: loaded.Accounts, Errors: loaded.Errors}, nil
+		for _, w := range loaded.Warnings {
+			d.logger().Warn("set aside", "account", w.Account, "source", w.Source, "reason", w.Message)
+		}
+		return &model.Snapshot{CollectedAt: now, Accounts: loaded.Accounts, Errors: loaded.Errors, Warnings: loaded.Warnings}, nil
 	}
 	snap, err := collectLive(ctx, d, in, now)
 	if err != nil {

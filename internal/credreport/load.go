@@ -42,6 +42,10 @@ type LoadOptions struct {
 type Loaded struct {
 	Accounts []model.Account
 	Errors   []model.SourceError
+	// Warnings name what was read and set aside on purpose: an older
+	// report of an account beside a newer one (a folder of daily
+	// reports). They do not make the run partial.
+	Warnings []model.SourceError
 }
 
 // Load reads every credential report under paths (files, directories walked
@@ -153,7 +157,7 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) (*Loaded, error
 			older, newer, why = cur, prev, "chosen: both were generated at the same time and it came first"
 		}
 		byAccount[acct.ID] = newer
-		out.Errors = append(out.Errors, model.SourceError{
+		out.Warnings = append(out.Warnings, model.SourceError{
 			Account: acct.ID,
 			Source:  older.src,
 			Message: fmt.Sprintf("%s: not audited: another credential report of account %s, in %s, was %s", older.src, acct.ID, newer.src, why),

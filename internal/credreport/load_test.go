@@ -259,12 +259,12 @@ func TestLoadKeepsLaterReportOfAnAccount(t *testing.T) {
 				!a.CredentialReport.GeneratedAt.Equal(mustTime(t, "2024-03-01T00:00:00Z")) {
 				t.Errorf("kept %+v, report %+v", a, a.CredentialReport)
 			}
-			if len(out.Errors) != 1 {
-				t.Fatalf("errors %+v", out.Errors)
+			if len(out.Errors) != 0 || len(out.Warnings) != 1 {
+				t.Fatalf("errors %+v, warnings %+v: want the older report as the one warning", out.Errors, out.Warnings)
 			}
-			e := out.Errors[0]
+			e := out.Warnings[0]
 			if e.Source != oldPath || e.Account != acct {
-				t.Errorf("error %+v, want source %s account %s", e, oldPath, acct)
+				t.Errorf("warning %+v, want source %s account %s", e, oldPath, acct)
 			}
 			if !strings.Contains(e.Message, "another credential report of account "+acct) || !strings.Contains(e.Message, "generated later") || !strings.Contains(e.Message, newPath) {
 				t.Errorf("message %q", e.Message)
@@ -284,12 +284,12 @@ func TestLoadThreeReportsOfAnAccount(t *testing.T) {
 		t.Fatalf("accounts %+v", out.Accounts)
 	}
 	var srcs []string
-	for _, e := range out.Errors {
+	for _, e := range out.Warnings {
 		srcs = append(srcs, e.Source)
 	}
 	slices.Sort(srcs)
-	if !slices.Equal(srcs, []string{a, c}) {
-		t.Errorf("error sources %v, want %v", srcs, []string{a, c})
+	if !slices.Equal(srcs, []string{a, c}) || len(out.Errors) != 0 {
+		t.Errorf("warning sources %v, want %v; errors %+v", srcs, []string{a, c}, out.Errors)
 	}
 }
 
@@ -374,16 +374,19 @@ func TestLoadPrefersAKnownGenerationTime(t *testing.T) {
 		if len(out.Accounts) != 1 || out.Accounts[0].CredentialReport.Source != jsonPath {
 			t.Fatalf("%v: kept %+v", paths, out.Accounts)
 		}
-		if len(out.Errors) != 1 || out.Errors[0].Source != csvPath || !strings.Contains(out.Errors[0].Message, "carries its generation time") {
-			t.Errorf("%v: errors %+v", paths, out.Errors)
+		// A superseded report is set aside, not an error: a folder of daily
+		// reports is no partial run.
+		if len(out.Errors) != 0 || len(out.Warnings) != 1 || out.Warnings[0].Source != csvPath ||
+			!strings.Contains(out.Warnings[0].Message, "carries its generation time") {
+			t.Errorf("%v: errors %+v, warnings %+v", paths, out.Errors, out.Warnings)
 		}
 	}
 	// Two bare CSVs: the first is kept, and the message does not claim one
 	// was generated later.
 	other := writeFile(t, filepath.Join(dir, "c.csv"), simpleReport(acct))
 	out := load(t, []string{csvPath, other}, credreport.LoadOptions{})
-	if out.Accounts[0].CredentialReport.Source != csvPath || !strings.Contains(out.Errors[0].Message, "neither carries a generation time") {
-		t.Errorf("kept %s, error %+v", out.Accounts[0].CredentialReport.Source, out.Errors)
+	if out.Accounts[0].CredentialReport.Source != csvPath || len(out.Warnings) != 1 || !strings.Contains(out.Warnings[0].Message, "neither carries a generation time") {
+		t.Errorf("kept %s, warnings %+v", out.Accounts[0].CredentialReport.Source, out.Warnings)
 	}
 }
 
@@ -447,8 +450,8 @@ func TestLoadSameFileTwice(t *testing.T) {
 	b := writeFile(t, filepath.Join(dir, "b.json"), cliJSON(t, simpleReport("123456789012"), "2024-01-01T00:00:00Z"))
 	c := writeFile(t, filepath.Join(dir, "c.json"), cliJSON(t, simpleReport("123456789012"), "2024-01-01T00:00:00Z"))
 	out = load(t, []string{b, c}, credreport.LoadOptions{})
-	if out.Accounts[0].CredentialReport.Source != b || !strings.Contains(out.Errors[0].Message, "same time") {
-		t.Errorf("kept %s, errors %+v", out.Accounts[0].CredentialReport.Source, out.Errors)
+	if out.Accounts[0].CredentialReport.Source != b || len(out.Warnings) != 1 || !strings.Contains(out.Warnings[0].Message, "same time") {
+		t.Errorf("kept %s, warnings %+v", out.Accounts[0].CredentialReport.Source, out.Warnings)
 	}
 	if out = load(t, []string{""}, credreport.LoadOptions{}); len(out.Errors) != 1 || !strings.Contains(out.Errors[0].Message, "empty path") {
 		t.Errorf("empty path: %+v", out.Errors)

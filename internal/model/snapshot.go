@@ -15,6 +15,9 @@ type Snapshot struct {
 	// Errors are inputs or accounts that could not be read; the rest of the
 	// snapshot is still valid.
 	Errors []SourceError `json:"errors,omitempty"`
+	// Warnings are inputs read and set aside on purpose (a superseded
+	// credential report of an account): nothing is missing.
+	Warnings []SourceError `json:"warnings,omitempty"`
 }
 
 // Organization is an AWS Organization the accounts belong to.

@@ -138,13 +138,12 @@ func (c *Coverage) For(account string, from, to time.Time) model.LogCoverage {
 	return out
 }
 
-// missingDays lists the runs of whole days in [from, to) with no delivery
-// day read. The first and last days are partial and not judged here: the
-// span's ends are.
+// missingDays lists the runs of days in [from, to] on which no delivery
+// file was read. from and to lie inside the span read, so the days holding
+// its first and last files are never missing.
 func missingDays(days map[time.Time]bool, from, to time.Time) []model.Span {
 	var gaps []model.Span
-	day := from.Truncate(24 * time.Hour).AddDate(0, 0, 1)
-	for ; day.Add(24 * time.Hour).Before(to.Add(time.Nanosecond)); day = day.AddDate(0, 0, 1) {
+	for day := from.Truncate(24 * time.Hour); !day.After(to); day = day.AddDate(0, 0, 1) {
 		if days[day] {
 			continue
 		}

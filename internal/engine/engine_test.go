@@ -199,3 +199,37 @@ func TestNoEvidence(t *testing.T) {
 		}
 	}
 }
+
+// Judged now, an old report cannot prove a key fresh; judged as of its own
+// time (the store's history), the same report is judged as on its day.
+func TestJudgedNowOrAtReportTime(t *testing.T) {
+	rs, err := rules.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stale *rules.Rule
+	for _, r := range rs {
+		if r.ID == "root-access-key-stale" {
+			stale = r
+		}
+	}
+	generated := time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC)
+	a, err := SampleAccount(map[string]any{"root": map[string]any{"password_enabled": "true",
+		"access_keys": []any{map[string]any{"slot": 1, "active": true, "last_rotated": "2023-05-01T00:00:00Z"}}}}, generated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		atReport bool
+		want     string
+	}{{false, model.StatusFail}, {true, model.StatusPass}} {
+		e, err := New([]*rules.Rule{stale}, Options{Params: config.DefaultParams(), Now: now, AtReportTime: tc.atReport})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := e.EvaluateAccount(&a)[0]; f.Status != tc.want {
+			t.Errorf("AtReportTime %v: %s (%s), want %s", tc.atReport, f.Status, f.Message, tc.want)
+		}
+	}
+}

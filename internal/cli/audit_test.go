@@ -54,7 +54,8 @@ func numRulesFor(t *testing.T, facts ...string) int {
 // fixedNow is the clock of every command test.
 var fixedNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
-const fixtureCSV = "../../../shared/fixtures/credential-reports/single-account-2023.csv"
+// fixtureCSV is a copy of shared/fixtures/credential-reports/single-account-2023.csv.
+const fixtureCSV = "testdata/single-account-2023.csv"
 
 type result struct {
 	out, err string
@@ -92,7 +93,7 @@ func run(t *testing.T, args ...string) result {
 func fixture(t *testing.T) string {
 	t.Helper()
 	if _, err := os.Stat(fixtureCSV); err != nil {
-		t.Skipf("shared fixture not found (%v); run from a checkout with ../shared beside it", err)
+		t.Fatalf("fixture: %v", err)
 	}
 	return fixtureCSV
 }

@@ -3,7 +3,6 @@ package credreport_test
 import (
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,18 +12,15 @@ import (
 	"github.com/rootwatch/rootwatch/internal/credreport"
 )
 
-// fixturePath is the real credential report shared by the project, relative
-// to this package's directory.
-const fixturePath = "../../../shared/fixtures/credential-reports/single-account-2023.csv"
+// fixturePath is the real credential report shared by the project, copied
+// from shared/fixtures/credential-reports so the tests need no checkout
+// beside the repository.
+const fixturePath = "testdata/single-account-2023.csv"
 
-// readFixture returns the shared sample report, skipping the test when the
-// shared fixtures are not checked out next to the repository.
+// readFixture returns the shared sample report.
 func readFixture(t testing.TB) []byte {
 	t.Helper()
 	data, err := os.ReadFile(fixturePath)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skipf("shared fixture %s is absent; skipping", fixturePath)
-	}
 	if err != nil {
 		t.Fatalf("read fixture: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/rootwatch/rootwatch/internal/collect"
 	"github.com/rootwatch/rootwatch/internal/config"
@@ -119,6 +121,9 @@ then exits 3.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
+			if err := opts.refuseUnused(cmd.Flags()); err != nil {
+				return err
+			}
 			if opts.PrintSQL {
 				return printSQL(opts)
 			}
@@ -236,14 +241,19 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 	if err != nil || window <= 0 {
 		return usageError("--burst-window %q: want a duration such as 10m", o.BurstWindow)
 	}
-	color := d.OutIsTerminal && o.Output == "" && !o.NoColor && d.Getenv("NO_COLOR") == ""
 	if _, err := report.NewEventWriter(o.Format, io.Discard, report.Options{}); err != nil {
 		return usageError("--format: %v", err)
+	}
+	if err := o.refuseIgnored(); err != nil {
+		return err
 	}
 	outPath, err := outputPath(o.Output)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
+	toStdout := outPath == "" || outPath == "-"
+	ios := d.IO()
+	out := ios.ForOutput(!toStdout, o.NoColor)
 
 	var inputs trail.Inputs
 	workers := 0
@@ -262,20 +272,41 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 	} else if inputs, workers, err = trailInputs(ctx, d, o.Paths, awsWhere{o.Profile, o.Region, o.EndpointURL}, &f, o.Concurrency); err != nil {
 		return err
 	}
+	// The progress line is drawn on standard error while inputs are read,
+	// and cleared for good before anything else is written there or to a
+	// standard output on the same terminal: the first byte of the report,
+	// the end of the scan, or an error.
 	var bar *progressbar.ProgressBar
-	if d.ErrIsTerminal {
+	if ios.ShowProgress() {
 		bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(d.ErrOut), progressbar.OptionSetDescription("reading CloudTrail"),
 			progressbar.OptionShowBytes(true), progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish())
 	}
+	// Progress, warnings, events and the report all come from the scan's
+	// calling goroutine: bar needs no lock.
+	clearBar := func() {
+		if bar != nil {
+			_ = bar.Finish() // cleared on finish
+			bar = nil
+		}
+	}
+	defer clearBar()
 	so := trail.ScanOptions{Filter: f, Workers: workers}
 	if bar != nil {
-		so.Progress = func(size int64) { _ = bar.Add64(size) }
+		so.Progress = func(size int64) {
+			if bar != nil {
+				_ = bar.Add64(size)
+			}
+		}
+	}
+	stdout := d.Out
+	if bar != nil && out.Terminal {
+		stdout = &clearFirst{w: d.Out, clear: clearBar}
 	}
 	sum := trail.Summary{Rule: trail.BurstRule{Count: o.BurstCount, Window: window}}
 	var st trail.Stats
-	err = writeAtomic(outPath, d.Out, func(w io.Writer) error {
-		ew, err := report.NewEventWriter(o.Format, w, report.Options{Color: color, Terminal: d.OutIsTerminal && o.Output == "", Now: now, Details: o.Details})
+	err = writeAtomic(outPath, stdout, func(w io.Writer) error {
+		ew, err := report.NewEventWriter(o.Format, w, report.Options{Color: out.Color, Terminal: out.Terminal, Width: out.Width, Now: now, Details: o.Details})
 		if err != nil {
 			return err
 		}
@@ -300,20 +331,36 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 				}
 			})
 		}
+		clearBar()
 		if err != nil {
 			return err
 		}
-		// Nothing read: an existing --output file is left as it was.
+		// Nothing read is not nothing found. With no record read the
+		// report is not written (an existing --output file is left as it
+		// was) and the run exits 2, unless the filters left every log file
+		// out (a quiet day for a daily job).
+		from := strings.Join(o.Paths, ", ")
+		if o.Demo {
+			from = demo.CloudTrailSource
+		}
 		switch {
 		case o.Athena:
 		case st.Inputs == 0 && f.Pruned.Load() > 0:
-			// Logs are there, none of the window, accounts or regions asked
-			// for: a quiet day for a daily job, not an error.
-			log.Warn("no log file matches --since, --until, --accounts or --regions", "in", strings.Join(o.Paths, ", "), "folders_or_files_left_out", f.Pruned.Load())
+			log.Warn("nothing was read: no log file matches --since, --until, --accounts or --regions", "in", from, "folders_or_files_left_out", f.Pruned.Load())
 		case st.Inputs == 0:
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("no CloudTrail file found in %s", strings.Join(o.Paths, ", "))}
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("no CloudTrail file found in %s", from)}
 		case st.Skipped > 0 && st.Records == 0:
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("nothing could be read: %d input(s) or records skipped (listed above)", st.Skipped)}
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("nothing could be read from %s: %s skipped (listed above)", from, counted(st.Skipped, "input or record", "inputs or records"))}
+		case st.Records == 0:
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("no CloudTrail record was read from %s: %s read, without a record (empty, [] or {\"Records\":[]})", from, counted(st.Inputs, "input", "inputs"))}
+		case st.Events == 0 && !o.Summary:
+			// Records read, none root's: said as such, not as an empty report.
+			msg := counted(st.Records, "record", "records") + " read, no root event."
+			if o.Format == "table" {
+				_, err := fmt.Fprintln(w, msg)
+				return err
+			}
+			log.Info(msg)
 		}
 		if o.Summary {
 			if err := ew.Summary(sum.Accounts()); err != nil {
@@ -325,9 +372,6 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 		}
 		return ew.Close()
 	})
-	if bar != nil {
-		_ = bar.Finish()
-	}
 	var ee *ExitError
 	switch {
 	case err == nil:
@@ -345,6 +389,84 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 	case st.Skipped > 0:
 		log.Warn("partial results", "skipped", st.Skipped)
 		return &ExitError{Code: ExitPartial}
+	}
+	return nil
+}
+
+// clearFirst calls clear before the first write to w: the progress line is
+// cleared before the report starts on the same terminal.
+type clearFirst struct {
+	w     io.Writer
+	clear func()
+}
+
+func (c *clearFirst) Write(p []byte) (int, error) {
+	if c.clear != nil {
+		c.clear()
+		c.clear = nil
+	}
+	return c.w.Write(p)
+}
+
+// counted is n and its noun, singular or plural.
+func counted(n int64, singular, plural string) string {
+	if n == 1 {
+		return "1 " + singular
+	}
+	return fmt.Sprintf("%d %s", n, plural)
+}
+
+// refuseUnused refuses flags given for a way of reading that does not use
+// them (--database without --athena, --concurrency with --demo, ...).
+func (o *TrailOptions) refuseUnused(fs *pflag.FlagSet) error {
+	mode, what := "files", "reading files"
+	switch {
+	case o.PrintSQL:
+		mode, what = "sql", "--print-sql"
+	case o.Athena:
+		mode, what = "athena", "--athena"
+	case o.Demo:
+		mode, what = "demo", "--demo"
+	}
+	s3 := slices.ContainsFunc(o.Paths, func(p string) bool { return strings.HasPrefix(p, "s3://") })
+	for _, u := range []struct {
+		flag  string
+		modes string
+	}{
+		{"format", "files demo athena"}, {"output", "files demo athena"}, {"summary", "files demo athena"},
+		{"details", "files demo athena"}, {"burst-failures", "files demo athena"}, {"burst-window", "files demo athena"},
+		{"no-color", "files demo athena"}, {"concurrency", "files"},
+		{"database", "athena"}, {"workgroup", "athena"}, {"output-location", "athena"},
+		{"table", "athena sql"}, {"partitions", "athena sql"},
+		{"profile", "athena s3"}, {"region", "athena s3"}, {"endpoint-url", "athena s3"},
+	} {
+		if !fs.Changed(u.flag) {
+			continue
+		}
+		modes := strings.Fields(u.modes)
+		if slices.Contains(modes, mode) || (mode == "files" && s3 && slices.Contains(modes, "s3")) {
+			continue
+		}
+		if mode == "files" && slices.Contains(modes, "s3") {
+			what = "local files (it is for s3:// and --athena)"
+		}
+		return usageError("--%s does nothing with %s: leave it out", u.flag, what)
+	}
+	return nil
+}
+
+// refuseIgnored refuses flags that would be silently ignored beside the
+// others given.
+func (o *TrailOptions) refuseIgnored() error {
+	switch {
+	case o.Details && o.Summary:
+		return usageError("--details adds fields to events, and --summary writes accounts, not events: give one of them")
+	case o.Details && o.Format == "table":
+		return usageError("--details adds fields to --format jsonl (csv always has them); the table has no room for them: use --format jsonl or csv")
+	case o.All && o.Format == "jsonl" && !o.Details && !o.Summary:
+		return usageError("--all with --format jsonl needs --details: its by_service field tells what services did from root's own actions")
+	case o.Management != "" && len(o.Accounts) == 0 && len(o.Regions) == 0:
+		return usageError("--management-account only matters with --accounts or --regions (it adds that account's logs to theirs); without them every account's logs are read")
 	}
 	return nil
 }

@@ -490,3 +490,133 @@ func TestTrailDemo(t *testing.T) {
 		t.Errorf("--demo with a path: exit %d", r.code)
 	}
 }
+
+// Nothing read is not nothing found (issue 11): inputs without a record
+// exit 2 with a message naming them, and leave an existing --output as it
+// was; records without a root event say how many were read, exit 0.
+func TestTrailNothingReadOrFound(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	out := write("events.jsonl", "yesterday's events\n")
+	for _, tc := range []struct{ name, data string }{{"empty.json", ""}, {"array.json", "[]"}, {"records.json", `{"Records":[]}`}, {"lines.json", "\n\n"}} {
+		p := write(tc.name, tc.data)
+		for _, args := range [][]string{{"trail", p}, {"trail", p, "--format", "jsonl", "--output", out}, {"trail", p, "--format", "csv"}, {"trail", p, "--summary"}} {
+			r := run(t, args...)
+			if r.code != ExitUsage || r.out != "" || !strings.Contains(r.err, "no CloudTrail record was read from "+p) {
+				t.Errorf("%v: exit %d\nstdout %q\nstderr %s", args, r.code, r.out, r.err)
+			}
+		}
+		if b, err := os.ReadFile(out); err != nil || string(b) != "yesterday's events\n" {
+			t.Errorf("%s: --output replaced: %q %v", tc.name, b, err)
+		}
+	}
+	users := write("users.json", `{"Records":[`+
+		`{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","accountId":"111122223333"},"eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets"},`+
+		`{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","accountId":"111122223333"},"eventTime":"2024-01-02T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets"}]}`)
+	if r := run(t, "trail", users); r.code != ExitOK || r.out != "2 records read, no root event.\n" {
+		t.Errorf("table: exit %d\nstdout %q\nstderr %s", r.code, r.out, r.err)
+	}
+	if r := run(t, "trail", users, "--format", "jsonl"); r.code != ExitOK || r.out != "" || !strings.Contains(r.err, "2 records read, no root event.") {
+		t.Errorf("jsonl: exit %d\nstdout %q\nstderr %s", r.code, r.out, r.err)
+	}
+	// Root records that the filters leave out: read, none found.
+	dtree, _ := trailTree(t)
+	one := filepath.Join(dtree, "AWSLogs/111122223333/CloudTrail/us-east-1/2022/11/10/111122223333_CloudTrail_us-east-1_20221110T1630Z_b2.json.gz")
+	flat := filepath.Join(dir, "copy.json.gz")
+	b, err := os.ReadFile(one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(flat, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, "trail", flat, "--since", "2024-01-01"); r.code != ExitOK || r.out != "8 records read, no root event.\n" {
+		t.Errorf("filtered out: exit %d\nstdout %q\nstderr %s", r.code, r.out, r.err)
+	}
+	// Filters that leave every log file of the layout out: nothing read,
+	// a warning that says so, exit 0 (a quiet day for a daily job).
+	if r := run(t, "trail", dtree, "--since", "2025-01-01"); r.code != ExitOK || !strings.Contains(r.err, "nothing was read: no log file matches") {
+		t.Errorf("pruned: exit %d\nstdout %q\nstderr %s", r.code, r.out, r.err)
+	}
+}
+
+// Flags that would be silently ignored beside the others are refused,
+// naming them (issue 11); the combinations that use them are accepted.
+func TestTrailRefusesIgnoredFlags(t *testing.T) {
+	dir, _ := trailTree(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--details"}, "--details adds fields to --format jsonl"},
+		{[]string{"--details", "--format", "jsonl", "--summary"}, "--details adds fields to events, and --summary"},
+		{[]string{"--all", "--format", "jsonl"}, "--all with --format jsonl needs --details"},
+		{[]string{"--management-account", "111111111111"}, "--management-account only matters with --accounts or --regions"},
+		{[]string{"--database", "security"}, "--database does nothing with reading files"},
+		{[]string{"--region", "us-east-1"}, "--region does nothing with local files"},
+		{[]string{"--partitions", "none"}, "--partitions does nothing with reading files"},
+	} {
+		r := run(t, append([]string{"trail", dir}, tc.args...)...)
+		if r.code != ExitUsage || !strings.Contains(r.err, tc.want) || r.out != "" {
+			t.Errorf("%v: exit %d, stderr %s, want %q", tc.args, r.code, r.err, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"trail", "--demo", "--concurrency", "4"}, "--concurrency does nothing with --demo"},
+		{[]string{"trail", "--print-sql", "--format", "jsonl"}, "--format does nothing with --print-sql"},
+		{[]string{"trail", "--print-sql", "--output", "q.sql"}, "--output does nothing with --print-sql"},
+		{[]string{"trail", "--print-sql", "--workgroup", "wg"}, "--workgroup does nothing with --print-sql"},
+	} {
+		if r := run(t, tc.args...); r.code != ExitUsage || !strings.Contains(r.err, tc.want) {
+			t.Errorf("%v: exit %d, stderr %s, want %q", tc.args, r.code, r.err, tc.want)
+		}
+	}
+	for _, args := range [][]string{
+		{"--details", "--format", "csv"}, {"--details", "--format", "jsonl"}, {"--all", "--format", "jsonl", "--details"},
+		{"--all", "--summary"}, {"--all", "--format", "csv"}, {"--management-account", "111111111111", "--accounts", "111122223333"},
+	} {
+		if r := run(t, append([]string{"trail", dir}, args...)...); r.code != ExitOK {
+			t.Errorf("%v: exit %d, %s", args, r.code, r.err)
+		}
+	}
+	if r := run(t, "trail", "--print-sql", "--table", "db.t", "--all"); r.code != ExitOK {
+		t.Errorf("--print-sql --table --all: exit %d, %s", r.code, r.err)
+	}
+}
+
+// On a terminal, the progress line is cleared before the report starts on
+// the same screen (issue 11: the table was printed after it, on its line).
+func TestTrailProgressClearedBeforeReport(t *testing.T) {
+	for _, format := range []string{"table", "jsonl", "csv"} {
+		var tty bytes.Buffer
+		d, _, _ := testDeps("")
+		d.Out, d.ErrOut, d.OutIsTerminal, d.ErrIsTerminal = &tty, &tty, true, true
+		r := runWith(t, d, "trail", "--demo", "--no-color", "--format", format)
+		if r.code != ExitOK {
+			t.Fatalf("%s: exit %d: %s", format, r.code, r.err)
+		}
+		screen := tty.String()
+		start := strings.Index(screen, map[string]string{"table": "TIME (UTC)", "jsonl": `{"event_id"`, "csv": "event_id,"}[format])
+		if start < 0 || !strings.Contains(screen[:start], "reading CloudTrail") {
+			t.Fatalf("%s: no progress line, or no report:\n%q", format, screen)
+		}
+		// The line the report starts on holds nothing of the progress line:
+		// it was cleared back to its start ("\r   \r") first.
+		if before := screen[:start]; !strings.HasSuffix(before, "\r") && !strings.HasSuffix(before, "\n") {
+			t.Errorf("%s: the report starts after %q", format, before[max(0, len(before)-80):])
+		}
+		if strings.Contains(screen[start:], "reading CloudTrail") {
+			t.Errorf("%s: the progress line drawn again inside the report", format)
+		}
+	}
+}

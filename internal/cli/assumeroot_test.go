@@ -186,8 +186,12 @@ func TestAuditOrgAssumeRootRetryBudget_FakeFailingSTSAndRootRowReportTime(t *tes
 	if n := calls.Load(); n < 1 || n > int64(maxAttempts) || maxAttempts != 6 {
 		t.Errorf("%d AssumeRoot requests for one member, want at most %d (one call's attempts)", n, maxAttempts)
 	}
-	errs := fmt.Sprint(jsonReport(t, r.out)["errors"])
-	if !strings.Contains(errs, "sts:AssumeRoot") || !strings.Contains(errs, ids["audit"]) {
-		t.Errorf("errors: %s", errs)
+	errs := jsonReport(t, r.out)["errors"].([]any)
+	if len(errs) != 1 {
+		t.Fatalf("errors: %v", errs)
+	}
+	if e := errs[0].(map[string]any); e["source"] != "sts:AssumeRoot" || e["account"] != ids["audit"] || e["class"] != "other" ||
+		!strings.Contains(e["message"].(string), "STS AssumeRoot: InternalFailure: STS is having a bad day") {
+		t.Errorf("error: %v", e)
 	}
 }

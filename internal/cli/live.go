@@ -55,6 +55,7 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 			return nil, err // interrupted: the collectors' errors say only that
 		}
 		snap.Accounts = []model.Account{a}
+		logErrorClasses(d, snap.Errors)
 		return snap, nil
 	}
 
@@ -106,7 +107,7 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 			// SCPs never apply to the management account: not read for it.
 			if !a.IsManagement && o.needs("scp") {
 				if guard, err := scps.Guardrail(gctx, m); err != nil {
-					errs = append(errs, model.SourceError{Account: a.ID, Source: "service control policies", Message: err.Error()})
+					errs = append(errs, collect.SourceError(a.ID, "service control policies", err))
 					a.FailedCollectors = append(a.FailedCollectors, "service control policies")
 				} else {
 					a.SCP = guard
@@ -204,7 +205,7 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 		return nil, err
 	}
 	if centralErr != nil {
-		snap.Errors = append(snap.Errors, model.SourceError{Account: current, Source: "centralized root access", Message: centralErr.Error()})
+		snap.Errors = append(snap.Errors, collect.SourceError(current, "centralized root access", centralErr))
 	}
 	slices.SortFunc(accounts, func(a, b model.Account) int { return strings.Compare(a.ID, b.ID) })
 	for i := range accounts {
@@ -220,7 +221,22 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 	slices.SortFunc(snap.Errors, func(a, b model.SourceError) int { return strings.Compare(a.Account, b.Account) })
 	snap.Accounts = accounts
 	snap.ResolveElsewhereAlarms()
+	logErrorClasses(d, snap.Errors)
 	return snap, nil
+}
+
+// logErrorClasses counts the run's errors by class (access_denied,
+// not_enabled, throttled, not_found, timeout, other): what to fix first.
+func logErrorClasses(d *Deps, errs []model.SourceError) {
+	counts := collect.CountByClass(errs)
+	if len(counts) == 0 {
+		return
+	}
+	args := []any{"errors", len(errs)}
+	for _, c := range counts {
+		args = append(args, c.Class, c.Count)
+	}
+	d.logger().Warn("errors by class", args...)
 }
 
 // collectMember reaches one account (through a role, unless it is the one
@@ -252,7 +268,7 @@ func collectMember(ctx context.Context, d *Deps, o *InputOptions, base aws.Confi
 			// are unknown, so their checks say error (--assume-root may
 			// still read the root's credentials).
 			errs := []model.SourceError{{Account: a.ID, Source: "sts:AssumeRole",
-				Message: fmt.Sprintf("cannot assume %s: %s", role, collect.Describe(err))}}
+				Message: fmt.Sprintf("cannot assume %s: %s", role, collect.Describe(err)), Class: collect.Classify(err)}}
 			var contacts []collect.Collector
 			for _, c := range cs {
 				if collect.ReadsContacts(c) {
@@ -277,10 +293,10 @@ func readRootInSession(ctx context.Context, d *Deps, base aws.Config, current st
 	// in it: a refusal is reported as that, and costs one AssumeRoot call
 	// (and its retries), not one for each attempt of each read.
 	if _, err := rootCfg.Credentials.Retrieve(ctx); err != nil {
-		return []model.SourceError{{Account: a.ID, Source: "sts:AssumeRoot", Message: collect.Describe(err)}}
+		return []model.SourceError{collect.SourceError(a.ID, "sts:AssumeRoot", err)}
 	}
 	if err := collect.RootFromSession(ctx, d.awsClients(rootCfg, a.ID).IAM, a, now); err != nil {
-		return []model.SourceError{{Account: a.ID, Source: "sts:AssumeRoot", Message: collect.Describe(err)}}
+		return []model.SourceError{collect.SourceError(a.ID, "sts:AssumeRoot", err)}
 	}
 	a.FailedCollectors = slices.DeleteFunc(a.FailedCollectors, func(c string) bool { return c == "credential report" || c == "root MFA" })
 	return nil
@@ -326,7 +342,7 @@ func (o *InputOptions) selectAccounts(members []collect.OrgAccount, incomplete b
 			return nil, fmt.Errorf("account %s is not in the organization", id)
 		case slices.Contains(o.Accounts, id):
 			o.notAudited = append(o.notAudited, model.SourceError{Account: id, Source: "organizations",
-				Message: fmt.Sprintf("account %s was not found in the parts of the organization that could be listed: not audited", id)})
+				Message: fmt.Sprintf("account %s was not found in the parts of the organization that could be listed: not audited", id), Class: collect.ClassNotFound})
 		}
 	}
 	// OU paths that hold accounts, and every path above them.
@@ -346,7 +362,7 @@ func (o *InputOptions) selectAccounts(members []collect.OrgAccount, incomplete b
 		case ous[ou] || paths[ou]:
 		case incomplete:
 			o.notAudited = append(o.notAudited, model.SourceError{Source: "organizations",
-				Message: fmt.Sprintf("--ous %s was not found in the parts of the organization that could be listed: not audited", ou)})
+				Message: fmt.Sprintf("--ous %s was not found in the parts of the organization that could be listed: not audited", ou), Class: collect.ClassNotFound})
 		default:
 			return nil, fmt.Errorf("--ous %q: no such OU or root ID, nor an OU path holding accounts, in the organization (give an ou-/r- ID or a path such as Root/Workloads)", ou)
 		}
@@ -359,7 +375,7 @@ func (o *InputOptions) selectAccounts(members []collect.OrgAccount, incomplete b
 			if slices.Contains(o.Accounts, m.ID) {
 				// Asked for by name: say it was not audited, and why.
 				o.notAudited = append(o.notAudited, model.SourceError{Account: m.ID, Source: "organizations:ListAccountsForParent",
-					Message: fmt.Sprintf("account %s is %s in the organization: not audited", m.ID, m.Status)})
+					Message: fmt.Sprintf("account %s is %s in the organization: not audited", m.ID, m.Status), Class: collect.ClassNotEnabled})
 			}
 			continue
 		case len(o.Accounts) > 0 && !slices.Contains(o.Accounts, m.ID):

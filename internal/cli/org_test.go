@@ -395,6 +395,14 @@ func TestAuditOrgDeniedOU_FakeDeniedRootRowReportTime(t *testing.T) {
 		if errs := fmt.Sprint(doc["errors"]); !strings.Contains(errs, "Root/Workloads") || !strings.Contains(errs, "access denied") {
 			t.Errorf("narrowed %v: errors %s", narrowed, errs)
 		}
+		for _, e := range doc["errors"].([]any) {
+			if c := e.(map[string]any)["class"]; c != "access_denied" {
+				t.Errorf("narrowed %v: error %v: class %v, want access_denied", narrowed, e, c)
+			}
+		}
+		if !strings.Contains(r.err, `msg="errors by class" errors=2 access_denied=2`) {
+			t.Errorf("narrowed %v: no count by class in %s", narrowed, r.err)
+		}
 	}
 }
 
@@ -520,9 +528,12 @@ func TestAuditOrgFrozenEndpoint_FakeFrozenIAMAndRootRowReportTime(t *testing.T) 
 	}
 	for _, e := range frozenErrs {
 		msg := e["message"].(string)
-		if !strings.HasPrefix(msg, "IAM ") || !strings.Contains(msg, ": timeout: no answer within 5s (--api-timeout)") {
-			t.Errorf("error %v: want the API and the timeout named", e)
+		if !strings.HasPrefix(msg, "IAM ") || !strings.Contains(msg, ": timeout: no answer within 5s (--api-timeout)") || e["class"] != "timeout" {
+			t.Errorf("error %v: want the API and the timeout named, class timeout", e)
 		}
+	}
+	if want := fmt.Sprintf(`msg="errors by class" errors=%d timeout=%d`, len(frozenErrs), len(frozenErrs)); !strings.Contains(r.err, want) {
+		t.Errorf("stderr lacks %s: %s", want, r.err)
 	}
 	if f := findings(doc)[[2]string{ids["audit"], "root-mfa-enabled"}]; f["status"] != "error" {
 		t.Errorf("root-mfa-enabled of the frozen account: %v %v", f["status"], f["message"])

@@ -107,7 +107,7 @@ func BaseActions() []string { return []string{"sts:GetCallerIdentity"} }
 func CurrentAccount(ctx context.Context, c *Clients) (account, partition string, err error) {
 	out, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return "", "", fmt.Errorf("find the current account (sts:GetCallerIdentity): %s", describe(err))
+		return "", "", describef(err, "find the current account (sts:GetCallerIdentity)")
 	}
 	return aws.ToString(out.Account), model.PartitionOf(aws.ToString(out.Arn)), nil
 }
@@ -144,7 +144,7 @@ func AllCollectors(o Options) []Collector {
 		&AlternateContacts{},
 		&ContactInformation{},
 		&Budgets{},
-		&RootUsageAlarm{Now: o.Now},
+		&RootUsageAlarm{},
 		&CredentialReport{MaxAge: o.MaxReportAge, Poll: o.Poll, Now: o.Now},
 		&RootMFA{},
 		&AssetCounts{},
@@ -209,7 +209,7 @@ func CollectAccount(ctx context.Context, cs []Collector, c *Clients, a *model.Ac
 			collect = func() error { return finish(ctx, a) }
 		}
 		if err := collect(); err != nil {
-			errs = append(errs, model.SourceError{Account: a.ID, Source: col.Name(), Message: describe(err)})
+			errs = append(errs, SourceError(a.ID, col.Name(), err))
 			a.FailedCollectors = append(a.FailedCollectors, col.Name())
 		}
 	}
@@ -223,6 +223,10 @@ func Describe(err error) string { return describe(err) }
 // describe words an AWS error for a person: the API, the class of failure
 // and AWS's own message.
 func describe(err error) string {
+	var d *described
+	if errors.As(err, &d) {
+		return err.Error() // worded already
+	}
 	var oe *smithy.OperationError
 	api := ""
 	if errors.As(err, &oe) {

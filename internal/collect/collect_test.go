@@ -62,12 +62,26 @@ const motoAccount = "123456789012"
 
 // withRootRow stands in for what moto cannot emulate: moto's credential
 // report has no <root_account> row, so this fake adds one to the real
-// report that moto generated; and moto stamps every report 2015-02-02,
-// which a live audit refuses as older than a new report can be, so the
-// fake says reportTime instead.
+// report that moto generated; moto stamps every report 2015-02-02, which a
+// live audit refuses as older than a new report can be, so the fake says
+// reportTime instead; and moto's account summary says root has no key and
+// no MFA, so the fake says what the row says (a key; MFA when mfa is set).
 type withRootRow struct {
 	IAMAPI
 	row string
+	mfa bool
+}
+
+func (f withRootRow) GetAccountSummary(ctx context.Context, in *iam.GetAccountSummaryInput, o ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error) {
+	out, err := f.IAMAPI.GetAccountSummary(ctx, in, o...)
+	if err != nil {
+		return out, err
+	}
+	out.SummaryMap["AccountAccessKeysPresent"], out.SummaryMap["AccountMFAEnabled"] = 1, 0
+	if f.mfa {
+		out.SummaryMap["AccountMFAEnabled"] = 1
+	}
+	return out, nil
 }
 
 func (f withRootRow) GetCredentialReport(ctx context.Context, in *iam.GetCredentialReportInput, o ...func(*iam.Options)) (*iam.GetCredentialReportOutput, error) {
@@ -97,7 +111,7 @@ func instantPoll() Poll {
 
 // End to end through the real SDK against moto: the report is generated,
 // waited for and read, with a root row from the fake (moto has none).
-func TestCollectFromMoto_FakeRootRowReportTimeAndContactInfo(t *testing.T) {
+func TestCollectFromMoto_FakeRootRowReportTimeSummaryAndContactInfo(t *testing.T) {
 	var mu sync.Mutex
 	var calls []string
 	cfg := motoConfig(t, func(a string) { mu.Lock(); calls = append(calls, a); mu.Unlock() })
@@ -131,7 +145,7 @@ func TestCollectFromMoto_FakeRootRowReportTimeAndContactInfo(t *testing.T) {
 	mu.Unlock()
 
 	cl := NewClients(cfg)
-	cl.IAM = withRootRow{IAMAPI: cl.IAM, row: rootRow(true)}
+	cl.IAM = withRootRow{IAMAPI: cl.IAM, row: rootRow(true), mfa: true}
 	contactInfo := awstest.NewFakeContactInformation(cl.Account)
 	cl.Account = contactInfo
 	cs := Collectors(Options{MaxReportAge: 4 * time.Hour, Poll: instantPoll(), Assets: true, Now: clock})
@@ -221,10 +235,10 @@ func (virtualRoot) ListVirtualMFADevices(context.Context, *iam.ListVirtualMFADev
 }
 
 // A virtual device on root means no hardware MFA, even beside a FIDO key.
-func TestRootVirtualMFA_FakeAssignmentRootRowReportTimeAndContactInfo(t *testing.T) {
+func TestRootVirtualMFA_FakeAssignmentRootRowReportTimeSummaryAndContactInfo(t *testing.T) {
 	cfg := motoConfig(t, nil)
 	cl := NewClients(cfg)
-	cl.IAM = virtualRoot{withRootRow{IAMAPI: cl.IAM, row: rootRow(true)}}
+	cl.IAM = virtualRoot{withRootRow{IAMAPI: cl.IAM, row: rootRow(true), mfa: true}}
 	cl.Account = awstest.NewFakeContactInformation(cl.Account)
 	a := model.Account{ID: motoAccount}
 	if errs := CollectAccount(context.Background(), Collectors(Options{Poll: instantPoll(), Now: clock}), cl, &a); len(errs) != 0 {

@@ -190,7 +190,7 @@ func (c *CredentialReport) finish(ctx context.Context, api IAMAPI, st fetchState
 			}
 		}
 		if c.now().After(deadline) {
-			return nil, fmt.Errorf("the credential report was not ready after %s (still being generated)", poll.Timeout)
+			return nil, &reportNotReady{after: poll.Timeout}
 		}
 		d := wait
 		if !st.at.IsZero() {
@@ -214,6 +214,16 @@ func (c *CredentialReport) finish(ctx context.Context, api IAMAPI, st fetchState
 		}
 	}
 }
+
+// reportNotReady is a credential report still being generated when the
+// poll gives up: a timeout.
+type reportNotReady struct{ after time.Duration }
+
+func (e *reportNotReady) Error() string {
+	return fmt.Sprintf("the credential report was not ready after %s (still being generated)", e.after)
+}
+
+func (*reportNotReady) Timeout() bool { return true }
 
 // apiCode is the AWS error code of err, or "".
 func apiCode(err error) string {

@@ -51,7 +51,7 @@ type OrgAccount struct {
 func DescribeOrganization(ctx context.Context, api OrgAPI) (model.Organization, error) {
 	d, err := api.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
 	if err != nil {
-		return model.Organization{}, fmt.Errorf("describe the organization (organizations:DescribeOrganization): %s", describe(err))
+		return model.Organization{}, describef(err, "describe the organization (organizations:DescribeOrganization)")
 	}
 	return model.Organization{
 		ID:                aws.ToString(d.Organization.Id),
@@ -74,15 +74,15 @@ func WalkAccounts(ctx context.Context, api OrgAPI, emit func(OrgAccount)) (accou
 	for p := organizations.NewListRootsPaginator(api, &organizations.ListRootsInput{}); p.HasMorePages(); {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, nil, fmt.Errorf("list the organization's roots: %s", describe(err))
+			return nil, nil, describef(err, "list the organization's roots")
 		}
 		roots = append(roots, page.Roots...)
 	}
-	skip := func(action, format string, args ...any) error {
+	skip := func(action string, cause error, format string, args ...any) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		skipped = append(skipped, model.SourceError{Source: action, Message: fmt.Sprintf(format, args...)})
+		skipped = append(skipped, SourceError("", action, describef(cause, format, args...)))
 		return nil
 	}
 	var walk func(parent, path string, ids []string) error
@@ -91,7 +91,7 @@ func WalkAccounts(ctx context.Context, api OrgAPI, emit func(OrgAccount)) (accou
 		for p := organizations.NewListAccountsForParentPaginator(api, &organizations.ListAccountsForParentInput{ParentId: aws.String(parent)}); p.HasMorePages(); {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				if err := skip("organizations:ListAccountsForParent", "the accounts of %s (%s) were not listed, nor audited: %s", path, parent, describe(err)); err != nil {
+				if err := skip("organizations:ListAccountsForParent", err, "the accounts of %s (%s) were not listed, nor audited", path, parent); err != nil {
 					return err
 				}
 				break // its OUs may still be listed
@@ -111,7 +111,7 @@ func WalkAccounts(ctx context.Context, api OrgAPI, emit func(OrgAccount)) (accou
 		for p := organizations.NewListOrganizationalUnitsForParentPaginator(api, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(parent)}); p.HasMorePages(); {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				return skip("organizations:ListOrganizationalUnitsForParent", "the OUs under %s (%s) were not listed, nor their accounts audited: %s", path, parent, describe(err))
+				return skip("organizations:ListOrganizationalUnitsForParent", err, "the OUs under %s (%s) were not listed, nor their accounts audited", path, parent)
 			}
 			for _, ou := range page.OrganizationalUnits {
 				if err := walk(aws.ToString(ou.Id), path+"/"+aws.ToString(ou.Name), ids); err != nil {
@@ -186,7 +186,7 @@ func (r *SCPReader) attachedTo(ctx context.Context, target string) ([]orgtypes.P
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("SCPs attached to %s: %s", target, describe(err))
+			return nil, describef(err, "SCPs attached to %s", target)
 		}
 		list = append(list, page.Policies...)
 	}
@@ -205,7 +205,7 @@ func (r *SCPReader) document(ctx context.Context, id string) (string, error) {
 	}
 	out, err := r.API.DescribePolicy(ctx, &organizations.DescribePolicyInput{PolicyId: aws.String(id)})
 	if err != nil {
-		return "", fmt.Errorf("SCP %s: %s", id, describe(err))
+		return "", describef(err, "SCP %s", id)
 	}
 	doc = aws.ToString(out.Policy.Content)
 	r.mu.Lock()
@@ -220,7 +220,7 @@ func (r *SCPReader) document(ctx context.Context, id string) (string, error) {
 func CentralizedRootAccess(ctx context.Context, api IAMAPI) (*model.CentralizedRoot, error) {
 	out, err := api.ListOrganizationsFeatures(ctx, &iam.ListOrganizationsFeaturesInput{})
 	if err != nil {
-		return nil, fmt.Errorf("iam:ListOrganizationsFeatures: %s", describe(err))
+		return nil, describef(err, "iam:ListOrganizationsFeatures")
 	}
 	c := &model.CentralizedRoot{}
 	for _, f := range out.EnabledFeatures {

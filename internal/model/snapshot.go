@@ -32,6 +32,11 @@ type SourceError struct {
 	Account string `json:"account"`
 	Source  string `json:"source"`
 	Message string `json:"message"`
+	// Class is what kind of failure a live AWS error was: access_denied,
+	// not_enabled (opt-in region, feature or service access not enabled,
+	// account not active), throttled, not_found, timeout or other. Empty
+	// for errors of files.
+	Class string `json:"class,omitempty"`
 }
 
 // Account is one AWS account and everything known about its root user.

@@ -2,21 +2,40 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/rootwatch/rootwatch/internal/cli"
 )
 
 // TestMain lets the test binary act as rootwatch itself, so the tests below
 // check what a shell sees: exit codes and which stream gets what.
 func TestMain(m *testing.M) {
-	if os.Getenv("ROOTWATCH_RUN_MAIN") == "1" {
+	switch os.Getenv("ROOTWATCH_RUN_MAIN") {
+	case "1":
 		main()
 		return
+	case "panic":
+		// A bug in the main flow.
+		setup()
+		os.Exit(run(cli.SystemDeps("test"), func(context.Context, *cli.Deps) error { panic("boom") }))
+	case "goroutine-panic":
+		// A bug in a worker goroutine: recover cannot reach it.
+		setup()
+		os.Exit(run(cli.SystemDeps("test"), func(context.Context, *cli.Deps) error {
+			go func() { panic("boom in a worker") }()
+			select {}
+		}))
 	}
 	os.Exit(m.Run())
 }
@@ -69,5 +88,123 @@ func TestExitCodesAndStreams(t *testing.T) {
 	out, errOut, code = rootwatch(t, "audit", "--credential-report", dir)
 	if code != 3 || !strings.Contains(errOut, "junk.csv") || !strings.Contains(out, "junk.csv") {
 		t.Errorf("partial input: exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+}
+
+// SIGTERM is handled like Ctrl-C, also while standard input is read (it
+// stays open here, as a terminal's would): the run ends, exit 143 for
+// SIGTERM and 130 for SIGINT, and no temporary file is left beside
+// --output.
+func TestSignalsEndARunReadingStdin(t *testing.T) {
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		code int
+		msg  string
+	}{
+		{syscall.SIGTERM, 143, "rootwatch: interrupted by SIGTERM (an --output file is left as it was)"},
+		{syscall.SIGINT, 130, "rootwatch: interrupted by SIGINT (an --output file is left as it was)"},
+	} {
+		dir := t.TempDir()
+		cmd := exec.Command(os.Args[0], "audit", "--snapshot", "-", "--output", filepath.Join(dir, "report.json"))
+		cmd.Env = append(os.Environ(), "ROOTWATCH_RUN_MAIN=1")
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// More than a pipe holds: once written, rootwatch is reading
+		// (its signal handling set up before), then it waits for more.
+		if _, err := io.WriteString(stdin, `{"rootwatch_snapshot": 1, "accounts": [`+strings.Repeat(" ", 1<<20)); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Process.Signal(tc.sig); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != tc.code {
+				t.Errorf("%v: %v, want exit %d; stderr %s", tc.sig, err, tc.code, errb.String())
+			}
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+			t.Errorf("%v: still running 20s after the signal", tc.sig)
+		}
+		stdin.Close()
+		if !strings.Contains(errb.String(), tc.msg) {
+			t.Errorf("%v: stderr %q, want %q", tc.sig, errb.String(), tc.msg)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("%v: left %v", tc.sig, entries)
+		}
+	}
+}
+
+// A crash is never exit 2 (a usage error): a panic in the main flow is
+// reported as a bug, exit 70; one in a goroutine aborts (SIGABRT).
+func TestCrashIsNotAUsageError(t *testing.T) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "ROOTWATCH_RUN_MAIN=panic")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 70 {
+		t.Errorf("panic: %v, want exit 70", err)
+	}
+	for _, want := range []string{"rootwatch: internal error: boom", "This is a bug in rootwatch", "Please report it", "main_test.go"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("panic: stderr lacks %q:\n%s", want, errb.String())
+		}
+	}
+	cmd = exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "ROOTWATCH_RUN_MAIN=goroutine-panic", "GOTRACEBACK=")
+	cmd.Dir = t.TempDir() // where a core file would go, if the limit allows one
+	errb.Reset()
+	cmd.Stderr = &errb
+	err = cmd.Run()
+	if !errors.As(err, &ee) {
+		t.Fatalf("goroutine panic: %v", err)
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGABRT {
+		t.Errorf("goroutine panic: exit %d (%v), want SIGABRT", ee.ExitCode(), ee)
+	}
+	if !strings.Contains(errb.String(), "boom in a worker") {
+		t.Errorf("goroutine panic: stderr %.300s", errb.String())
+	}
+}
+
+// --version comes from the build: the ldflags value, else the module's
+// version and VCS revision.
+func TestBuildVersion(t *testing.T) {
+	rev := func(modified string) []debug.BuildSetting {
+		return []debug.BuildSetting{{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: "3c4121d0a1b2c3d4e5f60718293a4b5c6d7e8f90"}, {Key: "vcs.modified", Value: modified}}
+	}
+	for _, tc := range []struct {
+		ldflags string
+		bi      *debug.BuildInfo
+		want    string
+	}{
+		{"v1.4.0", &debug.BuildInfo{Main: debug.Module{Version: "v1.3.0"}, Settings: rev("true")}, "v1.4.0"},
+		{"", nil, "dev"},
+		{"", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "dev"},
+		{"", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: rev("false")}, "dev-3c4121d0a1b2"},
+		{"", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: rev("true")}, "dev-3c4121d0a1b2+dirty"},
+		{"", &debug.BuildInfo{Main: debug.Module{Version: "v1.2.0"}, Settings: rev("false")}, "v1.2.0-3c4121d0a1b2"},
+		{"", &debug.BuildInfo{Main: debug.Module{Version: "v1.2.0"}}, "v1.2.0"},
+		{"", &debug.BuildInfo{Main: debug.Module{Version: "v1.2.0+dirty"}, Settings: rev("true")}, "v1.2.0-3c4121d0a1b2+dirty"},
+		{"", &debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261204075406-3c4121d0a1b2+dirty"}, Settings: rev("true")}, "v0.0.0-20261204075406-3c4121d0a1b2+dirty"},
+		{"", &debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261204075406-3c4121d0a1b2"}, Settings: rev("false")}, "v0.0.0-20261204075406-3c4121d0a1b2"},
+	} {
+		if got := buildVersion(tc.ldflags, tc.bi); got != tc.want {
+			t.Errorf("buildVersion(%q, %+v) = %q, want %q", tc.ldflags, tc.bi, got, tc.want)
+		}
 	}
 }

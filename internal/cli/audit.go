@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -87,14 +88,14 @@ report could not be written; 130 interrupted.`,
 	}
 	f := cmd.Flags()
 	addInputFlags(f, &opts.InputOptions, "audit")
-	f.StringVar(&opts.SnapshotPath, "snapshot", "", "audit a snapshot `FILE` written by 'rootwatch snapshot' (- for stdin)")
-	f.StringVarP(&opts.Format, "format", "f", "table", "output `FORMAT`: "+strings.Join(report.Formats(), ", "))
-	f.StringVarP(&opts.Output, "output", "o", "", "write the report to `FILE` instead of standard output")
-	f.StringVar(&opts.FailOn, "fail-on", "", "lowest `SEVERITY` of a failing finding that exits 1: critical, high, medium, low, info or none (default high)")
-	f.StringVar(&opts.ConfigPath, "config", "", "YAML configuration `FILE` (thresholds, severity overrides, disabled checks)")
-	f.StringVar(&opts.Window, "window", "", "how far back root use counts as recent (`DURATION`: 7d, 10d, 36h; default 7d)")
-	f.StringVar(&opts.KeyMaxAge, "key-max-age", "", "`AGE` past which an active root key is stale (default 90d)")
-	f.StringVar(&opts.GracePeriod, "grace-period", "", "accounts younger than this `DURATION` are left out of usage checks (default 30d)")
+	stringOnceVar(f, &opts.SnapshotPath, "snapshot", "", "audit a snapshot `FILE` written by 'rootwatch snapshot' (- for stdin)")
+	stringOnceVarP(f, &opts.Format, "format", "f", "table", "output `FORMAT`: "+strings.Join(report.Formats(), ", "))
+	stringOnceVarP(f, &opts.Output, "output", "o", "", "write the report to `FILE` instead of standard output")
+	stringOnceVar(f, &opts.FailOn, "fail-on", "", "lowest `SEVERITY` of a failing finding that exits 1: critical, high, medium, low, info or none (default high)")
+	stringOnceVar(f, &opts.ConfigPath, "config", "", "YAML configuration `FILE` (thresholds, severity overrides, disabled checks)")
+	stringOnceVar(f, &opts.Window, "window", "", "how far back root use counts as recent (`DURATION`: 7d, 10d, 36h; default 7d)")
+	stringOnceVar(f, &opts.KeyMaxAge, "key-max-age", "", "`AGE` past which an active root key is stale (default 90d)")
+	stringOnceVar(f, &opts.GracePeriod, "grace-period", "", "accounts younger than this `DURATION` are left out of usage checks (default 30d)")
 	f.StringSliceVar(&opts.Checks, "checks", nil, "run only these check `IDs` (comma-separated)")
 	f.BoolVar(&opts.All, "all", false, "table: list passing and not-applicable findings too")
 	f.BoolVar(&opts.NoColor, "no-color", false, "never colour the table (also: NO_COLOR)")
@@ -113,6 +114,12 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 	if err := o.check(); err != nil {
 		return err
 	}
+	// --all lists the passing findings in the table; json and csv hold
+	// every finding anyway. SARIF holds failing findings only (code
+	// scanning alerts): --all would be ignored there.
+	if o.All && o.Format == "sarif" {
+		return usageError("--all lists passing findings in the table (json and csv always hold every finding): SARIF holds failing findings only")
+	}
 	cfg := &config.Config{}
 	if o.ConfigPath != "" {
 		c, err := config.Load(o.ConfigPath)
@@ -128,6 +135,9 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 	for _, kv := range [][2]string{{"window", o.Window}, {"key_max_age", o.KeyMaxAge}, {"grace_period", o.GracePeriod}} {
 		if kv[1] != "" {
 			if err := params.Set(kv[0], kv[1]); err != nil {
+				if u := errors.Unwrap(err); u != nil {
+					err = u // the flag names the parameter
+				}
 				return usageError("--%s: %v", strings.ReplaceAll(kv[0], "_", "-"), err)
 			}
 		}
@@ -147,7 +157,7 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 	if err != nil {
 		return usageError("--format: %v", err)
 	}
-	outPath, err := outputPath(o.Output)
+	outPath, err := outputPath(o.Output, o.inputPaths(o.ConfigPath)...)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -163,7 +173,7 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 	}
 	for id, cc := range cfg.Checks {
 		if !known[id] {
-			return usageError("config %s: unknown check %q (see 'rootwatch rules list')", o.ConfigPath, id)
+			return usageError("config %s: unknown check %q%s (see 'rootwatch rules list')", o.ConfigPath, id, config.DidYouMean(id, slices.Sorted(maps.Keys(known))))
 		}
 		if cc.Severity != "" {
 			engOpts.Severity[id] = cc.Severity
@@ -174,7 +184,7 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 		only := map[string]bool{}
 		for _, id := range o.Checks {
 			if !known[id] {
-				return usageError("--checks: unknown check %q (see 'rootwatch rules list')", id)
+				return usageError("--checks: unknown check %q%s (see 'rootwatch rules list')", id, config.DidYouMean(id, slices.Sorted(maps.Keys(known))))
 			}
 			only[id] = true
 		}
@@ -206,6 +216,10 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 	snap, err := collectSnapshot(ctx, d, &o.InputOptions, now)
 	if err != nil {
 		return err
+	}
+	if len(snap.Accounts) == 0 && len(snap.Errors) == 0 {
+		// No account and no error to list: no report to write.
+		return &ExitError{Code: ExitUsage, Err: nothingRead("audited", &o.InputOptions, snap)}
 	}
 	if err := addCloudTrail(ctx, d, &o.InputOptions, snap, now, params.Window); err != nil {
 		return err
@@ -253,7 +267,7 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 	evalErrors := stream.tally.Errors
 	switch {
 	case len(snap.Accounts) == 0:
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("nothing could be audited: %d input(s) failed (listed above)", len(snap.Errors))}
+		return &ExitError{Code: ExitUsage, Err: nothingRead("audited", &o.InputOptions, snap)}
 	case len(snap.Errors) > 0 || evalErrors > 0:
 		log.Warn("partial results", "accounts_audited", len(snap.Accounts), "inputs_failed", len(snap.Errors), "findings_in_error", evalErrors)
 		return &ExitError{Code: ExitPartial}
@@ -275,9 +289,11 @@ func anyHasFact(accounts []model.Account, facts []string) bool {
 }
 
 // outputPath checks --output before any work is done and returns the file
-// to write: a link's target (the link stays a link), never a directory, in
-// a directory that exists.
-func outputPath(out string) (string, error) {
+// to write: a link's target (the link stays a link), never a directory,
+// never one of the inputs nor a file in an input folder, in a directory
+// that exists and where a file can be created (tried, so a long live audit
+// does not end unable to write its report).
+func outputPath(out string, inputs ...string) (string, error) {
 	if out == "" || out == "-" {
 		return out, nil
 	}
@@ -287,13 +303,77 @@ func outputPath(out string) (string, error) {
 			return "", fmt.Errorf("--output %s: a link whose target cannot be resolved: %w", out, err)
 		}
 	}
-	if fi, err := os.Stat(target); err == nil && fi.IsDir() {
+	fi, statErr := os.Stat(target)
+	if statErr == nil && fi.IsDir() {
 		return "", fmt.Errorf("--output %s is a directory; give a file name", out)
 	}
-	if fi, err := os.Stat(filepath.Dir(target)); err != nil || !fi.IsDir() {
-		return "", fmt.Errorf("--output %s: directory %s does not exist", out, filepath.Dir(target))
+	dir := filepath.Dir(target)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return "", fmt.Errorf("--output %s: directory %s does not exist", out, dir)
+	}
+	if err := notAnInput(out, target, inputs); err != nil {
+		return "", err
+	}
+	if statErr == nil && !fi.Mode().IsRegular() {
+		return target, nil // a device or FIFO, written in place (writeAtomic)
+	}
+	probe, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*")
+	if err != nil {
+		return "", fmt.Errorf("--output %s: cannot create a file in %s: %w", out, dir, err)
+	}
+	probe.Close()
+	if err := os.Remove(probe.Name()); err != nil {
+		return "", fmt.Errorf("--output %s: remove the test file: %w", out, err)
 	}
 	return target, nil
+}
+
+// notAnInput refuses an output file that is one of the inputs (the same
+// path, or the same file through a link) or lies in an input folder (it
+// would be read as an input on the next run, or overwrite one now).
+// Standard input and s3:// URLs are no local files.
+func notAnInput(out, target string, inputs []string) error {
+	abs, err := filepath.Abs(target)
+	if err != nil {
+		return fmt.Errorf("--output %s: %w", out, err)
+	}
+	// The directory with its links resolved, so a folder given through a
+	// link is recognized.
+	resolved := abs
+	if d, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		resolved = filepath.Join(d, filepath.Base(abs))
+	}
+	ofi, oerr := os.Stat(target)
+	for _, in := range inputs {
+		if in == "" || in == "-" || strings.Contains(in, "://") {
+			continue
+		}
+		inAbs, err := filepath.Abs(in)
+		if err != nil {
+			continue
+		}
+		ifi, ierr := os.Stat(in)
+		if ierr == nil && ifi.IsDir() {
+			inReal := inAbs
+			if d, err := filepath.EvalSymlinks(inAbs); err == nil {
+				inReal = d
+			}
+			if within(inAbs, abs) || within(inReal, resolved) {
+				return fmt.Errorf("--output %s is inside the input folder %s: it would overwrite an input or be read as one next time; write it elsewhere", out, in)
+			}
+			continue
+		}
+		if inAbs == abs || (oerr == nil && ierr == nil && os.SameFile(ofi, ifi)) {
+			return fmt.Errorf("--output %s is the input %s: writing it would destroy the input; give another file", out, in)
+		}
+	}
+	return nil
+}
+
+// within says whether path lies under dir.
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 // keepPrevious says whether a run that could audit nothing leaves an
@@ -352,11 +432,23 @@ func writeAtomic(path string, stdout io.Writer, write func(io.Writer) error) err
 		}
 		return fmt.Errorf("write report %s: %w", path, err)
 	}
+	// On disk before the rename: a crash just after it must not leave an
+	// empty or torn file under the report's name.
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write report %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	// The rename itself, on disk (best effort: not every file system
+	// syncs a directory).
+	if dir, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = dir.Sync()
+		dir.Close()
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 )
 
@@ -23,11 +25,25 @@ Try it without an AWS account:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// Reading standard input stops when the run is interrupted: a blocked
+	// read would otherwise make Ctrl-C do nothing.
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if ctx := cmd.Context(); ctx != nil {
+			d.In = newContextReader(ctx, d.In)
+		}
+		return nil
+	}
 	root.SetIn(d.In)
 	root.SetOut(d.Out)
 	root.SetErr(d.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError("%v (see '%s --help')", err, c.CommandPath())
+		msg := err.Error()
+		// pflag writes `invalid argument "csv" for "-f, --format" flag:
+		// --format given twice ...`: the flag's own message says it all.
+		if i := strings.Index(msg, " flag: --"); strings.HasPrefix(msg, "invalid argument ") && i > 0 && strings.Contains(msg, " given twice ") {
+			msg = msg[i+len(" flag: "):]
+		}
+		return usageError("%s (see '%s --help')", msg, c.CommandPath())
 	})
 	root.AddCommand(newAuditCmd(d), newSnapshotCmd(d), newTrailCmd(d), newRulesCmd(d), newPermissionsCmd(d))
 	return root

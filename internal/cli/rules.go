@@ -54,8 +54,8 @@ func newRulesListCmd(d *Deps) *cobra.Command {
 			return listRules(o, rs)
 		},
 	}
-	cmd.Flags().StringVarP(&o.Format, "format", "f", "table", "output format: table or json")
-	cmd.Flags().StringVar(&o.Framework, "framework", "", "show the controls of this `FRAMEWORK` (e.g. cis-aws-v5.0, aws-securityhub)")
+	stringOnceVarP(cmd.Flags(), &o.Format, "format", "f", "table", "output format: table or json")
+	stringOnceVar(cmd.Flags(), &o.Framework, "framework", "", "only the checks mapped to this `FRAMEWORK` (e.g. cis-aws-v5.0, aws-securityhub), with its controls")
 	return cmd
 }
 
@@ -67,11 +67,19 @@ type ruleSummary struct {
 }
 
 func listRules(o *RulesListOptions, rs []*rules.Rule) error {
+	if o.Framework != "" {
+		// Only the checks that map to a control of the framework, each
+		// with that framework's controls only.
+		rs = slices.DeleteFunc(slices.Clone(rs), func(r *rules.Rule) bool { return len(r.Compliance[o.Framework]) == 0 })
+	}
 	switch o.Format {
 	case "json":
-		out := make([]ruleSummary, len(rs))
-		for i, r := range rs {
-			out[i] = ruleSummary{r.ID, r.Title, r.Severity, r.Compliance}
+		out := make([]ruleSummary, 0, len(rs))
+		for _, r := range rs {
+			out = append(out, ruleSummary{r.ID, r.Title, r.Severity, r.Compliance})
+			if o.Framework != "" {
+				out[len(out)-1].Compliance = map[string][]string{o.Framework: r.Compliance[o.Framework]}
+			}
 		}
 		enc := json.NewEncoder(o.Deps.Out)
 		enc.SetIndent("", "  ")
@@ -90,9 +98,6 @@ func listRules(o *RulesListOptions, rs []*rules.Rule) error {
 		var mapping string
 		if o.Framework != "" {
 			mapping = strings.Join(r.Compliance[o.Framework], ", ")
-			if mapping == "" {
-				mapping = "-"
-			}
 		} else {
 			mapping = fmt.Sprint(len(r.Compliance))
 		}

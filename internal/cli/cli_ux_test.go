@@ -446,3 +446,12 @@ func TestRulesListFrameworkJSON(t *testing.T) {
 		t.Errorf("table lists %d checks, json %d:\n%s", lines, len(list), table.out)
 	}
 }
+
+// snapshot --window says what a duration looks like, once.
+func TestSnapshotWindowMessage(t *testing.T) {
+	trailLog := writeFile(t, filepath.Join(t.TempDir(), "events.json"), `{"Records":[]}`)
+	r := run(t, "snapshot", "--demo", "--cloudtrail", trailLog, "--window", "abc")
+	if want := `--window: "abc" is not a duration: write days, hours and minutes such as 7d, 36h, 1d12h or 90m`; r.code != ExitUsage || !strings.Contains(r.err, want) {
+		t.Errorf("exit %d: %s; want %s", r.code, r.err, want)
+	}
+}

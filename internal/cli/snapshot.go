@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -61,6 +62,9 @@ func runSnapshot(ctx context.Context, o *SnapshotOptions) error {
 		}
 		p := config.DefaultParams()
 		if err := p.Set("window", o.Window); err != nil {
+			if u := errors.Unwrap(err); u != nil {
+				err = u // the flag names the parameter
+			}
 			return usageError("--window: %v", err)
 		}
 		window = p.Window

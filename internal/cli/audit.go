@@ -66,7 +66,8 @@ period before the report are not_applicable for usage checks.
 Exit codes: 0 no failing finding at or above --fail-on; 1 failing findings;
 2 usage or input error (nothing audited); 3 some inputs or accounts could not
 be evaluated (the report holds the rest and lists them under errors); 4 the
-report could not be written; 130 interrupted.`,
+report could not be written; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM);
+70 internal error (a bug: please report it).`,
 		Example: `  # The demo organization, as a table
   rootwatch audit --demo
 
@@ -97,7 +98,7 @@ report could not be written; 130 interrupted.`,
 	stringOnceVar(f, &opts.KeyMaxAge, "key-max-age", "", "`AGE` past which an active root key is stale (default 90d)")
 	stringOnceVar(f, &opts.GracePeriod, "grace-period", "", "accounts younger than this `DURATION` are left out of usage checks (default 30d)")
 	f.StringSliceVar(&opts.Checks, "checks", nil, "run only these check `IDs` (comma-separated)")
-	f.BoolVar(&opts.All, "all", false, "table: list passing and not-applicable findings too")
+	f.BoolVar(&opts.All, "all", false, "table: list passing and not-applicable findings too (json and csv always hold every finding; sarif only failing ones)")
 	f.BoolVar(&opts.NoColor, "no-color", false, "never colour the table (also: NO_COLOR)")
 	return cmd
 }

@@ -179,10 +179,12 @@ func TestAuditLiveCollectorFailure_FakeContactInformation(t *testing.T) {
 	}
 }
 
-// The printed policy holds exactly what the collectors declare, and what
-// the live audit calls is in it (checked end to end in internal/collect).
+// The printed policy for the management account holds exactly what the
+// collectors declare, and what the live audit calls is in it (checked end
+// to end in internal/collect). The literal lists of every --for value are
+// in permissions_test.go.
 func TestPermissions(t *testing.T) {
-	r := run(t, "permissions")
+	r := run(t, "permissions", "--for", "management")
 	var doc struct {
 		Version   string
 		Statement []struct {

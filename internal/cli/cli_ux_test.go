@@ -207,6 +207,8 @@ func TestInterruptWhileReadingStdin(t *testing.T) {
 		{"audit", "--snapshot", "-"},
 		{"audit", "--credential-report", "-"},
 		{"snapshot", "--credential-report", "-"},
+		{"trail", "-"},
+		{"audit", "--demo", "--cloudtrail", "-"},
 	} {
 		pr, pw := io.Pipe()
 		d, _, _ := testDeps("")

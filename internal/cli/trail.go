@@ -132,30 +132,30 @@ then exits 3.`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&opts.Demo, "demo", false, "read the bundled demo organization's CloudTrail log (no AWS account needed)")
-	f.StringVarP(&opts.Format, "format", "f", "table", "output `FORMAT`: "+strings.Join(report.EventFormats(), ", "))
-	f.StringVarP(&opts.Output, "output", "o", "", "write to `FILE` instead of standard output")
+	stringOnceVarP(f, &opts.Format, "format", "f", "table", "output `FORMAT`: "+strings.Join(report.EventFormats(), ", "))
+	stringOnceVarP(f, &opts.Output, "output", "o", "", "write to `FILE` instead of standard output")
 	f.BoolVar(&opts.Details, "details", false, "jsonl: add the fields only some events have (session, invoked_by, error_code, caller, target_account, task_policy, by_service) after the contract's")
 	f.BoolVar(&opts.Summary, "summary", false, "per account: root events, sign-ins with and without MFA, key-signed calls, first and last seen, source IPs, failed sign-in bursts")
-	f.StringVar(&opts.Since, "since", "", "only events at or after `TIME` (RFC 3339, a date, or a duration back from now: 30d, 12h)")
-	f.StringVar(&opts.Until, "until", "", "only events before `TIME` (same forms)")
+	stringOnceVar(f, &opts.Since, "since", "", "only events at or after `TIME` (RFC 3339, a date, or a duration back from now: 30d, 12h)")
+	stringOnceVar(f, &opts.Until, "until", "", "only events before `TIME` (same forms)")
 	f.StringSliceVar(&opts.Accounts, "accounts", nil, "only these account `IDs` (comma-separated); AssumeRoot calls into them are logged in the management account: see --management-account")
-	f.StringVar(&opts.Management, "management-account", "", "with --accounts or --regions: also read the logs of the management account `ID`, in every region, for the AssumeRoot calls into the listed accounts and regions")
+	stringOnceVar(f, &opts.Management, "management-account", "", "with --accounts or --regions: also read the logs of the management account `ID`, in every region, for the AssumeRoot calls into the listed accounts and regions")
 	f.StringSliceVar(&opts.Regions, "regions", nil, "only these `REGIONS` (comma-separated)")
 	f.BoolVar(&opts.All, "all", false, "also show what AWS services did on root's behalf")
 	f.IntVar(&opts.BurstCount, "burst-failures", 5, "--summary: this many failed root sign-ins...")
-	f.StringVar(&opts.BurstWindow, "burst-window", "10m", "--summary: ...within this `DURATION` are flagged as likely password guessing")
+	stringOnceVar(f, &opts.BurstWindow, "burst-window", "10m", "--summary: ...within this `DURATION` are flagged as likely password guessing")
 	f.IntVar(&opts.Concurrency, "concurrency", 0, "files read at once (default: the number of CPUs; 16 for S3)")
 	f.BoolVar(&opts.NoColor, "no-color", false, "never colour the table (also: NO_COLOR)")
-	f.StringVar(&opts.Profile, "profile", "", "s3://: AWS `PROFILE` from the shared config")
-	f.StringVar(&opts.Region, "region", "", "s3://: AWS `REGION`")
-	f.StringVar(&opts.EndpointURL, "endpoint-url", "", "s3:// and --athena: send AWS calls to this `URL`")
+	stringOnceVar(f, &opts.Profile, "profile", "", "s3://: AWS `PROFILE` from the shared config")
+	stringOnceVar(f, &opts.Region, "region", "", "s3://: AWS `REGION`")
+	stringOnceVar(f, &opts.EndpointURL, "endpoint-url", "", "s3:// and --athena: send AWS calls to this `URL`")
 	f.BoolVar(&opts.Athena, "athena", false, "run the classification as SQL on Amazon Athena, over the CloudTrail table AWS documents")
 	f.BoolVar(&opts.PrintSQL, "print-sql", false, "print the query for Athena/Trino and for CloudTrail Lake, and exit")
-	f.StringVar(&opts.Database, "database", "default", "--athena: the Glue `DATABASE` of the table")
-	f.StringVar(&opts.Table, "table", "cloudtrail_logs", "--athena: the CloudTrail `TABLE` (for --print-sql, qualify it; for Lake, the event data store ID)")
-	f.StringVar(&opts.Workgroup, "workgroup", "primary", "--athena: the Athena `WORKGROUP`")
-	f.StringVar(&opts.OutputLocation, "output-location", "", "--athena: `S3-URL` for the query results (default: the workgroup's)")
-	f.StringVar(&opts.Partitions, "partitions", "timestamp", "--athena: the table's partition `COLUMNS`, for pruning: timestamp (AWS's projection table), account,region,year,month,day (organization trail), region,year,month,day, or none")
+	stringOnceVar(f, &opts.Database, "database", "default", "--athena: the Glue `DATABASE` of the table")
+	stringOnceVar(f, &opts.Table, "table", "cloudtrail_logs", "--athena: the CloudTrail `TABLE` (for --print-sql, qualify it; for Lake, the event data store ID)")
+	stringOnceVar(f, &opts.Workgroup, "workgroup", "primary", "--athena: the Athena `WORKGROUP`")
+	stringOnceVar(f, &opts.OutputLocation, "output-location", "", "--athena: `S3-URL` for the query results (default: the workgroup's)")
+	stringOnceVar(f, &opts.Partitions, "partitions", "timestamp", "--athena: the table's partition `COLUMNS`, for pruning: timestamp (AWS's projection table), account,region,year,month,day (organization trail), region,year,month,day, or none")
 	return cmd
 }
 
@@ -247,7 +247,7 @@ func runTrail(ctx context.Context, o *TrailOptions) error {
 	if err := o.refuseIgnored(); err != nil {
 		return err
 	}
-	outPath, err := outputPath(o.Output)
+	outPath, err := outputPath(o.Output, o.Paths...)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}

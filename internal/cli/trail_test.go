@@ -562,6 +562,9 @@ func TestTrailRefusesIgnoredFlags(t *testing.T) {
 		{[]string{"--database", "security"}, "--database does nothing with reading files"},
 		{[]string{"--region", "us-east-1"}, "--region does nothing with local files"},
 		{[]string{"--partitions", "none"}, "--partitions does nothing with reading files"},
+		{[]string{"--format", "jsonl", "--format", "csv"}, `--format given twice ("jsonl", then "csv")`},
+		{[]string{"-f", "csv", "--output", "a.csv", "-o", "b.csv"}, "--output given twice"},
+		{[]string{"--since", "30d", "--since", "7d"}, "--since given twice"},
 	} {
 		r := run(t, append([]string{"trail", dir}, tc.args...)...)
 		if r.code != ExitUsage || !strings.Contains(r.err, tc.want) || r.out != "" {
@@ -619,4 +622,32 @@ func TestTrailProgressClearedBeforeReport(t *testing.T) {
 			t.Errorf("%s: the progress line drawn again inside the report", format)
 		}
 	}
+}
+
+// --output naming an input, or a file inside an input folder, is refused
+// before anything is read or written (issue 11: it overwrote the input).
+func TestTrailOutputIsAnInput(t *testing.T) {
+	dir, _ := trailTree(t)
+	in := filepath.Join(t.TempDir(), "events.json")
+	data := mustReadTrail(t, trailData+"aws-docs-console-sign-in.json")
+	if err := os.WriteFile(in, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"trail", in, "--output", in}, {"trail", dir, "--output", filepath.Join(dir, "AWSLogs", "out.jsonl")}} {
+		if r := run(t, args...); r.code != ExitUsage || !strings.Contains(r.err, "--output") {
+			t.Errorf("%v: exit %d, %s", args, r.code, r.err)
+		}
+	}
+	if b, err := os.ReadFile(in); err != nil || !bytes.Equal(b, data) {
+		t.Errorf("the input was changed: %v", err)
+	}
+}
+
+func mustReadTrail(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

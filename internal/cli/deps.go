@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
 
 	"github.com/rootwatch/rootwatch/internal/collect"
 	"github.com/rootwatch/rootwatch/internal/iostreams"
@@ -44,20 +43,6 @@ type Deps struct {
 	OrgAPI func(cfg aws.Config) collect.OrgAPI
 	// AWSRecord, when set, is told every AWS call (tests).
 	AWSRecord func(action string)
-}
-
-func (d *Deps) awsClients(cfg aws.Config, account string) *collect.Clients {
-	if d.AWSClients != nil {
-		return d.AWSClients(cfg, account)
-	}
-	return collect.NewClients(cfg)
-}
-
-func (d *Deps) orgAPI(cfg aws.Config) collect.OrgAPI {
-	if d.OrgAPI != nil {
-		return d.OrgAPI(cfg)
-	}
-	return organizations.NewFromConfig(cfg)
 }
 
 // SystemDeps returns Deps bound to the process's standard streams, with

@@ -57,10 +57,6 @@ type InputOptions struct {
 	// Parsed by check.
 	reportTime   time.Time
 	maxReportAge time.Duration
-	// skipped are the organization's accounts left out as not active;
-	// notAudited, those of them --accounts named.
-	skipped    []string
-	notAudited []model.SourceError
 }
 
 // reportPaths accepts arguments as more paths of --credential-report
@@ -110,9 +106,6 @@ func (in *InputOptions) inputPaths(more ...string) []string {
 	paths := append(slices.Clone(in.Reports), in.CloudTrail...)
 	return append(append(paths, in.SnapshotPath), more...)
 }
-
-// needs says whether the run's checks need a fact.
-func (in *InputOptions) needs(fact string) bool { return in.facts == nil || in.facts[fact] }
 
 // check validates the input flags before any work is done.
 func (in *InputOptions) check() error {

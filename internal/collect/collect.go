@@ -144,7 +144,7 @@ func AllCollectors(o Options) []Collector {
 		&AlternateContacts{},
 		&ContactInformation{},
 		&Budgets{},
-		&RootUsageAlarm{},
+		&RootUsageAlarm{Now: o.Now},
 		&CredentialReport{MaxAge: o.MaxReportAge, Poll: o.Poll, Now: o.Now},
 		&RootMFA{},
 		&AssetCounts{},

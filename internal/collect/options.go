@@ -39,6 +39,14 @@ type Options struct {
 	Now func() time.Time
 }
 
+// now reads the run's clock.
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
 // LoadConfig resolves credentials and settings the AWS way: the default
 // chain (environment, shared config and profiles including SSO, container
 // and instance roles), with adaptive retries for throttling.

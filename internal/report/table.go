@@ -186,43 +186,42 @@ const minMessage = 30
 const messageIndent = 4
 
 // writeRows lays the rows out: on one line each, the message wrapped at
-// word boundaries within the terminal's width; on a narrow terminal the
-// message under the row, wrapped, and the name clipped to fit.
+// word boundaries within the terminal's width; on a terminal too narrow
+// for a message column, the row without its name and message, and under
+// it the name and the message, indented and wrapped.
 func (t *TableWriter) writeRows(ew *errWriter) error {
-	last := len(t.width) - 1
-	width := append([]int(nil), t.width...)
+	header := tableHeader()
+	const nameCol, msgCol = 1, 5
 	prefix := 0
-	for _, w := range width[:last] {
+	for _, w := range t.width[:msgCol] {
 		prefix += w + 2
 	}
 	total := t.Opts.Width
 	stacked := total > 0 && total-prefix < minMessage
-	msgWidth := 0
-	if total > 0 {
-		msgWidth = total - prefix
-	}
+	// cols are the columns on the row's line.
+	cols := []int{0, 1, 2, 3, 4, 5}
 	if stacked {
-		// Clip the name column, down to a few characters, so the row fits.
-		const minName = 8
-		if over := prefix - 2 - total; over > 0 && width[1] > minName {
-			width[1] = max(minName, width[1]-over)
-		}
-		msgWidth = total - messageIndent
+		cols = []int{0, 2, 3, 4}
 	}
-	line := func(cells []string, status string, header bool) {
+	line := func(cells []string, status string, isHeader bool) {
 		var b strings.Builder
-		n := len(cells)
-		if stacked {
-			n = last
-		}
-		for i, c := range cells[:n] {
-			c = clipTo(c, width[i])
+		for n, i := range cols {
+			c := cells[i]
 			cell := c
-			if i < n-1 {
-				cell = pad(c, width[i]+2)
+			if n < len(cols)-1 {
+				cell = pad(c, t.width[i]+2)
+			}
+			if i == msgCol {
+				// The message is last: wrapped into its column.
+				lines := wrap(c, total-prefix)
+				b.WriteString(lines[0])
+				for _, l := range lines[1:] {
+					b.WriteString("\n" + strings.Repeat(" ", prefix) + l)
+				}
+				continue
 			}
 			switch {
-			case header:
+			case isHeader:
 				cell = t.paint(ansiBold, cell)
 			case i == 3 && c == "critical":
 				cell = t.paint(ansiBold+ansiRed, cell)
@@ -231,27 +230,16 @@ func (t *TableWriter) writeRows(ew *errWriter) error {
 			}
 			b.WriteString(cell)
 		}
-		if stacked || n <= last {
-			ew.printf("%s\n", strings.TrimRight(b.String(), " "))
-			if !stacked || header {
-				return
+		ew.printf("%s\n", strings.TrimRight(b.String(), " "))
+		if stacked && !isHeader {
+			msg := cells[msgCol]
+			if cells[nameCol] != "" {
+				msg = cells[nameCol] + ": " + msg
 			}
-			for _, l := range wrap(cells[last], msgWidth) {
+			for _, l := range wrap(msg, total-messageIndent) {
 				ew.printf("%s%s\n", strings.Repeat(" ", messageIndent), l)
 			}
-			return
 		}
-		// The message is the last cell of b; wrap it into its column.
-		lines := wrap(cells[last], msgWidth)
-		head := strings.TrimSuffix(b.String(), cells[last])
-		ew.printf("%s\n", strings.TrimRight(head+lines[0], " "))
-		for _, l := range lines[1:] {
-			ew.printf("%s%s\n", strings.Repeat(" ", prefix), l)
-		}
-	}
-	header := tableHeader()
-	if stacked {
-		header = header[:last]
 	}
 	line(header, "", true)
 	r, err := t.rows.reader()
@@ -268,7 +256,7 @@ func (t *TableWriter) writeRows(ew *errWriter) error {
 			return fmt.Errorf("read the table's spool: %w", err)
 		}
 		cells := strings.Split(strings.TrimSuffix(row, "\n"), "\x1f")
-		if len(cells) != len(header) && !(stacked && len(cells) == len(header)+1) {
+		if len(cells) != len(header) {
 			return fmt.Errorf("read the table's spool: a row of %d cells", len(cells))
 		}
 		line(cells, strings.ToLower(cells[4]), false)

@@ -76,15 +76,6 @@ func cut(s string, width int) (head, rest string) {
 	return s[:end], s[end:]
 }
 
-// clipTo shortens s to width columns, ending with "…" when cut.
-func clipTo(s string, width int) string {
-	if displayWidth(s) <= width || width < 1 {
-		return s
-	}
-	head, _ := cut(s, width-1)
-	return head + "…"
-}
-
 // pad right-pads s with spaces to width columns.
 func pad(s string, width int) string {
 	if n := width - displayWidth(s); n > 0 {

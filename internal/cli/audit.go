@@ -90,7 +90,7 @@ report could not be written; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM);
 	f := cmd.Flags()
 	addInputFlags(f, &opts.InputOptions, "audit")
 	stringOnceVar(f, &opts.SnapshotPath, "snapshot", "", "audit a snapshot `FILE` written by 'rootwatch snapshot' (- for stdin)")
-	stringOnceVarP(f, &opts.Format, "format", "f", "table", "output `FORMAT`: "+strings.Join(report.Formats(), ", "))
+	stringOnceVarP(f, &opts.Format, "format", "f", "table", report.FormatFlagHelp(report.CommandAudit))
 	stringOnceVarP(f, &opts.Output, "output", "o", "", "write the report to `FILE` instead of standard output")
 	stringOnceVar(f, &opts.FailOn, "fail-on", "", "lowest `SEVERITY` of a failing finding that exits 1: critical, high, medium, low, info or none (default high)")
 	stringOnceVar(f, &opts.ConfigPath, "config", "", "YAML configuration `FILE` (thresholds, severity overrides, disabled checks)")

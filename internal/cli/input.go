@@ -200,7 +200,7 @@ func collectSnapshot(ctx context.Context, d *Deps, in *InputOptions, now time.Ti
 	case len(in.Reports) > 0:
 		lo := credreport.LoadOptions{Stdin: d.In, ReportTime: in.reportTime, AuditTime: now}
 		var progress *fileProgress
-		if d.ErrIsTerminal {
+		if d.IO().ShowProgress() {
 			progress = &fileProgress{w: d.ErrOut}
 			lo.Progress = progress
 		}

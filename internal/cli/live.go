@@ -59,7 +59,7 @@ func collectLive(ctx context.Context, d *Deps, o *InputOptions, now time.Time) (
 		},
 		Listed: func(total int) {
 			log.Info("organization listed", "accounts", total)
-			if !d.ErrIsTerminal {
+			if !d.IO().ShowProgress() {
 				return
 			}
 			mu.Lock()

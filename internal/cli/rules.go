@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rootwatch/rootwatch/internal/engine"
+	"github.com/rootwatch/rootwatch/internal/report"
 	"github.com/rootwatch/rootwatch/internal/rules"
 )
 
@@ -54,7 +55,7 @@ func newRulesListCmd(d *Deps) *cobra.Command {
 			return listRules(o, rs)
 		},
 	}
-	stringOnceVarP(cmd.Flags(), &o.Format, "format", "f", "table", "output format: table or json")
+	stringOnceVarP(cmd.Flags(), &o.Format, "format", "f", "table", report.FormatFlagHelp(report.CommandRules))
 	stringOnceVar(cmd.Flags(), &o.Framework, "framework", "", "only the checks mapped to this `FRAMEWORK` (e.g. cis-aws-v5.0, aws-securityhub), with its controls")
 	return cmd
 }
@@ -86,7 +87,7 @@ func listRules(o *RulesListOptions, rs []*rules.Rule) error {
 		return enc.Encode(out)
 	case "table":
 	default:
-		return usageError("--format %q: want table or json", o.Format)
+		return usageError("--format: %v", report.CheckFormat(report.CommandRules, o.Format))
 	}
 	tw := tabwriter.NewWriter(o.Deps.Out, 0, 0, 2, ' ', 0)
 	col := "FRAMEWORKS"

@@ -132,7 +132,7 @@ then exits 3.`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&opts.Demo, "demo", false, "read the bundled demo organization's CloudTrail log (no AWS account needed)")
-	stringOnceVarP(f, &opts.Format, "format", "f", "table", "output `FORMAT`: "+strings.Join(report.EventFormats(), ", "))
+	stringOnceVarP(f, &opts.Format, "format", "f", "table", report.FormatFlagHelp(report.CommandTrail))
 	stringOnceVarP(f, &opts.Output, "output", "o", "", "write to `FILE` instead of standard output")
 	f.BoolVar(&opts.Details, "details", false, "jsonl: add the fields only some events have (session, invoked_by, error_code, caller, target_account, task_policy, by_service) after the contract's")
 	f.BoolVar(&opts.Summary, "summary", false, "per account: root events, sign-ins with and without MFA, key-signed calls, first and last seen, source IPs, failed sign-in bursts")

@@ -28,6 +28,9 @@ type JSONWriter struct {
 	findings int
 	errors   []model.SourceError
 	spool    *spool
+	// spoolMemory overrides how much of the findings stays in memory
+	// before the spool moves to a file (tests).
+	spoolMemory int
 }
 
 var _ Writer = (*JSONWriter)(nil)
@@ -50,6 +53,9 @@ func (j *JSONWriter) Begin(w io.Writer, h *Header) error {
 	j.enc = json.NewEncoder(&j.buf)
 	j.enc.SetEscapeHTML(false)
 	j.spool = newSpool(j.Opts.TempDir)
+	if j.spoolMemory > 0 {
+		j.spool.limit = j.spoolMemory
+	}
 	j.errors = h.Errors
 	fmt.Fprintf(j.bw, "{\n  \"generated_at\": %s,\n", j.encode(h.GeneratedAt.UTC()))
 	fmt.Fprintf(j.bw, "  \"tool\": %s,\n  \"accounts\": [", j.encode(h.Tool))

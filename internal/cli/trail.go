@@ -85,7 +85,13 @@ on root's behalf are left out; --all shows them.
 
 Broken input (truncated gzip, invalid JSON, records of odd types) is skipped
 with a warning naming the file and position, and the rest is read; the run
-then exits 3.`,
+then exits 3. An element over 16 MiB is skipped the same way.
+
+Nothing read is not nothing found: inputs without a single record (an empty
+file, [], {"Records":[]}) exit 2 and write no report (an existing --output is
+left as it was); records without a root event print "N records read, no root
+event." and exit 0; filters that leave every log file out warn that nothing was
+read and exit 0.`,
 		Example: `  # The demo organization's root activity (no AWS account needed)
   rootwatch trail --demo --summary
 

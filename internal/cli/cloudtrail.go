@@ -57,7 +57,7 @@ func addCloudTrail(ctx context.Context, d *Deps, in *InputOptions, snap *model.S
 		snap.Errors = append(snap.Errors, model.SourceError{Source: "cloudtrail " + w.Source, Message: trailWarning(w)})
 	}
 	if n := st.Skipped - int64(len(st.Warnings)); n > 0 {
-		snap.Errors = append(snap.Errors, model.SourceError{Source: "cloudtrail", Message: fmt.Sprintf("%d more part(s) skipped", n)})
+		snap.Errors = append(snap.Errors, model.SourceError{Source: "cloudtrail", Message: plural(int(n), "more part", "more parts") + " skipped"})
 	}
 	d.logger().Info("read CloudTrail", "inputs", st.Inputs, "records", st.Records, "root_events", st.Events, "since", f.Since.Format(time.RFC3339))
 	from := strings.Join(in.CloudTrail, ", ")
@@ -75,7 +75,7 @@ func addCloudTrail(ctx context.Context, d *Deps, in *InputOptions, snap *model.S
 		case len(c.Unread) > 0:
 			snap.Errors = append(snap.Errors, model.SourceError{Account: a.ID, Source: "cloudtrail",
 				Message: fmt.Sprintf("%s that may hold the account's events could not be read in whole (see errors): %s; the events read count",
-					inputCount(len(c.Unread)), strings.Join(c.Unread, ", "))})
+					plural(len(c.Unread), "input", "inputs"), strings.Join(c.Unread, ", "))})
 		case c.Files == 0:
 			snap.Errors = append(snap.Errors, model.SourceError{Account: a.ID, Source: "cloudtrail",
 				Message: fmt.Sprintf("no CloudTrail log of the account from %s on was read from %s (a delivery file of its AWSLogs/%s/ folder, or records naming it): no root activity can be shown absent",
@@ -90,12 +90,4 @@ func trailWarning(w trail.Warning) string {
 		return where(w) + ": " + w.Msg
 	}
 	return w.Msg
-}
-
-// inputCount says how many inputs, in words.
-func inputCount(n int) string {
-	if n == 1 {
-		return "1 input"
-	}
-	return fmt.Sprintf("%d inputs", n)
 }

@@ -219,15 +219,21 @@ func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filte
 				return res
 			}
 		}
+		// Each record is decoded once: here when its account and time
+		// are noted, else only when it may be root's.
+		var rec *Record
+		err = nil
 		if track {
-			if rec, err := Decode(el); err == nil {
+			if rec, err = Decode(el); err == nil {
 				res.Seen.see(rec)
 			}
 		}
 		if !MayBeRoot(el.Raw) {
 			continue
 		}
-		rec, err := Decode(el)
+		if !track {
+			rec, err = Decode(el)
+		}
 		if err != nil {
 			if errors.Is(err, errNotCloudTrail) && el.Container == InValue {
 				res.Records--

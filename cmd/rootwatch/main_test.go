@@ -80,11 +80,11 @@ func TestExitCodesAndStreams(t *testing.T) {
 		t.Errorf("no credentials: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "junk.csv"), []byte("hello\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "ok.csv"), []byte(strings.Join([]string{
+	mustDo(t, os.WriteFile(filepath.Join(dir, "junk.csv"), []byte("hello\n"), 0o644))
+	mustDo(t, os.WriteFile(filepath.Join(dir, "ok.csv"), []byte(strings.Join([]string{
 		"user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated",
 		"<root_account>,arn:aws:iam::123456789012:root,2020-01-01T00:00:00+00:00,true,no_information,not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A",
-	}, "\n")), 0o644)
+	}, "\n")), 0o644))
 	out, errOut, code = rootwatch(t, "audit", "--credential-report", dir)
 	if code != 3 || !strings.Contains(errOut, "junk.csv") || !strings.Contains(out, "junk.csv") {
 		t.Errorf("partial input: exit %d\nstdout %s\nstderr %s", code, out, errOut)
@@ -206,5 +206,13 @@ func TestBuildVersion(t *testing.T) {
 		if got := buildVersion(tc.ldflags, tc.bi); got != tc.want {
 			t.Errorf("buildVersion(%q, %+v) = %q, want %q", tc.ldflags, tc.bi, got, tc.want)
 		}
+	}
+}
+
+// mustDo stops the test when a step of its setup fails.
+func mustDo(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("test setup: %v", err)
 	}
 }

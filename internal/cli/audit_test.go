@@ -352,8 +352,8 @@ func writeDemoReports(t *testing.T, dir string, n int) {
 func TestAuditPartialInput(t *testing.T) {
 	dir := t.TempDir()
 	writeDemoReports(t, dir, 3)
-	os.WriteFile(filepath.Join(dir, "empty.csv"), nil, 0o644)
-	os.WriteFile(filepath.Join(dir, "ragged.csv"), []byte("user,arn\nx\n"), 0o644)
+	mustDo(t, os.WriteFile(filepath.Join(dir, "empty.csv"), nil, 0o644))
+	mustDo(t, os.WriteFile(filepath.Join(dir, "ragged.csv"), []byte("user,arn\nx\n"), 0o644))
 	r := run(t, "audit", "--credential-report", dir, "--format", "json")
 	if r.code != ExitPartial {
 		t.Fatalf("exit %d, want 3; stderr %s", r.code, r.err)
@@ -379,7 +379,7 @@ func TestAuditPartialInput(t *testing.T) {
 
 func TestAuditNothingReadable(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "bad.json"), []byte(`{"Content": "%%%"}`), 0o644)
+	mustDo(t, os.WriteFile(filepath.Join(dir, "bad.json"), []byte(`{"Content": "%%%"}`), 0o644))
 	r := run(t, "audit", "--credential-report", dir, filepath.Join(dir, "missing.csv"), "--format", "json")
 	if r.code != ExitUsage {
 		t.Fatalf("exit %d, want 2", r.code)
@@ -395,7 +395,7 @@ func TestAuditNothingReadable(t *testing.T) {
 
 func TestAuditUsageErrors(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "c.yaml")
-	os.WriteFile(cfg, []byte("checks:\n  no-such-check: {disabled: true}\n"), 0o644)
+	mustDo(t, os.WriteFile(cfg, []byte("checks:\n  no-such-check: {disabled: true}\n"), 0o644))
 	for _, tc := range []struct {
 		args []string
 		msg  string
@@ -443,12 +443,12 @@ func TestAuditFailOn(t *testing.T) {
 
 func TestAuditConfigFile(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "rootwatch.yaml")
-	os.WriteFile(cfg, []byte(`window: 30d
+	mustDo(t, os.WriteFile(cfg, []byte(`window: 30d
 fail_on: critical
 checks:
   root-signing-certificate: {severity: critical}
   root-hardware-mfa: {disabled: true}
-`), 0o644)
+`), 0o644))
 	r := run(t, "audit", "--demo", "--config", cfg, "--format", "json")
 	fs := findings(jsonReport(t, r.out))
 	for k, f := range fs {
@@ -469,7 +469,7 @@ checks:
 		t.Errorf("--window over config: %v", f["status"])
 	}
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
-	os.WriteFile(bad, []byte("windw: 7d\n"), 0o644)
+	mustDo(t, os.WriteFile(bad, []byte("windw: 7d\n"), 0o644))
 	if r := run(t, "audit", "--demo", "--config", bad); r.code != ExitUsage || !strings.Contains(r.err, "windw") {
 		t.Errorf("unknown config key: exit %d %s", r.code, r.err)
 	}
@@ -581,7 +581,7 @@ func TestAuditOutputFile(t *testing.T) {
 	// A link is written through: it stays a link, its target gets the
 	// report, and an existing file keeps its permissions.
 	target := filepath.Join(dir, "target.json")
-	os.WriteFile(target, []byte("old"), 0o600)
+	mustDo(t, os.WriteFile(target, []byte("old"), 0o600))
 	link := filepath.Join(dir, "link.json")
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
@@ -653,8 +653,8 @@ func TestAuditDuplicateAccountFindings(t *testing.T) {
 	dir := t.TempDir()
 	reps := demo.Reports(fixedNow)
 	older := demo.Reports(fixedNow.Add(-30 * 24 * time.Hour))
-	os.WriteFile(filepath.Join(dir, "a-new.json"), reps["210987654325.json"], 0o644)
-	os.WriteFile(filepath.Join(dir, "b-old.json"), older["210987654325.json"], 0o644)
+	mustDo(t, os.WriteFile(filepath.Join(dir, "a-new.json"), reps["210987654325.json"], 0o644))
+	mustDo(t, os.WriteFile(filepath.Join(dir, "b-old.json"), older["210987654325.json"], 0o644))
 	r := run(t, "audit", "--credential-report", dir, "--format", "json")
 	doc := jsonReport(t, r.out)
 	fs := doc["findings"].([]any)
@@ -671,5 +671,13 @@ func TestAuditDuplicateAccountFindings(t *testing.T) {
 	// reports is no partial run (exit 1 for the findings, not 3).
 	if errs := doc["errors"].([]any); len(errs) != 0 || r.code != ExitFailing || !strings.Contains(r.err, "set aside") || !strings.Contains(r.err, "b-old.json") {
 		t.Errorf("exit %d, errors = %v, stderr %s", r.code, errs, r.err)
+	}
+}
+
+// mustDo stops the test when a step of its setup fails.
+func mustDo(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("test setup: %v", err)
 	}
 }

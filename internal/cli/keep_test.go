@@ -97,7 +97,7 @@ func TestSnapshotSeveralReports(t *testing.T) {
 			data = []byte(strings.ReplaceAll(string(data), "278368863034", "210987654321"))
 		}
 		p := filepath.Join(dir, name)
-		_ = os.WriteFile(p, data, 0o644)
+		mustDo(t, os.WriteFile(p, data, 0o644))
 		paths = append(paths, p)
 	}
 	r := run(t, append([]string{"snapshot", "--credential-report"}, paths...)...)
@@ -122,7 +122,7 @@ func TestNothingJudged(t *testing.T) {
 		t.Errorf("exit %d: %s", r.code, r.err)
 	}
 	cfg := filepath.Join(t.TempDir(), "c.yaml")
-	_ = os.WriteFile(cfg, []byte("checks:\n  root-mfa-enabled: {disabled: true}\n"), 0o644)
+	mustDo(t, os.WriteFile(cfg, []byte("checks:\n  root-mfa-enabled: {disabled: true}\n"), 0o644))
 	r = run(t, "audit", "--credential-report", fixture(t), "--config", cfg, "--checks", "root-mfa-enabled", "--format", "json")
 	if r.code == ExitUsage || !strings.Contains(r.out, `"check":"root-mfa-enabled"`) {
 		t.Errorf("--checks over a disabled check: exit %d %s", r.code, r.err)
@@ -164,7 +164,7 @@ func TestOldSnapshotContactsPrimary(t *testing.T) {
 		t.Skip("the demo snapshot has no contacts")
 	}
 	p := filepath.Join(t.TempDir(), "old.json")
-	_ = os.WriteFile(p, []byte(old), 0o644)
+	mustDo(t, os.WriteFile(p, []byte(old), 0o644))
 	if r := run(t, "audit", "--snapshot", p, "--format", "json"); r.code != ExitFailing {
 		t.Errorf("exit %d: %s", r.code, r.err)
 	}

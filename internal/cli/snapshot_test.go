@@ -31,7 +31,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		"badid.json":   `{"rootwatch_snapshot": 1, "collected_at": "2026-01-01T00:00:00Z", "accounts": [{"id": "12", "partition": "aws", "created_at": "2020-01-01T00:00:00Z", "iam_users": 0}]}`,
 	} {
 		p := filepath.Join(dir, name)
-		os.WriteFile(p, []byte(content), 0o644)
+		mustDo(t, os.WriteFile(p, []byte(content), 0o644))
 		if r := run(t, "audit", "--snapshot", p); r.code != ExitUsage || !strings.Contains(r.err, name) {
 			t.Errorf("%s: exit %d %s", name, r.code, r.err)
 		}

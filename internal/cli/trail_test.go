@@ -195,7 +195,7 @@ func TestTrailBrokenInput(t *testing.T) {
 		t.Errorf("%d events", len(evs))
 	}
 	notCT := filepath.Join(t.TempDir(), "package.json")
-	_ = os.WriteFile(notCT, []byte(`{"name": "x", "version": "1.0.0"}`), 0o644)
+	mustDo(t, os.WriteFile(notCT, []byte(`{"name": "x", "version": "1.0.0"}`), 0o644))
 	if r := run(t, "trail", notCT); r.code != ExitUsage || !strings.Contains(r.err, "not CloudTrail") {
 		t.Errorf("not CloudTrail: exit %d, %s", r.code, r.err)
 	}
@@ -350,15 +350,15 @@ func TestAuditWithCloudTrail(t *testing.T) {
 	}
 	// Logs that are not there, or hold other accounts only, show nothing.
 	other := t.TempDir()
-	_ = os.MkdirAll(filepath.Join(other, "AWSLogs", "999988887777", "CloudTrail", "us-east-1", "2022", "11", "10"), 0o755)
-	_ = os.WriteFile(filepath.Join(other, "AWSLogs", "999988887777", "CloudTrail", "us-east-1", "2022", "11", "10", "x.json"),
-		[]byte(`{"Records":[{"eventVersion":"1.08","eventTime":"2022-11-10T10:00:00Z","eventName":"ListBuckets","userIdentity":{"type":"IAMUser"}}]}`), 0o644)
+	mustDo(t, os.MkdirAll(filepath.Join(other, "AWSLogs", "999988887777", "CloudTrail", "us-east-1", "2022", "11", "10"), 0o755))
+	mustDo(t, os.WriteFile(filepath.Join(other, "AWSLogs", "999988887777", "CloudTrail", "us-east-1", "2022", "11", "10", "x.json"),
+		[]byte(`{"Records":[{"eventVersion":"1.08","eventTime":"2022-11-10T10:00:00Z","eventName":"ListBuckets","userIdentity":{"type":"IAMUser"}}]}`), 0o644))
 	// A corrupt log in the account's folder: its logs were not all read.
 	corrupt := t.TempDir()
-	_ = os.MkdirAll(filepath.Join(corrupt, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2022", "11", "10"), 0o755)
-	_ = os.WriteFile(filepath.Join(corrupt, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2022", "11", "10", "b.json.gz"), []byte("\x1f\x8b\x08\x00garbage"), 0o644)
-	_ = os.WriteFile(filepath.Join(corrupt, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2022", "11", "10", "ok.json"),
-		[]byte(`{"Records":[{"eventVersion":"1.08","eventTime":"2022-11-10T10:00:00Z","eventName":"ListBuckets","userIdentity":{"type":"IAMUser"}}]}`), 0o644)
+	mustDo(t, os.MkdirAll(filepath.Join(corrupt, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2022", "11", "10"), 0o755))
+	mustDo(t, os.WriteFile(filepath.Join(corrupt, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2022", "11", "10", "b.json.gz"), []byte("\x1f\x8b\x08\x00garbage"), 0o644))
+	mustDo(t, os.WriteFile(filepath.Join(corrupt, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2022", "11", "10", "ok.json"),
+		[]byte(`{"Records":[{"eventVersion":"1.08","eventTime":"2022-11-10T10:00:00Z","eventName":"ListBuckets","userIdentity":{"type":"IAMUser"}}]}`), 0o644))
 	for _, ct := range []string{filepath.Join(dir, "no-such-folder"), t.TempDir(), other, corrupt} {
 		r := run(t, append(base, "--cloudtrail", ct)...)
 		f := findings(jsonReport(t, r.out))[[2]string{"111122223333", "root-console-login-without-mfa"}]
@@ -368,7 +368,7 @@ func TestAuditWithCloudTrail(t *testing.T) {
 	}
 	// Broken CloudTrail input: the rest is judged, the run exits 3.
 	bad := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2022", "11", "10", "broken.json")
-	_ = os.WriteFile(bad, []byte(`{"Records":[{"eventVersion":"1.08","userIdentity":{"type":"Root"`), 0o644)
+	mustDo(t, os.WriteFile(bad, []byte(`{"Records":[{"eventVersion":"1.08","userIdentity":{"type":"Root"`), 0o644))
 	if r := run(t, append(base, "--cloudtrail", dir)...); r.code != ExitPartial || !strings.Contains(r.out, "broken.json") {
 		t.Errorf("broken input: exit %d", r.code)
 	}
@@ -394,10 +394,10 @@ func TestTrailAthena(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_ = os.WriteFile(filepath.Join(files, name), data, 0o644)
+		mustDo(t, os.WriteFile(filepath.Join(files, name), data, 0o644))
 	}
 	sql := filepath.Join(t.TempDir(), "q.sql")
-	_ = os.WriteFile(sql, []byte(trail.AthenaSQL(trail.SQLOptions{Table: "cloudtrail_logs"})), 0o644)
+	mustDo(t, os.WriteFile(sql, []byte(trail.AthenaSQL(trail.SQLOptions{Table: "cloudtrail_logs"})), 0o644))
 	out, err := exec.Command(node, filepath.Join(dir, "query.mjs"), sql, filepath.Join(files, "*.json")).Output()
 	if err != nil {
 		t.Fatalf("duckdb: %v", err)

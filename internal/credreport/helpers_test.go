@@ -131,3 +131,11 @@ func mustParse(t testing.TB, source string, data []byte) *credreport.Report {
 	}
 	return rep
 }
+
+// mustDo stops the test when a step of its setup fails.
+func mustDo(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("test setup: %v", err)
+	}
+}

@@ -401,7 +401,7 @@ func TestLoadFollowsLinksToReports(t *testing.T) {
 		t.Fatalf("accounts %v errors %v", accountIDs(out), out.Errors)
 	}
 	// A broken link is reported, not skipped silently.
-	os.Symlink(filepath.Join(dir, "gone.csv"), filepath.Join(dir, "broken.csv"))
+	mustDo(t, os.Symlink(filepath.Join(dir, "gone.csv"), filepath.Join(dir, "broken.csv")))
 	out = load(t, []string{dir}, credreport.LoadOptions{})
 	if len(out.Errors) != 1 || !strings.Contains(out.Errors[0].Message, "broken link") || len(out.Accounts) != 1 {
 		t.Errorf("a broken link must be reported and the other files still read: accounts %v errors %+v", accountIDs(out), out.Errors)

@@ -13,14 +13,14 @@ func TestWalk(t *testing.T) {
 	dir := t.TempDir()
 	for _, f := range []string{"b/2.json", "a.csv", "b/1.json", ".hidden/x.json", "b/.y.json", "pruned/z.json"} {
 		p := filepath.Join(dir, f)
-		_ = os.MkdirAll(filepath.Dir(p), 0o755)
+		mustDo(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		if err := os.WriteFile(p, []byte(f), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_ = os.Symlink(filepath.Join(dir, "a.csv"), filepath.Join(dir, "c-link.csv"))
-	_ = os.Symlink(filepath.Join(dir, "gone.csv"), filepath.Join(dir, "d-broken.csv"))
-	_ = os.Symlink(filepath.Join(dir, "b"), filepath.Join(dir, "e-dir"))
+	mustDo(t, os.Symlink(filepath.Join(dir, "a.csv"), filepath.Join(dir, "c-link.csv")))
+	mustDo(t, os.Symlink(filepath.Join(dir, "gone.csv"), filepath.Join(dir, "d-broken.csv")))
+	mustDo(t, os.Symlink(filepath.Join(dir, "b"), filepath.Join(dir, "e-dir")))
 
 	var got []string
 	cont, err := Walk(context.Background(), dir, func(p string) bool { return filepath.Base(p) == "pruned" }, func(e Entry) bool {
@@ -67,5 +67,13 @@ func TestWalk(t *testing.T) {
 	cancel()
 	if _, err := Walk(ctx, dir, nil, func(Entry) bool { t.Error("visited after cancel"); return true }); err == nil {
 		t.Error("no error from a cancelled walk")
+	}
+}
+
+// mustDo stops the test when a step of its setup fails.
+func mustDo(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("test setup: %v", err)
 	}
 }

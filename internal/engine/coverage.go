@@ -9,6 +9,8 @@ import (
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/common/types/traits"
+
+	"github.com/rootwatch/rootwatch/internal/model"
 )
 
 // deliveryLag is how far the last log read may end before the end of the
@@ -141,8 +143,8 @@ func cloudTrailGap(ct ref.Val, from, to time.Time) string {
 				continue
 			}
 			// Only the days of the window are named.
-			gf = maxTime(gf, from.Truncate(24*time.Hour))
-			gt = minTime(gt, to.Truncate(24*time.Hour).Add(24*time.Hour))
+			gf = model.Later(gf, from.Truncate(24*time.Hour))
+			gt = model.Earlier(gt, to.Truncate(24*time.Hour).Add(24*time.Hour))
 			last := gt.Add(-24 * time.Hour)
 			if last.After(gf) {
 				missing = append(missing, gf.Format(time.DateOnly)+" to "+last.Format(time.DateOnly))
@@ -165,18 +167,4 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }

@@ -129,6 +129,22 @@ type Span struct {
 	To   time.Time `json:"to"`
 }
 
+// Later returns the later of two times.
+func Later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// Earlier returns the earlier of two times.
+func Earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
 // RootEvent is one root event (see 'rootwatch trail' for the kinds).
 type RootEvent struct {
 	ID          string    `json:"id"`

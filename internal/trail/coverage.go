@@ -131,7 +131,7 @@ func (c *Coverage) For(account string, from, to time.Time) model.LogCoverage {
 		out.ReadFrom, out.ReadTo, out.Files = a.From, a.To, a.Files
 		out.Unread = append(out.Unread, a.Unread...)
 		if a.days != nil {
-			out.Gaps = missingDays(a.days, maxTime(from, a.From), minTime(to, a.To))
+			out.Gaps = missingDays(a.days, model.Later(from, a.From), model.Earlier(to, a.To))
 		}
 	}
 	out.Unread = append(out.Unread, c.unplaced...)
@@ -154,20 +154,6 @@ func missingDays(days map[time.Time]bool, from, to time.Time) []model.Span {
 		gaps = append(gaps, model.Span{From: day, To: day.AddDate(0, 0, 1)})
 	}
 	return gaps
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
 
 // DeliveryFile is what the name of a file CloudTrail delivered says.

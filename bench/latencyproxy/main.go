@@ -14,7 +14,8 @@
 // generated, are replayed in the order the warm-up got them (being
 // generated, then done), so a timed run waits as the warm-up did.
 // -listen-warm adds a listener without latency that fills the recording,
-// for an untimed warm-up run.
+// for an untimed warm-up run. GET /__rewind replays the sequences from
+// their start again, for the next timed run.
 //
 //	go run ./bench/latencyproxy -listen 127.0.0.1:5100 -target http://127.0.0.1:5000 -latency 50ms
 package main
@@ -30,6 +31,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -68,6 +70,10 @@ type listener struct {
 	warm    bool
 	rec     *recording
 	count   atomic.Int64
+	// trace, when set, gets a line per request: start and end (Unix ns)
+	// and the action.
+	trace   *os.File
+	traceMu sync.Mutex
 }
 
 func main() {
@@ -76,6 +82,7 @@ func main() {
 	target := flag.String("target", "", "emulator URL to forward to")
 	latency := flag.Duration("latency", 50*time.Millisecond, "delay added to every request")
 	replay := flag.Bool("replay", false, "answer a request seen before from the recording (credential report calls excepted)")
+	trace := flag.String("trace", "", "append to this file, for each request to -listen, when it came and was answered (Unix ns) and its action")
 	flag.Parse()
 	u, err := url.Parse(*target)
 	if err != nil || u.Host == "" {
@@ -93,6 +100,13 @@ func main() {
 		log.Printf("warm-up listener %s without latency", *warm)
 	}
 	l := &listener{target: rp, latency: *latency, replay: *replay, rec: rec}
+	if *trace != "" {
+		f, err := os.OpenFile(*trace, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			log.Fatal(err)
+		}
+		l.trace = f
+	}
 	log.Printf("forwarding %s -> %s with %s latency, replay %v", *listen, *target, *latency, *replay)
 	log.Fatal(http.ListenAndServe(*listen, l.handler()))
 }
@@ -100,12 +114,21 @@ func main() {
 func (l *listener) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/__count", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, l.count.Load()) })
+	// A timed run replays the credential report sequences from their
+	// start, as the first timed run did: /__rewind before each.
+	mux.HandleFunc("/__rewind", func(w http.ResponseWriter, _ *http.Request) {
+		l.rec.mu.Lock()
+		clear(l.rec.played)
+		l.rec.mu.Unlock()
+		fmt.Fprintln(w, "rewound")
+	})
 	mux.HandleFunc("/", l.serve)
 	return mux
 }
 
 func (l *listener) serve(w http.ResponseWriter, r *http.Request) {
 	l.count.Add(1)
+	start := time.Now()
 	time.Sleep(l.latency)
 	var body []byte
 	if r.Body != nil {
@@ -115,6 +138,17 @@ func (l *listener) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	if l.trace != nil {
+		defer func() {
+			action := r.Header.Get("X-Amz-Target")
+			if m := actionRE.FindSubmatch(body); m != nil {
+				action = string(m[1])
+			}
+			l.traceMu.Lock()
+			fmt.Fprintf(l.trace, "%d %d %s\n", start.UnixNano(), time.Now().UnixNano(), action)
+			l.traceMu.Unlock()
+		}()
 	}
 	if bytes.Contains(body, []byte("Action=ListOrganizationsFeatures")) {
 		w.Header().Set("Content-Type", "text/xml")
@@ -205,6 +239,9 @@ func (rec *recording) key(r *http.Request, body []byte) ([32]byte, bool) {
 	copy(k[:], h.Sum(nil))
 	return k, cacheable
 }
+
+// actionRE finds the action of a query-protocol request.
+var actionRE = regexp.MustCompile(`Action=([A-Za-z]+)`)
 
 // orgFeatures is IAM's answer to ListOrganizationsFeatures with both
 // features on, as AWS documents it.

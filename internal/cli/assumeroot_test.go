@@ -169,14 +169,18 @@ func TestAuditOrgAssumeRootRetryBudget_FakeFailingSTSAndRootRowReportTime(t *tes
 	fake := failingSTS(t, &calls)
 	// Backoffs shortened so the test is quick; the attempts are the SDK's.
 	fast := func(r aws.Retryer) aws.Retryer { return retry.AddWithMaxBackoffDelay(r, time.Millisecond) }
-	maxAttempts := 0
+	// The attempts the SDK makes for one logical call, as rootwatch
+	// configures it.
+	base, err := collect.LoadConfig(context.Background(), collect.Options{EndpointURL: m.Endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	maxAttempts := sts.NewFromConfig(base).Options().Retryer.MaxAttempts()
 	d, _, _ := testDeps("")
 	d.AWSClients = func(cfg aws.Config, account string) *collect.Clients {
 		c := withFakeRootRow(cfg, account)
 		c.IAM = motoRootRow{iam.NewFromConfig(cfg, func(o *iam.Options) { o.Retryer = fast(o.Retryer) }), account}
-		stsClient := sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint, o.Retryer = aws.String(fake.URL), fast(o.Retryer) })
-		maxAttempts = stsClient.Options().Retryer.MaxAttempts()
-		c.STS = stsClient
+		c.STS = sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint, o.Retryer = aws.String(fake.URL), fast(o.Retryer) })
 		return c
 	}
 	r := runWith(t, d, "audit", "--org", "--assume-root", "--accounts", ids["audit"], "--endpoint-url", m.Endpoint, "--format", "json")

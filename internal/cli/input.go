@@ -95,7 +95,7 @@ func addInputFlags(f *pflag.FlagSet, in *InputOptions, verb string) {
 	f.StringSliceVar(&in.Accounts, "accounts", nil, "--org: only these account `IDs` (comma-separated)")
 	f.StringSliceVar(&in.ExcludeAccounts, "exclude-accounts", nil, "--org: leave out these account `IDs`")
 	f.StringSliceVar(&in.OUs, "ous", nil, "--org: only accounts under these `OUs` (ou-/r- IDs, or paths such as Root/Workloads)")
-	f.IntVar(&in.Concurrency, "concurrency", 16, "--org: accounts collected at once")
+	f.IntVar(&in.Concurrency, "concurrency", 16, "--org: accounts collected at once, and AWS requests in flight at once")
 	f.DurationVar(&in.APITimeout, "api-timeout", collect.DefaultAPITimeout, "live: give up on an AWS request unanswered after this `DURATION` (not retried: the account gets an error naming the API, and the run goes on)")
 	f.BoolVar(&in.AssumeRoot, "assume-root", false, "--org: read member roots' credentials in sts:AssumeRoot sessions (IAMAuditRootUserCredentials), even where no role can be assumed")
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -124,16 +125,8 @@ type Collector interface {
 	Collect(ctx context.Context, c *Clients, a *model.Account) error
 }
 
-// starter is a collector with a slow first step that CollectAccount begins
-// before the other collectors run, so the wait overlaps their calls: the
-// credential report is generated while contacts, budgets and trails are
-// read.
-type starter interface {
-	Collector
-	start(ctx context.Context, c *Clients) pending
-}
-
-// pending finishes what start began.
+// pending finishes what a collector's first step began (the credential
+// report: asked for, then waited for and read).
 type pending func(ctx context.Context, a *model.Account) error
 
 // AllCollectors returns every per-account collector, in the order they
@@ -193,27 +186,45 @@ func Actions(cs []Collector) []string {
 	return out
 }
 
-// CollectAccount runs every collector on one account. A collector that
-// fails is recorded with the API and the reason, and the others still run.
+// CollectAccount runs every collector on one account. The collectors
+// that read only AWS run at once (the credential report is generated while
+// contacts, budgets and trails are read, and an account's calls spread
+// over the places a run has free); those that refine what others found
+// run after them, in order (root MFA reads the credential report's root,
+// asset counts its IAM users and the trails). A collector that fails is
+// recorded with the API and the reason, and the others still run.
 func CollectAccount(ctx context.Context, cs []Collector, c *Clients, a *model.Account) []model.SourceError {
-	var errs []model.SourceError
-	started := make([]pending, len(cs))
+	errs := make([]error, len(cs))
+	var wg sync.WaitGroup
 	for i, col := range cs {
-		if s, ok := col.(starter); ok {
-			started[i] = s.start(ctx, c)
+		if !refines(col) {
+			wg.Go(func() { errs[i] = col.Collect(ctx, c, a) })
 		}
 	}
+	wg.Wait()
 	for i, col := range cs {
-		collect := func() error { return col.Collect(ctx, c, a) }
-		if finish := started[i]; finish != nil {
-			collect = func() error { return finish(ctx, a) }
-		}
-		if err := collect(); err != nil {
-			errs = append(errs, SourceError(a.ID, col.Name(), err))
-			a.FailedCollectors = append(a.FailedCollectors, col.Name())
+		if refines(col) {
+			errs[i] = col.Collect(ctx, c, a)
 		}
 	}
-	return errs
+	var out []model.SourceError
+	for i, err := range errs {
+		if err != nil {
+			out = append(out, SourceError(a.ID, cs[i].Name(), err))
+			a.FailedCollectors = append(a.FailedCollectors, cs[i].Name())
+		}
+	}
+	return out
+}
+
+// refines says whether a collector reads what other collectors found, so
+// runs after them.
+func refines(c Collector) bool {
+	switch c.(type) {
+	case *RootMFA, *AssetCounts:
+		return true
+	}
+	return false
 }
 
 // Describe words an AWS error for a person: the API, the class of failure

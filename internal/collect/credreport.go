@@ -123,7 +123,10 @@ func (c *CredentialReport) read(out *iam.GetCredentialReportOutput, a *model.Acc
 				config.FormatDuration(c.MaxAge), config.FormatDuration(iamReportInterval))
 		}
 	}
-	a.ID, a.Partition, a.CreatedAt = rep.Account, rep.Partition, root.CreatedAt
+	if a.ID == "" {
+		a.ID = rep.Account // else read by other collectors meanwhile, and the same
+	}
+	a.Partition, a.CreatedAt = rep.Partition, root.CreatedAt
 	a.CredentialReport, a.Root, a.IAMUsers = info, &root, rep.Users
 	return nil
 }

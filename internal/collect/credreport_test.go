@@ -2,8 +2,11 @@ package collect
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -114,40 +117,66 @@ func TestCredentialReportStateMachine_FakeIAM(t *testing.T) {
 	}
 }
 
-// busy stands for the collectors that run while the report is generated:
-// their calls take time on the clock.
-type busy struct{ advance func() }
+// meet is a collector that waits, up to a timeout, until every other meet
+// collector has started: collectors run one after the other cannot meet.
+type meet struct {
+	name    string
+	arrived *sync.WaitGroup
+	all     chan struct{}
+}
 
-func (busy) Name() string                                              { return "busy" }
-func (busy) Actions() []string                                         { return nil }
-func (busy) Facts() []string                                           { return nil }
-func (b busy) Collect(context.Context, *Clients, *model.Account) error { b.advance(); return nil }
-
-// The report is asked for before the other collectors run and read after
-// them; the first wait is only what is left of it.
-func TestCredentialReportOverlapsOtherCollectors_FakeIAM(t *testing.T) {
-	clock := now
-	var slept []time.Duration
-	poll := Poll{First: time.Second, Max: 4 * time.Second, Timeout: 30 * time.Second,
-		Sleep: func(_ context.Context, d time.Duration) error {
-			slept = append(slept, d)
-			clock = clock.Add(d)
-			return nil
-		}}
-	fake := &scripted{gets: []func() (*iam.GetCredentialReportOutput, error){getErr(&iamtypes.CredentialReportNotPresentException{}), report(0)},
-		gens: []func() (*iam.GenerateCredentialReportOutput, error){state(iamtypes.ReportStateTypeStarted), state(iamtypes.ReportStateTypeComplete)}}
-	c := &CredentialReport{MaxAge: 4 * time.Hour, Poll: poll, Now: func() time.Time { return clock }}
-	other := busy{advance: func() { fake.calls = append(fake.calls, "other"); clock = clock.Add(700 * time.Millisecond) }}
-	var a model.Account
-	if errs := CollectAccount(context.Background(), []Collector{other, c}, &Clients{IAM: fake}, &a); len(errs) != 0 {
-		t.Fatal(errs)
+func (m meet) Name() string    { return m.name }
+func (meet) Actions() []string { return nil }
+func (meet) Facts() []string   { return nil }
+func (m meet) Collect(context.Context, *Clients, *model.Account) error {
+	m.arrived.Done()
+	select {
+	case <-m.all:
+		return nil
+	case <-time.After(5 * time.Second):
+		return errors.New("the other collectors did not run meanwhile")
 	}
-	if got := strings.Join(fake.calls, " "); got != "get generate other generate get" {
+}
+
+// An account's collectors that only read AWS run at once (so an account's
+// calls can take a run's free places), and the credential report is
+// generated meanwhile; root MFA, which refines the report's root, runs
+// after it.
+func TestCollectorsRunAtOnce_FakeIAM(t *testing.T) {
+	var arrived sync.WaitGroup
+	arrived.Add(2)
+	all := make(chan struct{})
+	go func() { arrived.Wait(); close(all) }()
+	fake := &scripted{gets: []func() (*iam.GetCredentialReportOutput, error){getErr(&iamtypes.CredentialReportNotPresentException{}), report(0)},
+		gens: []func() (*iam.GenerateCredentialReportOutput, error){state(iamtypes.ReportStateTypeComplete)}}
+	c := &CredentialReport{MaxAge: 4 * time.Hour, Poll: instantPoll(), Now: clock}
+	cs := []Collector{meet{"contacts", &arrived, all}, &RootMFA{}, c, meet{"budgets", &arrived, all}}
+	var a model.Account
+	errs := CollectAccount(context.Background(), cs, &Clients{IAM: summaryAfterReport{fake}}, &a)
+	if len(errs) != 0 {
+		t.Fatalf("errors: %+v", errs)
+	}
+	if got := strings.Join(fake.calls, " "); got != "get generate get" {
 		t.Errorf("calls %q", got)
 	}
-	if len(slept) != 1 || slept[0] != 300*time.Millisecond {
-		t.Errorf("slept %v, want [300ms]: the second the report was given counts the 700ms spent on other calls", slept)
+	if a.Root == nil || a.Root.Summary == nil {
+		t.Errorf("root MFA did not refine the report's root: %+v", a.Root)
 	}
+}
+
+// summaryAfterReport answers root MFA's calls, and says if they came
+// before the report was read.
+type summaryAfterReport struct{ *scripted }
+
+func (s summaryAfterReport) GetAccountSummary(context.Context, *iam.GetAccountSummaryInput, ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error) {
+	if len(s.calls) != 3 {
+		return nil, fmt.Errorf("GetAccountSummary after %v, before the report was read", s.calls)
+	}
+	return &iam.GetAccountSummaryOutput{SummaryMap: map[string]int32{"AccountMFAEnabled": 0, "AccountAccessKeysPresent": 1, "AccountSigningCertificatesPresent": 0}}, nil
+}
+
+func (summaryAfterReport) ListVirtualMFADevices(context.Context, *iam.ListVirtualMFADevicesInput, ...func(*iam.Options)) (*iam.ListVirtualMFADevicesOutput, error) {
+	return &iam.ListVirtualMFADevicesOutput{}, nil
 }
 
 // reportAt is a report with the given root row and generation time.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
 
@@ -73,28 +74,36 @@ type OrgRun struct {
 	NotActive []string
 }
 
-// run is one live run: the semaphore bounding the accounts worked on, and
-// what every account needs.
+// run is one live run: the semaphores bounding the accounts worked on and
+// the requests in flight, and what every account needs.
 type run struct {
-	o          RunOptions
-	cfg        aws.Config
-	current    string
-	partition  string
-	sem        *semaphore.Weighted
-	collectors []Collector
+	o         RunOptions
+	cfg       aws.Config // with the requests' semaphore
+	current   string
+	partition string
+	// accounts bounds the accounts being worked on, and calls the
+	// requests in flight: both o.Concurrency. An account's collectors run
+	// at once, so when fewer accounts are left than places (at the end of
+	// a run), their requests take the free places instead of leaving them
+	// idle.
+	accounts, calls *semaphore.Weighted
+	collectors      []Collector
 }
 
 func newRun(cfg aws.Config, current, partition string, o RunOptions) *run {
-	r := &run{o: o, cfg: cfg, current: current, partition: partition, sem: semaphore.NewWeighted(int64(max(1, o.Concurrency)))}
+	n := int64(max(1, o.Concurrency))
+	r := &run{o: o, current: current, partition: partition, accounts: semaphore.NewWeighted(n), calls: semaphore.NewWeighted(n)}
+	r.cfg = cfg.Copy()
+	r.cfg.APIOptions = append(slices.Clone(cfg.APIOptions), requestPlaces(r.calls))
 	// An account waiting for its credential report to be generated gives
 	// its place to another meanwhile, so the wait costs no throughput.
 	poll := DefaultPoll()
 	poll.Sleep = func(ctx context.Context, d time.Duration) error {
-		r.sem.Release(1)
+		r.accounts.Release(1)
 		err := pause.Sleep(ctx, d)
 		// Taken back whatever happened, as the account's goroutine gives it
 		// back when it ends.
-		_ = r.sem.Acquire(context.Background(), 1)
+		_ = r.accounts.Acquire(context.Background(), 1)
 		return err
 	}
 	opts := o.Options
@@ -107,9 +116,9 @@ func newRun(cfg aws.Config, current, partition string, o RunOptions) *run {
 func RunAccount(ctx context.Context, cfg aws.Config, current, partition string, o RunOptions) (model.Account, []model.SourceError) {
 	r := newRun(cfg, current, partition, o)
 	a := model.Account{ID: current, Partition: partition}
-	_ = r.sem.Acquire(context.Background(), 1) // the poll gives it back while it waits
-	defer r.sem.Release(1)
-	return a, CollectAccount(ctx, r.collectors, r.o.clients(cfg, current), &a)
+	_ = r.accounts.Acquire(context.Background(), 1) // the poll gives it back while it waits
+	defer r.accounts.Release(1)
+	return a, CollectAccount(ctx, r.collectors, r.o.clients(r.cfg, current), &a)
 }
 
 // RunOrg collects every active account of the organization (or those
@@ -124,22 +133,39 @@ func RunAccount(ctx context.Context, cfg aws.Config, current, partition string, 
 // that fail are in their errors instead.
 func RunOrg(ctx context.Context, cfg aws.Config, current, partition string, o RunOptions, ev OrgEvents) (*OrgRun, error) {
 	r := newRun(cfg, current, partition, o)
+	cfg = r.cfg
 	orgAPI := organizationsAPI(cfg, o)
-	org, err := DescribeOrganization(ctx, orgAPI)
-	if err != nil {
-		return nil, fmt.Errorf("%w\n(--org runs from the organization's management account or a delegated administrator)", err)
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	// The organization is described while its accounts are listed: the
+	// first page of accounts does not wait for it, only their audit does.
+	var org model.Organization
+	var orgErr error
+	described := make(chan struct{})
+	go func() {
+		defer close(described)
+		org, orgErr = DescribeOrganization(wctx, orgAPI)
+		if orgErr != nil {
+			orgErr = fmt.Errorf("%w\n(--org runs from the organization's management account or a delegated administrator)", orgErr)
+		}
+	}()
+	var started sync.Once
+	isOrg := func() bool {
+		<-described
+		started.Do(func() {
+			if orgErr == nil && ev.Started != nil {
+				ev.Started(org)
+			}
+		})
+		return orgErr == nil
 	}
-	if ev.Started != nil {
-		ev.Started(org)
-	}
-	res := &OrgRun{Organization: org}
+	res := &OrgRun{}
 	scps := &SCPReader{API: orgAPI}
 
 	// Centralized root access is a fact of the organization, read once
 	// from here while the members are collected; a failure leaves it
 	// unknown for every member.
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var central *model.CentralizedRoot
 	var centralErr error
 	centralDone := make(chan struct{})
@@ -149,8 +175,12 @@ func RunOrg(ctx context.Context, cfg aws.Config, current, partition string, o Ru
 			central, centralErr = CentralizedRootAccess(wctx, o.clients(cfg, current).IAM)
 		}
 	}()
-	// stop ends the run early: nothing of it is kept.
+	// stop ends the run early: nothing of it is kept. Not being an
+	// organization is the reason, if it is one.
 	stop := func(err error) (*OrgRun, error) {
+		if !isOrg() {
+			err = orgErr
+		}
 		cancel()
 		<-centralDone
 		return nil, err
@@ -159,13 +189,16 @@ func RunOrg(ctx context.Context, cfg aws.Config, current, partition string, o Ru
 	var mu sync.Mutex // serialises ev.Account and res.Errors
 	g, gctx := errgroup.WithContext(wctx)
 	audit := func(m OrgAccount) {
-		if err := r.sem.Acquire(gctx, 1); err != nil {
+		if !isOrg() {
+			return // stop says why
+		}
+		if err := r.accounts.Acquire(gctx, 1); err != nil {
 			return // cancelled: g.Wait says why
 		}
 		g.Go(func() error {
 			a := model.Account{ID: m.ID, Name: m.Name, Partition: partition, Org: org.ID, OUPath: m.OUPath, IsManagement: m.ID == org.ManagementAccount}
 			errs := r.member(gctx, scps, m, &a)
-			r.sem.Release(1)
+			r.accounts.Release(1)
 			// Centralized root access is the organization's: every member
 			// waits for it, without holding a place.
 			select {
@@ -204,6 +237,9 @@ func RunOrg(ctx context.Context, cfg aws.Config, current, partition string, o Ru
 		if targets, err = sel.choose(members, len(skipped) > 0); err != nil {
 			return stop(withSkipped(err, skipped))
 		}
+		if !isOrg() {
+			return stop(orgErr)
+		}
 		res.Errors = append(res.Errors, skipped...)
 		if ev.Listed != nil {
 			ev.Listed(len(targets))
@@ -237,6 +273,9 @@ func RunOrg(ctx context.Context, cfg aws.Config, current, partition string, o Ru
 		mu.Lock()
 		res.Errors = append(res.Errors, skipped...)
 		mu.Unlock()
+		if werr == nil && !isOrg() {
+			werr = orgErr
+		}
 		if werr != nil {
 			cancel()
 			_ = g.Wait()
@@ -252,7 +291,7 @@ func RunOrg(ctx context.Context, cfg aws.Config, current, partition string, o Ru
 	res.Errors = append(res.Errors, sel.notAudited...)
 	mu.Unlock()
 	res.NotActive = sel.notActive
-	err = g.Wait()
+	err := g.Wait()
 	<-centralDone
 	if err == nil {
 		err = ctx.Err() // interrupted while the centralized-root read went on
@@ -263,6 +302,7 @@ func RunOrg(ctx context.Context, cfg aws.Config, current, partition string, o Ru
 	if centralErr != nil {
 		res.Errors = append(res.Errors, SourceError(current, "centralized root access", centralErr))
 	}
+	res.Organization = org
 	return res, nil
 }
 
@@ -278,18 +318,25 @@ func organizationsAPI(cfg aws.Config, o RunOptions) OrgAPI {
 // unless it is the current account), its root in an AssumeRoot session,
 // and the SCPs over it.
 func (r *run) member(ctx context.Context, scps *SCPReader, m OrgAccount, a *model.Account) []model.SourceError {
+	// The SCPs over the account are read from here while its collectors
+	// run. They never apply to the management account: not read for it.
+	var guard *model.SCPGuardrail
+	var scpErr error
+	var wg sync.WaitGroup
+	if !a.IsManagement && r.o.needs("scp") {
+		wg.Go(func() { guard, scpErr = scps.Guardrail(ctx, m) })
+	}
 	errs := r.collectMember(ctx, a)
 	if r.o.AssumeRoot && !a.IsManagement && r.o.needs("root") {
 		errs = append(errs, r.rootInSession(ctx, a)...)
 	}
-	// SCPs never apply to the management account: not read for it.
-	if !a.IsManagement && r.o.needs("scp") {
-		if guard, err := scps.Guardrail(ctx, m); err != nil {
-			errs = append(errs, SourceError(a.ID, "service control policies", err))
-			a.FailedCollectors = append(a.FailedCollectors, "service control policies")
-		} else {
-			a.SCP = guard
-		}
+	wg.Wait()
+	switch {
+	case scpErr != nil:
+		errs = append(errs, SourceError(a.ID, "service control policies", scpErr))
+		a.FailedCollectors = append(a.FailedCollectors, "service control policies")
+	case guard != nil:
+		a.SCP = guard
 	}
 	return errs
 }
@@ -463,4 +510,33 @@ func (s *selection) choose(members []OrgAccount, incomplete bool) ([]OrgAccount,
 		return nil, fmt.Errorf("no active account of the organization is selected")
 	}
 	return out, nil
+}
+
+// holdsPlace marks a context whose request holds a place of the run: the
+// credentials fetched for it (sts:AssumeRole, sts:AssumeRoot, made inside
+// the request) use that place, or every place could be held by requests
+// waiting for credentials that wait for a place.
+type holdsPlace struct{}
+
+// requestPlaces makes every attempt of every call hold one of places
+// while it is sent and answered. The wait for a place comes before the
+// attempt's timeout starts, and after the retryer's backoff.
+func requestPlaces(places *semaphore.Weighted) func(*middleware.Stack) error {
+	return func(s *middleware.Stack) error {
+		mw := middleware.FinalizeMiddlewareFunc("rootwatchRequestPlace",
+			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+				if ctx.Value(holdsPlace{}) != nil {
+					return next.HandleFinalize(ctx, in)
+				}
+				if err := places.Acquire(ctx, 1); err != nil {
+					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+				}
+				defer places.Release(1)
+				return next.HandleFinalize(context.WithValue(ctx, holdsPlace{}, true), in)
+			})
+		if _, ok := s.Finalize.Get("Retry"); ok {
+			return s.Finalize.Insert(mw, "Retry", middleware.After)
+		}
+		return s.Finalize.Add(mw, middleware.Before)
+	}
 }

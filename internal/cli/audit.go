@@ -218,6 +218,11 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.SnapshotPath != "" && !snap.CollectedAt.IsZero() {
+		// A snapshot is the fleet as it was collected: it is judged then,
+		// however much later it is read (collect once, judge many times).
+		engOpts.Now = snap.CollectedAt
+	}
 	if len(snap.Accounts) == 0 && len(snap.Errors) == 0 {
 		// No account and no error to list: no report to write.
 		return &ExitError{Code: ExitUsage, Err: nothingRead("audited", &o.InputOptions, snap)}

@@ -73,10 +73,14 @@ func addCloudTrail(ctx context.Context, d *Deps, in *InputOptions, snap *model.S
 		a.CloudTrail = &model.RootActivity{Since: f.Since, Until: now, Events: evs, Coverage: &c}
 		switch {
 		case len(c.Unread) > 0:
+			counted := ""
+			if len(evs) > 0 {
+				counted = fmt.Sprintf("; the %s read count", plural(len(evs), "root event", "root events"))
+			}
 			snap.Errors = append(snap.Errors, model.SourceError{Account: a.ID, Source: "cloudtrail",
-				Message: fmt.Sprintf("%s that may hold the account's events could not be read in whole (see errors): %s; the events read count",
-					plural(len(c.Unread), "input", "inputs"), strings.Join(c.Unread, ", "))})
-		case c.Files == 0:
+				Message: fmt.Sprintf("%s that may hold the account's events could not be read, or only in part (see errors): %s%s",
+					plural(max(c.UnreadTotal, len(c.Unread)), "input", "inputs"), strings.Join(c.Unread, ", "), counted)})
+		case c.Files == 0 && c.Selections == 0:
 			snap.Errors = append(snap.Errors, model.SourceError{Account: a.ID, Source: "cloudtrail",
 				Message: fmt.Sprintf("no CloudTrail log of the account from %s on was read from %s (a delivery file of its AWSLogs/%s/ folder, or records naming it): no root activity can be shown absent",
 					f.Since.Format(time.RFC3339), from, a.ID)})

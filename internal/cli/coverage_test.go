@@ -89,7 +89,7 @@ func TestAuditCloudTrailCoverage(t *testing.T) {
 
 	// Every day of the window and the day before, for both accounts.
 	full := t.TempDir()
-	for d := asOf.AddDate(0, 0, -9); !d.After(asOf.Add(6 * time.Hour)); d = d.Add(6 * time.Hour) {
+	for d := asOf.AddDate(0, 0, -9); !d.After(fixedNow); d = d.Add(6 * time.Hour) {
 		deliver(t, full, a, d, ctRecord(a, d.Add(-5*time.Minute), false))
 		deliver(t, full, b, d, ctRecord(b, d.Add(-5*time.Minute), false))
 	}
@@ -134,11 +134,12 @@ func TestAuditCloudTrailCoverage(t *testing.T) {
 		t.Errorf("beside a truncated file: exit %d, want %d and the file under errors", r.code, ExitPartial)
 	}
 
-	// lookup-events output of one account (outside the layout) covers that
-	// account, for the span of its records, and no other.
+	// lookup-events output of one account is a selection (a filter chose
+	// its events): its events count, it proves no absence for that
+	// account, and it says nothing of any other.
 	lookup := filepath.Join(t.TempDir(), "events.json")
 	var items []string
-	for d := asOf.AddDate(0, 0, -8); !d.After(asOf.Add(time.Hour)); d = d.Add(12 * time.Hour) {
+	for d := asOf.AddDate(0, 0, -8); !d.After(fixedNow); d = d.Add(12 * time.Hour) {
 		rec := ctRecord(a, d, false)
 		items = append(items, fmt.Sprintf(`{"EventId":"x%d","EventName":"ListBuckets","CloudTrailEvent":%q}`, d.Unix(), rec))
 	}
@@ -146,8 +147,8 @@ func TestAuditCloudTrailCoverage(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, fs = audit(lookup)
-	if st, msg := status(fs, a, "root-console-login-without-mfa"); st != "pass" {
-		t.Errorf("lookup-events of %s: its own check = %s (%s), want pass", a, st, msg)
+	if st, msg := status(fs, a, "root-console-login-without-mfa"); st != "manual" || !strings.Contains(msg, "only selections of the account's events were read") {
+		t.Errorf("lookup-events of %s: its own check = %s (%s), want manual", a, st, msg)
 	}
 	if st, msg := status(fs, b, "root-console-login-without-mfa"); st != "error" || !strings.Contains(msg, "no CloudTrail log of the account was read") {
 		t.Errorf("lookup-events of %s judged %s: %s (%s), want error", a, b, st, msg)
@@ -160,12 +161,25 @@ func TestAuditCloudTrailCoverage(t *testing.T) {
 	}
 
 	// A file of 2020 covers no day of the window.
+	// Two log files a week apart (not in the delivery layout): the days
+	// between were not read.
+	apart := t.TempDir()
+	for i, at := range []time.Time{asOf.AddDate(0, 0, -8), asOf.Add(-time.Hour)} {
+		if err := os.WriteFile(filepath.Join(apart, fmt.Sprintf("part%d.json", i)), []byte(`{"Records":[`+ctRecord(a, at, false)+`]}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, fs = audit(apart)
+	if st, msg := status(fs, a, "root-access-key-used"); st != "manual" || !strings.Contains(msg, "nothing of the account was read from") {
+		t.Errorf("two log files a week apart: %s (%s), want manual naming the time between", st, msg)
+	}
+
 	old := filepath.Join(t.TempDir(), "old.json")
 	if err := os.WriteFile(old, []byte(`{"Records":[`+ctRecord(a, time.Date(2020, 3, 1, 0, 0, 0, 0, time.UTC), false)+`]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, fs = audit(old)
-	if st, msg := status(fs, a, "root-console-login-without-mfa"); st != "manual" || !strings.Contains(msg, "read from 2020-03-01T00:00:00Z to 2020-03-01T00:00:00Z only") {
+	if st, msg := status(fs, a, "root-console-login-without-mfa"); st != "manual" || !strings.Contains(msg, "were read from 2020-03-01T00:00:00Z to 2020-03-01T00:00:00Z; the window reaches to 2026-11-23T12:00:00Z") {
 		t.Errorf("a 2020 file: %s (%s), want manual naming the span read", st, msg)
 	}
 
@@ -173,7 +187,7 @@ func TestAuditCloudTrailCoverage(t *testing.T) {
 	oneDay := t.TempDir()
 	deliver(t, oneDay, a, asOf.Add(-2*time.Hour), ctRecord(a, asOf.Add(-2*time.Hour-5*time.Minute), false))
 	_, fs = audit(oneDay)
-	if st, msg := status(fs, a, "root-access-key-used"); st != "manual" || !strings.Contains(msg, "read from 2026-11-22T22:00:00Z to 2026-11-22T22:00:00Z only, and the window reaches back to 2026-11-16T00:00:00Z") {
+	if st, msg := status(fs, a, "root-access-key-used"); st != "manual" || !strings.Contains(msg, "were read from 2026-11-22T22:00:00Z to 2026-11-22T22:00:00Z; the window reaches back to 2026-11-16T00:00:00Z") {
 		t.Errorf("one day of logs: %s (%s), want manual naming the span read", st, msg)
 	}
 
@@ -184,7 +198,7 @@ func TestAuditCloudTrailCoverage(t *testing.T) {
 	}
 	deliver(t, gappy, a, asOf.Add(-10*time.Minute), ctRecord(a, asOf.Add(-15*time.Minute), false))
 	_, fs = audit(gappy)
-	if st, msg := status(fs, a, "root-console-login-without-mfa"); st != "manual" || !strings.Contains(msg, "with no log of the account for 2026-11-16 to 2026-11-21") {
+	if st, msg := status(fs, a, "root-console-login-without-mfa"); st != "manual" || !strings.Contains(msg, "nothing of the account was read from 2026-11-16T12:00:00Z to 2026-11-22T00:00:00Z") {
 		t.Errorf("days missing: %s (%s), want manual naming them", st, msg)
 	}
 }
@@ -198,7 +212,7 @@ func TestSnapshotCloudTrailWindow(t *testing.T) {
 	reports := t.TempDir()
 	report := oldRootReport(t, reports, a)
 	logs := t.TempDir()
-	for d := asOf.AddDate(0, 0, -40); !d.After(asOf.Add(6 * time.Hour)); d = d.Add(6 * time.Hour) {
+	for d := asOf.AddDate(0, 0, -40); !d.After(fixedNow); d = d.Add(6 * time.Hour) {
 		deliver(t, logs, a, d, ctRecord(a, d.Add(-5*time.Minute), false))
 	}
 	snapshot := func(window ...string) string {
@@ -220,10 +234,18 @@ func TestSnapshotCloudTrailWindow(t *testing.T) {
 	if st, msg := judge(week, "7d"); st != "pass" {
 		t.Errorf("a 7d snapshot judged over 7d: %s (%s)", st, msg)
 	}
-	// The 7d snapshot read from a day before its window (the layout's
-	// days are delivery days, read with a day's margin).
-	if st, msg := judge(week, "30d"); st != "manual" || !strings.Contains(msg, "read from 2026-11-15T00:00:00Z to 2026-11-23T06:00:00Z only, and the window reaches back to 2026-10-24T00:00:00Z") {
+	// The 7d snapshot kept the events from 7 days before the report on.
+	if st, msg := judge(week, "30d"); st != "manual" || !strings.Contains(msg, "were read from 2026-11-16T00:00:00Z to 2026-11-23T12:00:00Z; the window reaches back to 2026-10-24T12:00:00Z") {
 		t.Errorf("a 7d snapshot judged over 30d: %s (%s), want manual naming the span read", st, msg)
+	}
+	// Judged two months later, a snapshot is still the fleet as collected.
+	d, _, _ := testDeps("")
+	d.Now = func() time.Time { return fixedNow.AddDate(0, 2, 0) }
+	r := runWith(t, d, "audit", "--snapshot", week, "--format", "json", "--checks", "root-console-login-without-mfa,root-recent-use")
+	for _, check := range []string{"root-console-login-without-mfa", "root-recent-use"} {
+		if f := findings(jsonReport(t, r.out))[[2]string{a, check}]; f["status"] != "pass" {
+			t.Errorf("a snapshot judged two months later: %s %v (%v)", check, f["status"], f["message"])
+		}
 	}
 	month := snapshot("--window", "30d")
 	if st, msg := judge(month, "30d"); st != "pass" {

@@ -337,7 +337,7 @@ func TestAuditWithCloudTrail(t *testing.T) {
 	// The logs are of one day: no key-signed call in them proves nothing
 	// of the rest of the week.
 	if f := fs[[2]string{"111122223333", "root-access-key-used"}]; f["status"] != "manual" ||
-		!strings.Contains(f["message"].(string), "read from 2022-11-10T16:30:00Z to 2022-11-10T16:30:00Z only, and the window reaches back to 2022-11-04T00:00:00Z") {
+		!strings.Contains(f["message"].(string), "were read from 2022-11-10T16:30:00Z to 2022-11-10T16:30:00Z; the window reaches back to 2022-11-04T00:00:00Z") {
 		t.Errorf("root-access-key-used: %v %v", f["status"], f["message"])
 	}
 	// A window after the logs: no log shows the window, so nothing can be

@@ -101,18 +101,23 @@ func cloudTrailUnread(ct ref.Val) string {
 		return "" // an older snapshot: cloudtrail_gap says so
 	}
 	if unread := stringsAt(cov, "unread"); len(unread) > 0 {
-		return fmt.Sprintf("%s that may hold the account's events could not be read in whole (%s)",
-			plural(len(unread), "input", "inputs"), strings.Join(unread, ", "))
+		total := max(intAt(cov, "unread_total"), len(unread))
+		names := strings.Join(unread, ", ")
+		if total > len(unread) {
+			names += fmt.Sprintf(" and %d more", total-len(unread))
+		}
+		return fmt.Sprintf("%s that may hold the account's events could not be read, or only in part (%s)",
+			plural(total, "input", "inputs"), names)
 	}
-	if _, ok := timeAt(cov, "read_from"); !ok {
+	if _, ok := timeAt(cov, "read_from"); !ok && intAt(cov, "selections") == 0 {
 		return "no CloudTrail log of the account was read"
 	}
 	return ""
 }
 
-// cloudTrailGap says which part of [from, to] the logs read do not
-// reach: before the first log read, after the last (less deliveryLag), or
-// whole days inside with no log of the account.
+// cloudTrailGap says which parts of [from, to] the logs read do not
+// reach: before the first log read, after the last (less deliveryLag), and
+// the holes inside with no log of the account.
 func cloudTrailGap(ct ref.Val, from, to time.Time) string {
 	if _, ok := ct.(traits.Mapper); !ok {
 		return "the account's CloudTrail logs were not read"
@@ -123,17 +128,25 @@ func cloudTrailGap(ct ref.Val, from, to time.Time) string {
 	}
 	readFrom, ok := timeAt(cov, "read_from")
 	if !ok {
+		if n := intAt(cov, "selections"); n > 0 {
+			return fmt.Sprintf("only selections of the account's events were read (%s: lookup-events output, EventBridge events, "+
+				"Lake results or bare records, which a query, rule or filter chose): they show the events they hold, not that there were "+
+				"no others; give the log files themselves", plural(n, "input", "inputs"))
+		}
 		return "no CloudTrail log of the account was read"
 	}
 	readTo, _ := timeAt(cov, "read_to")
-	span := fmt.Sprintf("the account's CloudTrail logs were read from %s to %s", stamp(readFrom), stamp(readTo))
-	switch {
-	case readFrom.After(from):
-		return fmt.Sprintf("%s only, and the window reaches back to %s", span, stamp(from))
-	case readTo.Before(to.Add(-deliveryLag)):
-		return fmt.Sprintf("%s only, and the window reaches to %s", span, stamp(to))
+	where := ""
+	if regions := stringsAt(cov, "regions"); len(regions) > 0 {
+		where = " (" + strings.Join(regions, ", ") + ")"
 	}
-	var missing []string
+	var why []string
+	if readFrom.After(from) {
+		why = append(why, "the window reaches back to "+stamp(from))
+	}
+	if readTo.Before(to.Add(-deliveryLag)) {
+		why = append(why, "the window reaches to "+stamp(to))
+	}
 	if gaps, ok := lookup(cov, "gaps").(traits.Lister); ok {
 		for it := gaps.Iterator(); it.HasNext() == types.True; {
 			g := it.Next()
@@ -142,21 +155,34 @@ func cloudTrailGap(ct ref.Val, from, to time.Time) string {
 			if !ok1 || !ok2 || !gt.After(from) || !gf.Before(to) {
 				continue
 			}
-			// Only the days of the window are named.
-			gf = model.Later(gf, from.Truncate(24*time.Hour))
-			gt = model.Earlier(gt, to.Truncate(24*time.Hour).Add(24*time.Hour))
-			last := gt.Add(-24 * time.Hour)
-			if last.After(gf) {
-				missing = append(missing, gf.Format(time.DateOnly)+" to "+last.Format(time.DateOnly))
-			} else {
-				missing = append(missing, gf.Format(time.DateOnly))
-			}
+			why = append(why, "nothing of the account was read "+spanText(model.Later(gf, from), model.Earlier(gt, to)))
 		}
 	}
-	if len(missing) > 0 {
-		return fmt.Sprintf("%s, with no log of the account for %s", span, strings.Join(missing, ", "))
+	if len(why) == 0 {
+		return ""
 	}
-	return ""
+	return fmt.Sprintf("its CloudTrail logs%s were read from %s to %s; %s", where, stamp(readFrom), stamp(readTo), strings.Join(why, "; "))
+}
+
+// spanText words a span: by days when it is whole days, else by times.
+func spanText(from, to time.Time) string {
+	const day = 24 * time.Hour
+	if from.Truncate(day).Equal(from) && to.Truncate(day).Equal(to) {
+		last := to.Add(-day)
+		if last.After(from) {
+			return "from " + from.Format(time.DateOnly) + " to " + last.Format(time.DateOnly)
+		}
+		return "on " + from.Format(time.DateOnly)
+	}
+	return "from " + stamp(from) + " to " + stamp(to)
+}
+
+func intAt(v ref.Val, key string) int {
+	n, ok := lookup(v, key).(types.Int)
+	if !ok {
+		return 0
+	}
+	return int(n)
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -113,14 +113,23 @@ type LogCoverage struct {
 	// Zero when nothing of the account was read.
 	ReadFrom time.Time `json:"read_from,omitzero"`
 	ReadTo   time.Time `json:"read_to,omitzero"`
-	// Files counts the inputs read that hold the account's logs.
+	// Files counts the log files read that hold the account's logs.
 	Files int `json:"files"`
-	// Gaps are whole days inside the span asked for on which no delivery
-	// file of the account was read.
+	// Selections counts the inputs that hold some of the account's events
+	// but were chosen by a query, rule or filter (lookup-events output,
+	// EventBridge events, Lake results, bare records): their events count,
+	// but they cover no time.
+	Selections int `json:"selections,omitempty"`
+	// Regions are the regions of the delivery files read.
+	Regions []string `json:"regions,omitempty"`
+	// Gaps are the parts of the span read in which nothing of the account
+	// was read: days without a delivery file, time between log files.
 	Gaps []Span `json:"gaps,omitempty"`
 	// Unread are inputs that could not be read in whole and may hold the
-	// account's events (its own files, or inputs of no known account).
-	Unread []string `json:"unread,omitempty"`
+	// account's events (its own files, or inputs of no known account), the
+	// first 20 of UnreadTotal.
+	Unread      []string `json:"unread,omitempty"`
+	UnreadTotal int      `json:"unread_total,omitempty"`
 }
 
 // Span is a span of time from From up to To.

@@ -73,26 +73,35 @@ func TestScanCoverage(t *testing.T) {
 	if err := os.WriteFile(good, data[:len(data)-10], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// An export outside the layout: 333333333333's records from May 3 to
-	// May 4, one of 444444444444's.
+	// A log file outside the layout: 333333333333's records from May 3
+	// to May 4, one of 444444444444's.
 	export := filepath.Join(dir, "export.json")
-	if err := os.WriteFile(export, []byte(`[`+rec("333333333333", "2025-05-04T10:00:00Z")+`,`+rec("444444444444", "2025-05-03T01:00:00Z")+`,`+
-		rec("333333333333", "2025-05-03T09:00:00Z")+`]`), 0o644); err != nil {
+	if err := os.WriteFile(export, []byte(`{"Records":[`+rec("333333333333", "2025-05-04T10:00:00Z")+`,`+rec("444444444444", "2025-05-03T01:00:00Z")+`,`+
+		rec("333333333333", "2025-05-03T09:00:00Z")+`]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A selection (bare records, as jq or a SIEM writes them) of
+	// 555555555555: its events count, it covers no time.
+	picked := filepath.Join(dir, "picked.json")
+	if err := os.WriteFile(picked, []byte(`[`+rec("555555555555", "2025-05-01T10:00:00Z")+`,`+rec("555555555555", "2025-05-05T10:00:00Z")+`]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Another service's file beside the logs is nobody's CloudTrail.
+	config := filepath.Join(dir, "AWSLogs", "111111111111", "Config", "us-east-1", "2025", "5", "2", "ConfigHistory", "x.json.gz")
+	writeGz(t, config, []byte(`{"fileVersion":"1.0","configurationItems":[]}`))
 
 	cov := NewCoverage()
 	_, st := scanAll(t, []string{dir}, ScanOptions{Coverage: cov, Workers: 2})
-	if st.Inputs != 6 {
+	if st.Inputs != 7 {
 		t.Fatalf("stats %+v", st)
 	}
 	got := cov.For("111111111111", day(1), day(6))
-	want := model.LogCoverage{ReadFrom: day(1, 12), ReadTo: day(5, 12), Files: 3, Gaps: []model.Span{{From: day(3), To: day(5)}}}
+	want := model.LogCoverage{ReadFrom: day(1, 12), ReadTo: day(5, 12), Files: 3, Regions: []string{"us-east-1"}, Gaps: []model.Span{{From: day(3), To: day(5)}}}
 	if !sameCoverage(got, want) {
 		t.Errorf("111111111111: got %+v, want %+v", got, want)
 	}
 	got = cov.For("222222222222", day(1), day(6))
-	want = model.LogCoverage{ReadFrom: day(1, 8), ReadTo: day(2, 8), Files: 2, Unread: []string{good}}
+	want = model.LogCoverage{ReadFrom: day(1, 8), ReadTo: day(2, 8), Files: 2, Regions: []string{"us-east-1"}, Unread: []string{good}, UnreadTotal: 1}
 	if !sameCoverage(got, want) {
 		t.Errorf("222222222222: got %+v, want %+v", got, want)
 	}
@@ -102,8 +111,35 @@ func TestScanCoverage(t *testing.T) {
 		t.Errorf("333333333333: got %+v, want %+v", got, want)
 	}
 	got = cov.For("555555555555", day(1), day(6))
+	if !sameCoverage(got, model.LogCoverage{Selections: 1}) {
+		t.Errorf("an account only selected: %+v", got)
+	}
+	got = cov.For("666666666666", day(1), day(6))
 	if !sameCoverage(got, model.LogCoverage{}) {
 		t.Errorf("an account never read: %+v", got)
+	}
+	// The span starts no earlier than asked: records before it were not
+	// kept.
+	got = cov.For("111111111111", day(2), day(6))
+	if !got.ReadFrom.Equal(day(2)) {
+		t.Errorf("read from %v, want the start asked for", got.ReadFrom)
+	}
+
+	// Two log files of an account are two spans: what lies between them
+	// was not read.
+	split := t.TempDir()
+	for i, at := range []string{"2025-05-01T00:00:00Z", "2025-05-05T00:00:00Z"} {
+		p := filepath.Join(split, "part"+string(rune('a'+i))+".json")
+		if err := os.WriteFile(p, []byte(`{"Records":[`+rec("333333333333", at)+`]}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cov = NewCoverage()
+	scanAll(t, []string{split}, ScanOptions{Coverage: cov})
+	got = cov.For("333333333333", day(1), day(6))
+	want = model.LogCoverage{ReadFrom: day(1), ReadTo: day(5), Files: 2, Gaps: []model.Span{{From: day(1), To: day(5)}}}
+	if !sameCoverage(got, want) {
+		t.Errorf("two files days apart: got %+v, want %+v", got, want)
 	}
 
 	// An input of no known account that cannot be read may hold anyone's
@@ -115,7 +151,7 @@ func TestScanCoverage(t *testing.T) {
 	cov = NewCoverage()
 	scanAll(t, []string{export, broken}, ScanOptions{Coverage: cov})
 	got = cov.For("333333333333", day(1), day(6))
-	want = model.LogCoverage{ReadFrom: day(3, 9), ReadTo: day(4, 10), Files: 1, Unread: []string{broken}}
+	want = model.LogCoverage{ReadFrom: day(3, 9), ReadTo: day(4, 10), Files: 1, Unread: []string{broken}, UnreadTotal: 1}
 	if !sameCoverage(got, want) {
 		t.Errorf("beside an unreadable export: got %+v, want %+v", got, want)
 	}
@@ -124,6 +160,6 @@ func TestScanCoverage(t *testing.T) {
 func twoDigits(n int) string { return string(rune('0'+n/10)) + string(rune('0'+n%10)) }
 
 func sameCoverage(a, b model.LogCoverage) bool {
-	return a.ReadFrom.Equal(b.ReadFrom) && a.ReadTo.Equal(b.ReadTo) && a.Files == b.Files &&
-		slices.Equal(a.Gaps, b.Gaps) && slices.Equal(a.Unread, b.Unread)
+	return a.ReadFrom.Equal(b.ReadFrom) && a.ReadTo.Equal(b.ReadTo) && a.Files == b.Files && a.Selections == b.Selections &&
+		slices.Equal(a.Regions, b.Regions) && slices.Equal(a.Gaps, b.Gaps) && slices.Equal(a.Unread, b.Unread) && a.UnreadTotal == b.UnreadTotal
 }

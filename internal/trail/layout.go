@@ -40,7 +40,13 @@ func ParseLayout(path string) (l Layout, ok bool) {
 		return l, true
 	}
 	l.Account, rest = rest[0], rest[1:]
-	if len(rest) == 0 || !strings.HasPrefix(rest[0], "CloudTrail") || strings.Contains(rest[0], ".") {
+	if len(rest) == 0 || strings.Contains(rest[0], ".") {
+		return l, true
+	}
+	if !strings.HasPrefix(rest[0], "CloudTrail") {
+		// Another service's folder beside CloudTrail's in a log archive
+		// (Config, vpcflowlogs, elasticloadbalancing): never CloudTrail.
+		l.Service = rest[0]
 		return l, true
 	}
 	l.Service, rest = rest[0], rest[1:]

@@ -97,8 +97,15 @@ type Result struct {
 	Skipped  int64   // records (or parts) that could not be read
 	Warnings []Warning
 	// Seen is, when coverage is tracked and the input is not a delivery
-	// file, the span of records of each account it holds.
-	Seen seen
+	// file, the span of log file records ({"Records":[...]}) of each
+	// account it holds; Selected the accounts that its other records
+	// (lookup-events items, EventBridge events, Lake rows, bare records)
+	// name.
+	Seen     seen
+	Selected picked
+	// NotCloudTrail: the input is not CloudTrail at all (another service's
+	// file beside the logs); it holds nobody's events.
+	NotCloudTrail bool
 }
 
 func (res *Result) warn(off, line int64, format string, args ...any) {
@@ -178,7 +185,7 @@ func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filte
 	track := rd.track && !delivery
 	sp.Fast = !track
 	if track {
-		res.Seen = seen{}
+		res.Seen, res.Selected = seen{}, picked{}
 	}
 	defer func() { res.Records += sp.Passed }()
 	first := true
@@ -214,26 +221,22 @@ func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filte
 		if first {
 			first = false
 			if !looksLikeCloudTrail(el) {
-				res.Records, res.Skipped = 0, 1
+				res.Records, res.Skipped, res.NotCloudTrail = 0, 1, true
 				res.warn(el.Offset, sp.Line(el.Offset), "not CloudTrail: its first record has no eventName or eventTime")
 				return res
 			}
 		}
-		// Each record is decoded once: here when its account and time
-		// are noted, else only when it may be root's.
-		var rec *Record
-		err = nil
 		if track {
-			if rec, err = Decode(el); err == nil {
-				res.Seen.see(rec)
+			if el.Container == InRecords {
+				res.Seen.see(el)
+			} else {
+				res.Selected.see(el)
 			}
 		}
 		if !MayBeRoot(el.Raw) {
 			continue
 		}
-		if !track {
-			rec, err = Decode(el)
-		}
+		rec, err := Decode(el)
 		if err != nil {
 			if errors.Is(err, errNotCloudTrail) && el.Container == InValue {
 				res.Records--
@@ -247,9 +250,12 @@ func (rd *reader) read(ctx context.Context, source string, r io.Reader, f *Filte
 					}
 					rd.inner.track = rd.track
 					sub := rd.inner.read(ctx, source, bytes.NewReader(el.Raw), f)
-					for id, sp := range sub.Seen {
-						if res.Seen != nil {
+					if res.Seen != nil {
+						for id, sp := range sub.Seen {
 							res.Seen.merge(id, sp)
+						}
+						for id := range sub.Selected {
+							res.Selected[id] = true
 						}
 					}
 					res.Records += sub.Records

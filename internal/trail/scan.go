@@ -125,7 +125,7 @@ func Scan(ctx context.Context, inputs Inputs, o ScanOptions, emit func(Event) er
 		}
 		res := <-j.out
 		if o.Coverage != nil && ctx.Err() == nil {
-			o.Coverage.read(j.in.Name, res.Skipped == 0 && len(res.Warnings) == 0, res.Seen)
+			o.Coverage.read(j.in.Name, res.Skipped == 0 && len(res.Warnings) == 0, &res)
 		}
 		if o.Progress != nil {
 			o.Progress(j.in.Size)

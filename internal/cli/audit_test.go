@@ -106,7 +106,11 @@ func jsonReport(t *testing.T, s string) map[string]any {
 	if err := json.Unmarshal([]byte(s), &raw); err != nil {
 		t.Fatalf("not one JSON document: %v\n%s", err, s)
 	}
-	assertKeys(t, "report", raw, "generated_at", "tool", "accounts", "findings", "errors")
+	if _, ok := raw["warnings"]; ok {
+		assertKeys(t, "report", raw, "generated_at", "tool", "accounts", "findings", "errors", "warnings")
+	} else {
+		assertKeys(t, "report", raw, "generated_at", "tool", "accounts", "findings", "errors")
+	}
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(s), &doc); err != nil {
 		t.Fatal(err)
@@ -671,6 +675,9 @@ func TestAuditDuplicateAccountFindings(t *testing.T) {
 	// reports is no partial run (exit 1 for the findings, not 3).
 	if errs := doc["errors"].([]any); len(errs) != 0 || r.code != ExitFailing || !strings.Contains(r.err, "set aside") || !strings.Contains(r.err, "b-old.json") {
 		t.Errorf("exit %d, errors = %v, stderr %s", r.code, errs, r.err)
+	}
+	if ws, _ := doc["warnings"].([]any); len(ws) != 1 || !strings.Contains(ws[0].(map[string]any)["message"].(string), "b-old.json: not audited") {
+		t.Errorf("warnings = %v, want the older report", doc["warnings"])
 	}
 }
 

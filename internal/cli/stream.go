@@ -28,7 +28,7 @@ type auditStream struct {
 }
 
 func newAuditStream(eng *engine.Engine, w report.Writer, snap *model.Snapshot, tool report.Tool, now time.Time) *auditStream {
-	h := &report.Header{GeneratedAt: now.UTC(), Tool: tool, Errors: snap.Errors}
+	h := &report.Header{GeneratedAt: now.UTC(), Tool: tool, Errors: snap.Errors, Warnings: snap.Warnings}
 	for _, c := range eng.CheckInfos() {
 		h.Checks = append(h.Checks, report.Check(c))
 	}

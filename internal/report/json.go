@@ -27,6 +27,7 @@ type JSONWriter struct {
 	accounts int
 	findings int
 	errors   []model.SourceError
+	warnings []model.SourceError
 	spool    *spool
 	// spoolMemory overrides how much of the findings stays in memory
 	// before the spool moves to a file (tests).
@@ -56,7 +57,7 @@ func (j *JSONWriter) Begin(w io.Writer, h *Header) error {
 	if j.spoolMemory > 0 {
 		j.spool.limit = j.spoolMemory
 	}
-	j.errors = h.Errors
+	j.errors, j.warnings = h.Errors, h.Warnings
 	fmt.Fprintf(j.bw, "{\n  \"generated_at\": %s,\n", j.encode(h.GeneratedAt.UTC()))
 	fmt.Fprintf(j.bw, "  \"tool\": %s,\n  \"accounts\": [", j.encode(h.Tool))
 	return nil
@@ -97,6 +98,13 @@ func (j *JSONWriter) End() error {
 		writeItem(j.bw, i, j.encode(&j.errors[i]))
 	}
 	closeList(j.bw, len(j.errors))
+	if len(j.warnings) > 0 {
+		j.bw.WriteString(",\n  \"warnings\": [")
+		for i := range j.warnings {
+			writeItem(j.bw, i, j.encode(&j.warnings[i]))
+		}
+		closeList(j.bw, len(j.warnings))
+	}
 	j.bw.WriteString("\n}\n")
 	if err := j.bw.Flush(); err != nil {
 		return fmt.Errorf("write JSON report: %w", err)

@@ -87,3 +87,32 @@ func TestJSONStreamIsTheContract(t *testing.T) {
 		}
 	}
 }
+
+// Inputs set aside on purpose (a superseded credential report) follow the
+// errors as "warnings", only when there are some; the document is still
+// what encoding/json makes of the Report.
+func TestJSONWarningsFollowTheErrors(t *testing.T) {
+	r := contractReport()
+	r.Warnings = []model.SourceError{{Account: "111122223333", Source: "old.json", Message: "old.json: not audited: another credential report of account 111122223333, in new.json, was generated later"}}
+	want, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := Write(&JSONWriter{Opts: Options{TempDir: t.TempDir()}}, &b, r); err != nil {
+		t.Fatal(err)
+	}
+	var got, wantDoc any
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, b.String())
+	}
+	if err := json.Unmarshal(want, &wantDoc); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, wantDoc) {
+		t.Errorf("streamed report differs:\n%s\nwant:\n%s", b.String(), want)
+	}
+	if !strings.HasSuffix(b.String(), "\"warnings\": [\n    {\"account\":\"111122223333\",\"source\":\"old.json\",\"message\":\"old.json: not audited: another credential report of account 111122223333, in new.json, was generated later\"}\n  ]\n}\n") {
+		t.Errorf("tail:\n%s", b.String()[max(0, b.Len()-300):])
+	}
+}

@@ -24,6 +24,9 @@ type Report struct {
 	Accounts    []Account           `json:"accounts"`
 	Findings    []model.Finding     `json:"findings"`
 	Errors      []model.SourceError `json:"errors"`
+	// Warnings are inputs set aside on purpose (a superseded credential
+	// report): listed, but the run is not partial.
+	Warnings []model.SourceError `json:"warnings,omitempty"`
 }
 
 // Tool names the program that wrote the report.
@@ -69,7 +72,7 @@ func NewAccount(a *model.Account, findings []model.Finding) Account {
 
 // New assembles a report from a snapshot and its findings.
 func New(snap *model.Snapshot, findings []model.Finding, tool Tool, now time.Time) *Report {
-	r := &Report{GeneratedAt: now.UTC(), Tool: tool, Findings: findings, Errors: snap.Errors}
+	r := &Report{GeneratedAt: now.UTC(), Tool: tool, Findings: findings, Errors: snap.Errors, Warnings: snap.Warnings}
 	if r.Findings == nil {
 		r.Findings = []model.Finding{}
 	}
@@ -165,6 +168,8 @@ type Header struct {
 	Checks []Check
 	// Errors are the inputs or accounts that could not be read.
 	Errors []model.SourceError
+	// Warnings are inputs set aside on purpose.
+	Warnings []model.SourceError
 }
 
 // Check describes one check as it runs (severity overrides applied).
@@ -188,7 +193,7 @@ type Writer interface {
 // Write writes a whole report through a writer, each account with its
 // findings. The header's checks are those of the findings, in order.
 func Write(wr Writer, w io.Writer, r *Report) error {
-	h := &Header{GeneratedAt: r.GeneratedAt, Tool: r.Tool, Errors: r.Errors}
+	h := &Header{GeneratedAt: r.GeneratedAt, Tool: r.Tool, Errors: r.Errors, Warnings: r.Warnings}
 	seen := map[string]bool{}
 	for _, f := range r.Findings {
 		if !seen[f.Check] {

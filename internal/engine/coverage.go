@@ -187,8 +187,12 @@ func intAt(v ref.Val, key string) int {
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// plural writes a count with the noun that goes with it.
+// plural writes a count with the noun that goes with it: "no root
+// event", "1 root event", "2 root events".
 func plural(n int, one, many string) string {
+	if n == 0 {
+		return "no " + one
+	}
 	if n == 1 {
 		return "1 " + one
 	}

@@ -296,3 +296,17 @@ func TestAuditLiveReportTimeChecked_FakeRootRowMotoReportTime(t *testing.T) {
 		})
 	}
 }
+
+// --api-timeout is a live audit's: refused with file inputs, and it must
+// bound something.
+func TestAPITimeoutFlag(t *testing.T) {
+	for _, args := range [][]string{
+		{"audit", "--demo", "--api-timeout", "5s"},
+		{"audit", "--api-timeout", "0s"},
+		{"audit", "--api-timeout", "-1s"},
+	} {
+		if r := run(t, args...); r.code != ExitUsage || !strings.Contains(r.err, "--api-timeout") {
+			t.Errorf("%v: exit %d %s, want 2 naming --api-timeout", args, r.code, r.err)
+		}
+	}
+}

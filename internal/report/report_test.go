@@ -190,3 +190,22 @@ func writeSARIF(t *testing.T, r *Report) *sarif.Report {
 	}
 	return rep
 }
+
+// The table's error heading counts live AWS errors by class; file errors
+// have none.
+func TestTableErrorsCountedByClass(t *testing.T) {
+	snap := &model.Snapshot{Errors: []model.SourceError{
+		{Account: "111122223333", Source: "credential report", Message: "IAM GetCredentialReport: AccessDenied", Class: "access_denied"},
+		{Account: "111122223334", Source: "credential report", Message: "IAM GetCredentialReport: timeout", Class: "timeout"},
+		{Account: "111122223335", Source: "budgets", Message: "Budgets DescribeBudgets: AccessDenied", Class: "access_denied"},
+		{Source: "reports/x.csv", Message: "reports/x.csv:1: no credential report header"},
+	}}
+	r := New(snap, nil, Tool{Name: "rootwatch", Version: "t"}, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	var b bytes.Buffer
+	if err := Write(&TableWriter{}, &b, r); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Errors (4: 2 access_denied, 1 timeout): inputs not read or facts not collected"; !strings.Contains(b.String(), want) {
+		t.Errorf("table lacks %q:\n%s", want, b.String())
+	}
+}

@@ -327,7 +327,8 @@ func (t *TableWriter) summary(ew *errWriter) {
 		}
 	}
 	if len(t.errors) > 0 {
-		ew.printf("\n%s\n", t.paint(ansiMagenta+ansiBold, fmt.Sprintf("Errors (%d): inputs not read or facts not collected; a check judging a missing fact says ERROR", len(t.errors))))
+		ew.printf("\n%s\n", t.paint(ansiMagenta+ansiBold, fmt.Sprintf("Errors (%d%s): inputs not read or facts not collected; a check judging a missing fact says ERROR",
+			len(t.errors), classCounts(t.errors))))
 		for _, e := range t.errors {
 			t.wrapped(ew, "  "+terminalSafe(errorLine(e)))
 		}
@@ -418,4 +419,33 @@ func (e *errWriter) printf(format string, args ...any) {
 		return
 	}
 	_, e.err = fmt.Fprintf(e.w, format, args...)
+}
+
+// classCounts words how many errors of AWS each class has, most first
+// (": 3 access_denied, 2 timeout"); "" when none has a class (files).
+func classCounts(errs []model.SourceError) string {
+	n := map[string]int{}
+	for _, e := range errs {
+		if e.Class != "" {
+			n[e.Class]++
+		}
+	}
+	classes := make([]string, 0, len(n))
+	for c := range n {
+		classes = append(classes, c)
+	}
+	sort.Slice(classes, func(i, j int) bool {
+		if n[classes[i]] != n[classes[j]] {
+			return n[classes[i]] > n[classes[j]]
+		}
+		return classes[i] < classes[j]
+	})
+	var parts []string
+	for _, c := range classes {
+		parts = append(parts, fmt.Sprintf("%d %s", n[c], c))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(parts, ", ")
 }

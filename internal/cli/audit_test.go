@@ -619,10 +619,10 @@ func TestAuditTableColour(t *testing.T) {
 			failing[fm["account"].(string)] = true
 		}
 	}
-	summary := fmt.Sprintf("%d finding(s): %d fail, %d error, %d manual, %d pass, %d not_applicable", 12*numRules(t),
+	summary := fmt.Sprintf("%d findings: %d fail, %d error, %d manual, %d pass, %d not_applicable", 12*numRules(t),
 		counts["fail"], counts["error"], counts["manual"], counts["pass"], counts["not_applicable"])
-	for _, want := range []string{"ACCOUNT", "Summary", summary, fmt.Sprintf("%d of 12 account(s) fail", len(failing)),
-		"root-access-key-present [critical] 5 account(s)", "1 report(s) are more than a day old"} {
+	for _, want := range []string{"ACCOUNT", "Summary", summary, fmt.Sprintf("%d of 12 accounts fail", len(failing)),
+		"root-access-key-present [critical] 5 accounts", "1 report is more than a day old"} {
 		if !strings.Contains(plain.out, want) {
 			t.Errorf("table lacks %q:\n%s", want, plain.out)
 		}

@@ -159,7 +159,7 @@ func TestTrailLocal(t *testing.T) {
 	}
 
 	st := run(t, "trail", dir, "--summary")
-	if !strings.Contains(st.out, "Read 3 input(s), 18 record(s): 7 root event(s), 5 duplicate deliveries removed, 0 record(s) or input(s) skipped.") {
+	if !strings.Contains(st.out, "Read 3 inputs, 18 records: 7 root events, 5 duplicate deliveries removed, 0 records or inputs skipped.") {
 		t.Errorf("summary table:\n%s", st.out)
 	}
 

@@ -224,8 +224,9 @@ func (t *tableEvents) Totals(st trail.Stats) error {
 	if !t.summarized {
 		return nil
 	}
-	_, err := fmt.Fprintf(t.bw, "\nRead %d input(s), %d record(s): %d root event(s), %d duplicate deliveries removed, %d record(s) or input(s) skipped.\n",
-		st.Inputs, st.Records, st.Events, st.Duplicates, st.Skipped)
+	_, err := fmt.Fprintf(t.bw, "\nRead %s, %s: %s, %s removed, %s skipped.\n",
+		counted(int(st.Inputs), "input", "inputs"), counted(int(st.Records), "record", "records"), counted(int(st.Events), "root event", "root events"),
+		counted(int(st.Duplicates), "duplicate delivery", "duplicate deliveries"), counted(int(st.Skipped), "record or input", "records or inputs"))
 	return err
 }
 

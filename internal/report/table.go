@@ -286,7 +286,7 @@ func (t *TableWriter) wrapped(ew *errWriter, s string) {
 
 func (t *TableWriter) summary(ew *errWriter) {
 	ew.printf("%s\n", t.paint(ansiBold, "Summary"))
-	ew.printf("  %d account(s) audited, %d finding(s): ", t.accounts, t.findings)
+	ew.printf("  %s audited, %s: ", counted(t.accounts, "account", "accounts"), counted(t.findings, "finding", "findings"))
 	var parts []string
 	for _, s := range model.Statuses() {
 		parts = append(parts, t.paint(statusColor(s), fmt.Sprintf("%d %s", t.byStatus[s], s)))
@@ -301,7 +301,11 @@ func (t *TableWriter) summary(ew *errWriter) {
 		}
 		ew.printf("  failing by severity: %s\n", strings.Join(parts, ", "))
 	}
-	ew.printf("  %d of %d account(s) fail at least one check\n", t.failAccounts, t.accounts)
+	verb := "fail"
+	if t.failAccounts == 1 {
+		verb = "fails"
+	}
+	ew.printf("  %d of %s %s at least one check\n", t.failAccounts, counted(t.accounts, "account", "accounts"), verb)
 	t.evidenceAge(ew)
 
 	if len(t.checks) > 0 {
@@ -323,7 +327,7 @@ func (t *TableWriter) summary(ew *errWriter) {
 			if c.accounts > len(c.labels) {
 				more = fmt.Sprintf(" and %d more", c.accounts-len(c.labels))
 			}
-			t.wrapped(ew, fmt.Sprintf("  %s [%s] %d account(s): %s%s", terminalSafe(id), terminalSafe(c.severity), c.accounts, strings.Join(c.labels, ", "), more))
+			t.wrapped(ew, fmt.Sprintf("  %s [%s] %s: %s%s", terminalSafe(id), terminalSafe(c.severity), counted(c.accounts, "account", "accounts"), strings.Join(c.labels, ", "), more))
 		}
 	}
 	if len(t.errors) > 0 {
@@ -382,10 +386,12 @@ func (t *TableWriter) evidenceAge(ew *errWriter) {
 	}
 	ew.printf("\n")
 	if a.stale > 0 {
-		ew.printf("  %s\n", t.paint(ansiYellow, fmt.Sprintf("%d report(s) are more than a day old: their findings show the state when they were generated", a.stale)))
+		ew.printf("  %s\n", t.paint(ansiYellow, fmt.Sprintf("%s more than a day old: their findings show the state when they were generated",
+			counted(a.stale, "report is", "reports are"))))
 	}
 	if a.fromAuditTime > 0 {
-		ew.printf("  %d report(s) carry no generation time (bare CSV): windows measured from the audit time; use --report-time or the CLI's JSON\n", a.fromAuditTime)
+		ew.printf("  %s no generation time (bare CSV): windows measured from the audit time; use --report-time or the CLI's JSON\n",
+			counted(a.fromAuditTime, "report carries", "reports carry"))
 	}
 }
 
@@ -448,4 +454,13 @@ func classCounts(errs []model.SourceError) string {
 		return ""
 	}
 	return ": " + strings.Join(parts, ", ")
+}
+
+// counted writes a count with the words that go with it: "1 account",
+// "12 accounts".
+func counted(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

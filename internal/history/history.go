@@ -28,8 +28,8 @@ type Observation struct {
 	// MFA is whether root had MFA at the audit.
 	MFA bool `json:"mfa"`
 	// Assets is the asset count of the seed's size buckets (IAM users +
-	// RDS instances + S3 buckets + EC2 instances + trails); nil when not
-	// known (no --fleet, no --assets).
+	// RDS instances + S3 buckets + EC2 instances + trails; model.SizeOf
+	// buckets it); nil when not known (no --fleet, no --assets).
 	Assets *int `json:"assets,omitempty"`
 	// Exact holds what CloudTrail showed of root in the window before
 	// AsOf, when the run read CloudTrail for the account; nil otherwise.
@@ -49,16 +49,4 @@ type ExactCounts struct {
 	SignIns           int `json:"sign_ins"`
 	SignInsWithoutMFA int `json:"sign_ins_without_mfa"`
 	KeySignedCalls    int `json:"key_signed_calls"`
-}
-
-// SizeOf buckets an asset total as the seed study did: small < 50,
-// medium 50–250, large > 250.
-func SizeOf(total int) string {
-	switch {
-	case total < 50:
-		return "small"
-	case total <= 250:
-		return "medium"
-	}
-	return "large"
 }

@@ -22,7 +22,10 @@ type Snapshot struct {
 
 // Organization is an AWS Organization the accounts belong to.
 type Organization struct {
-	ID                string `json:"id"`
+	ID string `json:"id"`
+	// Name is the organization's name as the user calls it (a fleet file's
+	// org_name); AWS Organizations has no name of its own.
+	Name              string `json:"name,omitempty"`
 	ManagementAccount string `json:"management_account,omitempty"`
 	FeatureSet        string `json:"feature_set,omitempty"`
 }

@@ -34,6 +34,41 @@ else
   echo "moto_server not found: the end-to-end tests will be skipped"
 fi
 
+echo "== PostgreSQL for the history store tests"
+# PostgreSQL 15 comes with the machine image. The store's tests run against
+# it as against SQLite: start the cluster (already running is fine), give
+# the current user a role once (peer authentication over the Unix socket)
+# and tell the tests where it answers. Each test creates and drops its own
+# database. Without PostgreSQL the tests say they are skipped.
+if [ -z "${ROOTWATCH_TEST_POSTGRES:-}" ] && command -v pg_ctlcluster >/dev/null; then
+  pg_user=$(id -un)
+  if ! pg_isready -q -h /var/run/postgresql; then
+    if [ "$(id -u)" = 0 ]; then
+      pg_ctlcluster --skip-systemctl-redirect 15 main start || true
+    else
+      pg_ctlcluster 15 main start || true
+    fi
+    for _ in $(seq 1 30); do pg_isready -q -h /var/run/postgresql && break; sleep 1; done
+  fi
+  if pg_isready -q -h /var/run/postgresql; then
+    if ! psql -h /var/run/postgresql -U "$pg_user" -d postgres -Atc 'select 1' >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+      su postgres -c "createuser -s $pg_user" || true
+    fi
+    if psql -h /var/run/postgresql -U "$pg_user" -d postgres -Atc 'select 1' >/dev/null 2>&1; then
+      export ROOTWATCH_TEST_POSTGRES="postgres://$pg_user@/postgres?host=/var/run/postgresql"
+      echo "PostgreSQL answers: $ROOTWATCH_TEST_POSTGRES"
+    else
+      echo "PostgreSQL runs but refuses role $pg_user: the PostgreSQL store tests will be skipped"
+    fi
+  else
+    echo "PostgreSQL could not be started: the PostgreSQL store tests will be skipped"
+  fi
+elif [ -n "${ROOTWATCH_TEST_POSTGRES:-}" ]; then
+  echo "PostgreSQL from ROOTWATCH_TEST_POSTGRES: $ROOTWATCH_TEST_POSTGRES"
+else
+  echo "pg_ctlcluster not found: the PostgreSQL store tests will be skipped"
+fi
+
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bench/out/*'))
 if [ -n "$unformatted" ]; then

@@ -1,0 +1,478 @@
+package history
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// sqlStore is the Store of both backends: one schema, one set of queries
+// (written with ? placeholders; PostgreSQL's are rebound to $n).
+type sqlStore struct {
+	db      *sql.DB
+	name    string // the URL, for messages
+	dialect goose.Dialect
+}
+
+func (s *sqlStore) String() string { return s.name }
+
+func (s *sqlStore) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store %s: %w", s.name, err)
+	}
+	return nil
+}
+
+// q adapts a query's placeholders to the backend.
+func (s *sqlStore) q(query string) string {
+	if s.dialect != goose.DialectPostgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// migrate brings the schema up to this binary's version with goose, and
+// refuses a store whose schema is newer (never a downgrade).
+func (s *sqlStore) migrate(ctx context.Context) error {
+	dir := "migrations/sqlite"
+	if s.dialect == goose.DialectPostgres {
+		dir = "migrations/postgres"
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return fmt.Errorf("store %s: migrations: %w", s.name, err)
+	}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if s.dialect == goose.DialectPostgres {
+		// Two rootwatch processes migrating one server take turns.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return fmt.Errorf("store %s: migration lock: %w", s.name, err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(s.dialect, s.db, sub, opts...)
+	if err != nil {
+		return fmt.Errorf("store %s: migrations: %w", s.name, err)
+	}
+	current, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("store %s: read the schema version: %w", s.name, err)
+	}
+	known := int64(0)
+	for _, src := range p.ListSources() {
+		known = max(known, src.Version)
+	}
+	if current > known {
+		return fmt.Errorf("store %s: schema version %d is %w (this one knows up to %d); upgrade rootwatch to use it",
+			s.name, current, ErrNewerSchema, known)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store %s: migrate the schema: %w", s.name, err)
+	}
+	return nil
+}
+
+// micros stores a time as microseconds since the epoch; zero is NULL.
+func micros(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMicro(), Valid: true}
+}
+
+func fromMicros(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMicro(n.Int64).UTC()
+}
+
+func nullInt(p *int) sql.NullInt64 {
+	if p == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: int64(*p), Valid: true}
+}
+
+type runPair struct {
+	account string
+	asOf    int64
+}
+
+// identity is the run's identity: a hash of its (account, as_of) pairs,
+// whatever their order.
+func identity(pairs []runPair) string {
+	slices.SortFunc(pairs, func(a, b runPair) int {
+		if c := strings.Compare(a.account, b.account); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.asOf, b.asOf)
+	})
+	h := sha256.New()
+	for _, p := range pairs {
+		fmt.Fprintf(h, "%s\x00%d\n", p.account, p.asOf)
+	}
+	return "v1:" + hex.EncodeToString(h.Sum(nil))
+}
+
+func (s *sqlStore) WriteRun(ctx context.Context, in RunInput) (Run, error) {
+	if in.Accounts == nil {
+		return Run{}, fmt.Errorf("write run to %s: no accounts", s.name)
+	}
+	run, err := s.writeRun(ctx, in)
+	if err != nil {
+		return Run{}, fmt.Errorf("write run to %s: %w", s.name, err)
+	}
+	return run, nil
+}
+
+func (s *sqlStore) writeRun(ctx context.Context, in RunInput) (_ Run, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Run{}, fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	pending := make([]byte, 16)
+	if _, err := rand.Read(pending); err != nil {
+		return Run{}, err
+	}
+	written := in.WrittenAt.UTC()
+	var id int64
+	if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO runs (identity, as_of_us, first_as_of_us, written_at_us, tool_version, accounts, findings, events)
+		VALUES (?, 0, 0, ?, ?, 0, 0, 0) RETURNING id`), "pending:"+hex.EncodeToString(pending), written.UnixMicro(), in.ToolVersion).Scan(&id); err != nil {
+		return Run{}, fmt.Errorf("insert the run: %w", err)
+	}
+	stmts := map[string]*sql.Stmt{}
+	for name, query := range map[string]string{
+		"account": `INSERT INTO run_accounts (run_id, account, as_of_us) VALUES (?, ?, ?)`,
+		"observation": `INSERT INTO observations (account, as_of_us, run_id, name, org, ou_path, created_at_us, password_last_used_us,
+			key1_active, key1_last_rotated_us, key1_last_used_us, key2_active, key2_last_rotated_us, key2_last_used_us,
+			mfa, assets, exact_sign_ins, exact_sign_ins_without_mfa, exact_key_signed_calls)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, as_of_us) DO NOTHING`,
+		"finding": `INSERT INTO findings (run_id, id, check_id, status, severity, account, org, resource, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		"event": `INSERT INTO root_events (account, event_id, run_id, event_time_us, kind, name, success, mfa, session, access_key_id, source_ip, region, source)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, event_id) DO NOTHING`,
+	} {
+		st, err := tx.PrepareContext(ctx, s.q(query))
+		if err != nil {
+			return Run{}, fmt.Errorf("prepare %s insert: %w", name, err)
+		}
+		defer st.Close()
+		stmts[name] = st
+	}
+	var pairs []runPair
+	findings, events := 0, 0
+	for rec, recErr := range in.Accounts {
+		if recErr != nil {
+			return Run{}, recErr
+		}
+		if err := ctx.Err(); err != nil {
+			return Run{}, err
+		}
+		o := rec.Observation
+		if o.Account == "" || o.AsOf.IsZero() {
+			return Run{}, fmt.Errorf("an observation without account or as_of (account %q, as_of %v)", o.Account, o.AsOf)
+		}
+		asOf := o.AsOf.UnixMicro()
+		if _, err := stmts["account"].ExecContext(ctx, id, o.Account, asOf); err != nil {
+			return Run{}, fmt.Errorf("account %s: %w (an account twice in one run?)", o.Account, err)
+		}
+		pairs = append(pairs, runPair{o.Account, asOf})
+		var exact [3]sql.NullInt64
+		if e := o.Exact; e != nil {
+			exact = [3]sql.NullInt64{{Int64: int64(e.SignIns), Valid: true}, {Int64: int64(e.SignInsWithoutMFA), Valid: true}, {Int64: int64(e.KeySignedCalls), Valid: true}}
+		}
+		if _, err := stmts["observation"].ExecContext(ctx, o.Account, asOf, id, o.Name, o.Org, o.OUPath, micros(o.CreatedAt), micros(o.PasswordLastUsed),
+			o.Keys[0].Active, micros(o.Keys[0].LastRotated), micros(o.Keys[0].LastUsed),
+			o.Keys[1].Active, micros(o.Keys[1].LastRotated), micros(o.Keys[1].LastUsed),
+			o.MFA, nullInt(o.Assets), exact[0], exact[1], exact[2]); err != nil {
+			return Run{}, fmt.Errorf("observation of account %s: %w", o.Account, err)
+		}
+		for _, f := range rec.Findings {
+			if _, err := stmts["finding"].ExecContext(ctx, id, f.ID, f.Check, f.Status, f.Severity, f.Account, f.Org, f.Resource, f.Message); err != nil {
+				return Run{}, fmt.Errorf("finding %s (%s, account %s): %w", f.ID, f.Check, f.Account, err)
+			}
+			findings++
+		}
+		for _, e := range rec.Events {
+			if e.ID == "" {
+				return Run{}, fmt.Errorf("a root event of account %s without an event ID (%s at %v)", o.Account, e.Name, e.Time)
+			}
+			if _, err := stmts["event"].ExecContext(ctx, o.Account, e.ID, id, e.Time.UnixMicro(), e.Kind, e.Name, e.Success, e.MFA, e.Session,
+				e.AccessKeyID, e.SourceIP, e.Region, e.Source); err != nil {
+				return Run{}, fmt.Errorf("root event %s of account %s: %w", e.ID, o.Account, err)
+			}
+			events++
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return Run{}, err
+	}
+	if len(pairs) == 0 {
+		return Run{}, errors.New("no account to write")
+	}
+	first, last := pairs[0].asOf, pairs[0].asOf
+	for _, p := range pairs {
+		first, last = min(first, p.asOf), max(last, p.asOf)
+	}
+	ident := identity(pairs)
+	if existing, ok, err := s.runByIdentity(ctx, tx, ident); err != nil {
+		return Run{}, err
+	} else if ok {
+		_ = tx.Rollback()
+		existing.Existing = true
+		return existing, nil
+	}
+	_, updErr := tx.ExecContext(ctx, s.q(`UPDATE runs SET identity = ?, as_of_us = ?, first_as_of_us = ?, accounts = ?, findings = ?, events = ? WHERE id = ?`),
+		ident, last, first, len(pairs), findings, events, id)
+	if updErr == nil {
+		updErr = tx.Commit()
+	}
+	if updErr != nil {
+		_ = tx.Rollback()
+		// Another process may have written the same run meanwhile
+		// (PostgreSQL refuses the second identity): that run is this one.
+		if existing, ok, err := s.runByIdentity(ctx, s.db, ident); err == nil && ok && ctx.Err() == nil {
+			existing.Existing = true
+			return existing, nil
+		}
+		return Run{}, fmt.Errorf("commit run: %w", updErr)
+	}
+	return Run{ID: id, AsOf: time.UnixMicro(last).UTC(), FirstAsOf: time.UnixMicro(first).UTC(), WrittenAt: time.UnixMicro(written.UnixMicro()).UTC(),
+		ToolVersion: in.ToolVersion, Accounts: len(pairs), Findings: findings, Events: events}, nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+const runColumns = `id, as_of_us, first_as_of_us, written_at_us, tool_version, accounts, findings, events`
+
+func scanRun(rows *sql.Rows) (Run, error) {
+	var r Run
+	var asOf, first, written int64
+	if err := rows.Scan(&r.ID, &asOf, &first, &written, &r.ToolVersion, &r.Accounts, &r.Findings, &r.Events); err != nil {
+		return Run{}, err
+	}
+	r.AsOf, r.FirstAsOf, r.WrittenAt = time.UnixMicro(asOf).UTC(), time.UnixMicro(first).UTC(), time.UnixMicro(written).UTC()
+	return r, nil
+}
+
+// runs reads the runs a query selects (complete runs only: a run being
+// written has a pending identity, and is invisible outside its
+// transaction anyway).
+func (s *sqlStore) runs(ctx context.Context, db querier, where string, args ...any) ([]Run, error) {
+	rows, err := db.QueryContext(ctx, s.q(`SELECT `+runColumns+` FROM runs WHERE identity NOT LIKE 'pending:%' `+where+` ORDER BY as_of_us, id`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) runByIdentity(ctx context.Context, db querier, ident string) (Run, bool, error) {
+	rs, err := s.runs(ctx, db, `AND identity = ?`, ident)
+	if err != nil {
+		return Run{}, false, fmt.Errorf("look up the run: %w", err)
+	}
+	if len(rs) == 0 {
+		return Run{}, false, nil
+	}
+	return rs[0], true, nil
+}
+
+func (s *sqlStore) Runs(ctx context.Context) ([]Run, error) {
+	rs, err := s.runs(ctx, s.db, "")
+	if err != nil {
+		return nil, fmt.Errorf("list runs in %s: %w", s.name, err)
+	}
+	return rs, nil
+}
+
+func (s *sqlStore) Run(ctx context.Context, id int64) (Run, error) {
+	rs, err := s.runs(ctx, s.db, `AND id = ?`, id)
+	if err != nil {
+		return Run{}, fmt.Errorf("read run %d in %s: %w", id, s.name, err)
+	}
+	if len(rs) == 0 {
+		return Run{}, fmt.Errorf("run %d: %w %s", id, ErrNotFound, s.name)
+	}
+	return rs[0], nil
+}
+
+func (s *sqlStore) Findings(ctx context.Context, runID int64) ([]Finding, error) {
+	var out []Finding
+	err := s.EachFinding(ctx, FindingFilter{RunID: runID}, func(f Finding) error {
+		out = append(out, f)
+		return nil
+	})
+	return out, err
+}
+
+func (s *sqlStore) EachFinding(ctx context.Context, f FindingFilter, fn func(Finding) error) error {
+	var where []string
+	var args []any
+	if f.RunID != 0 {
+		where, args = append(where, "run_id = ?"), append(args, f.RunID)
+	}
+	if f.Account != "" {
+		where, args = append(where, "account = ?"), append(args, f.Account)
+	}
+	query := `SELECT run_id, id, check_id, status, severity, account, org, resource, message FROM findings` + whereClause(where) + ` ORDER BY run_id, id`
+	err := s.each(ctx, query, args, func(rows *sql.Rows) error {
+		var x Finding
+		if err := rows.Scan(&x.RunID, &x.ID, &x.Check, &x.Status, &x.Severity, &x.Account, &x.Org, &x.Resource, &x.Message); err != nil {
+			return err
+		}
+		return fn(x)
+	})
+	if err != nil {
+		return fmt.Errorf("read findings in %s: %w", s.name, err)
+	}
+	return nil
+}
+
+func whereClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+// each runs a query and hands its rows over one at a time.
+func (s *sqlStore) each(ctx context.Context, query string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+func (s *sqlStore) Observations(ctx context.Context, f ObservationFilter, fn func(Observation) error) error {
+	from := `observations o`
+	var where []string
+	var args []any
+	if f.RunID != 0 {
+		from += ` JOIN run_accounts ra ON ra.account = o.account AND ra.as_of_us = o.as_of_us`
+		where, args = append(where, "ra.run_id = ?"), append(args, f.RunID)
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "o.as_of_us >= ?"), append(args, f.Since.UnixMicro())
+	}
+	if !f.Until.IsZero() {
+		where, args = append(where, "o.as_of_us < ?"), append(args, f.Until.UnixMicro())
+	}
+	if f.Org != "" {
+		where, args = append(where, "o.org = ?"), append(args, f.Org)
+	}
+	if f.Account != "" {
+		where, args = append(where, "o.account = ?"), append(args, f.Account)
+	}
+	query := `SELECT o.account, o.as_of_us, o.run_id, o.name, o.org, o.ou_path, o.created_at_us, o.password_last_used_us,
+		o.key1_active, o.key1_last_rotated_us, o.key1_last_used_us, o.key2_active, o.key2_last_rotated_us, o.key2_last_used_us,
+		o.mfa, o.assets, o.exact_sign_ins, o.exact_sign_ins_without_mfa, o.exact_key_signed_calls
+		FROM ` + from + whereClause(where) + ` ORDER BY o.as_of_us, o.account`
+	err := s.each(ctx, query, args, func(rows *sql.Rows) error {
+		var o Observation
+		var asOf int64
+		var created, pwd, k1r, k1u, k2r, k2u, assets, e1, e2, e3 sql.NullInt64
+		if err := rows.Scan(&o.Account, &asOf, &o.RunID, &o.Name, &o.Org, &o.OUPath, &created, &pwd,
+			&o.Keys[0].Active, &k1r, &k1u, &o.Keys[1].Active, &k2r, &k2u, &o.MFA, &assets, &e1, &e2, &e3); err != nil {
+			return err
+		}
+		o.AsOf = time.UnixMicro(asOf).UTC()
+		o.CreatedAt, o.PasswordLastUsed = fromMicros(created), fromMicros(pwd)
+		o.Keys[0].LastRotated, o.Keys[0].LastUsed = fromMicros(k1r), fromMicros(k1u)
+		o.Keys[1].LastRotated, o.Keys[1].LastUsed = fromMicros(k2r), fromMicros(k2u)
+		if assets.Valid {
+			n := int(assets.Int64)
+			o.Assets = &n
+		}
+		if e1.Valid {
+			o.Exact = &ExactCounts{SignIns: int(e1.Int64), SignInsWithoutMFA: int(e2.Int64), KeySignedCalls: int(e3.Int64)}
+		}
+		return fn(o)
+	})
+	if err != nil {
+		return fmt.Errorf("read observations in %s: %w", s.name, err)
+	}
+	return nil
+}
+
+func (s *sqlStore) Events(ctx context.Context, f EventFilter, fn func(Event) error) error {
+	var where []string
+	var args []any
+	if f.Account != "" {
+		where, args = append(where, "account = ?"), append(args, f.Account)
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "event_time_us >= ?"), append(args, f.Since.UnixMicro())
+	}
+	if !f.Until.IsZero() {
+		where, args = append(where, "event_time_us < ?"), append(args, f.Until.UnixMicro())
+	}
+	query := `SELECT account, event_id, run_id, event_time_us, kind, name, success, mfa, session, access_key_id, source_ip, region, source
+		FROM root_events` + whereClause(where) + ` ORDER BY event_time_us, account, event_id`
+	err := s.each(ctx, query, args, func(rows *sql.Rows) error {
+		var e Event
+		var t int64
+		if err := rows.Scan(&e.Account, &e.ID, &e.RunID, &t, &e.Kind, &e.Name, &e.Success, &e.MFA, &e.Session, &e.AccessKeyID, &e.SourceIP, &e.Region, &e.Source); err != nil {
+			return err
+		}
+		e.Time = time.UnixMicro(t).UTC()
+		return fn(e)
+	})
+	if err != nil {
+		return fmt.Errorf("read root events in %s: %w", s.name, err)
+	}
+	return nil
+}

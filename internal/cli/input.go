@@ -49,6 +49,9 @@ type InputOptions struct {
 	// CloudTrail are paths or s3:// URLs of CloudTrail logs whose root
 	// events are added to the accounts.
 	CloudTrail []string
+	// Fleet is a fleet file (CSV) giving file inputs' accounts their
+	// organization, OU path and asset counts.
+	Fleet string
 
 	// facts are the account facts the run's checks need (nil: all), so a
 	// live run collects only those.
@@ -88,6 +91,7 @@ func addInputFlags(f *pflag.FlagSet, in *InputOptions, verb string) {
 	stringOnceVar(f, &in.EndpointURL, "endpoint-url", "", "live: send AWS calls to this `URL` (emulators, VPC endpoints)")
 	stringOnceVar(f, &in.MaxReportAge, "max-report-age", defaultMaxReportAge, "live: reuse a credential report younger than this `DURATION`, else ask IAM for a new one (IAM makes at most one every 4 hours, so a shorter DURATION can still get a report up to 4 hours old)")
 	f.BoolVar(&in.Assets, "assets", false, "live: also count IAM users, S3 buckets, EC2 and RDS instances in every enabled region, and trails (the account's size bucket; no check needs them)")
+	stringOnceVar(f, &in.Fleet, "fleet", "", "with --credential-report or --snapshot: a CSV `FILE` giving each account its name, organization, OU path and asset counts (account_id, account_name, org_id, org_name, ou_path, iam_users, rds_instances, s3_buckets, ec2_instances, trails)")
 	f.StringArrayVar(&in.CloudTrail, "cloudtrail", nil, "CloudTrail logs (`PATH` or s3://BUCKET/PREFIX, any form 'rootwatch trail' reads): every root action in the window becomes evidence; repeatable")
 	f.BoolVar(&in.Org, "org", false, "live: "+verb+" every active account of the organization (from the management account or a delegated administrator)")
 	stringOnceVar(f, &in.RoleName, "role-name", defaultRoleName, "--org: the `ROLE` assumed in each member account")
@@ -104,7 +108,7 @@ func addInputFlags(f *pflag.FlagSet, in *InputOptions, verb string) {
 // (a configuration file): --output must be none of them.
 func (in *InputOptions) inputPaths(more ...string) []string {
 	paths := append(slices.Clone(in.Reports), in.CloudTrail...)
-	return append(append(paths, in.SnapshotPath), more...)
+	return append(append(paths, in.SnapshotPath, in.Fleet), more...)
 }
 
 // check validates the input flags before any work is done.
@@ -120,6 +124,9 @@ func (in *InputOptions) check() error {
 	}
 	if in.Org && sources > 0 {
 		return usageError("--org collects live: it does not go with --demo, --credential-report or --snapshot")
+	}
+	if err := in.checkFleet(); err != nil {
+		return err
 	}
 	if in.AssumeRoot && !in.Org {
 		return usageError("--assume-root reads the roots of an organization's members: use it with --org")
@@ -184,6 +191,19 @@ func (in *InputOptions) check() error {
 // collectSnapshot builds the snapshot from the chosen input. An error is an
 // ExitError with the right code.
 func collectSnapshot(ctx context.Context, d *Deps, in *InputOptions, now time.Time) (*model.Snapshot, error) {
+	fl, err := loadFleet(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := collectInput(ctx, d, in, now)
+	if err == nil {
+		applyFleet(d, fl, snap)
+	}
+	return snap, err
+}
+
+// collectInput reads or collects the snapshot of the chosen input.
+func collectInput(ctx context.Context, d *Deps, in *InputOptions, now time.Time) (*model.Snapshot, error) {
 	switch {
 	case in.SnapshotPath != "":
 		snap, err := readSnapshot(in.SnapshotPath, d.In)

@@ -25,6 +25,7 @@ import (
 type AuditOptions struct {
 	Deps *Deps
 	InputOptions
+	StoreOptions
 
 	Format      string
 	Output      string
@@ -89,6 +90,7 @@ report could not be written; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM);
 	}
 	f := cmd.Flags()
 	addInputFlags(f, &opts.InputOptions, "audit")
+	addStoreFlag(f, &opts.StoreOptions)
 	stringOnceVar(f, &opts.SnapshotPath, "snapshot", "", "audit a snapshot `FILE` written by 'rootwatch snapshot' (- for stdin)")
 	stringOnceVarP(f, &opts.Format, "format", "f", "table", report.FormatFlagHelp(report.CommandAudit))
 	stringOnceVarP(f, &opts.Output, "output", "o", "", "write the report to `FILE` instead of standard output")
@@ -214,6 +216,14 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 		return &ExitError{Code: exitInternal, Err: err}
 	}
 
+	st, err := openAuditStore(ctx, d, &o.StoreOptions)
+	if err != nil {
+		return err
+	}
+	if st != nil {
+		defer st.Close()
+	}
+
 	snap, err := collectSnapshot(ctx, d, &o.InputOptions, now)
 	if err != nil {
 		return err
@@ -260,6 +270,11 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 		log.Warn("not read or collected", "account", e.Account, "source", e.Source, "error", e.Message)
 	}
 
+	if st != nil && len(snap.Accounts) > 0 {
+		if err := writeStoreRun(ctx, d, st, snap, engOpts, builtin, params.Window, now); err != nil {
+			return err
+		}
+	}
 	// Findings stream from the engine to the writer, account by account.
 	stream := newAuditStream(eng, writer, snap, report.Tool{Name: "rootwatch", Version: d.Version}, now)
 	if len(snap.Accounts) > 0 || !keepPrevious(outPath, log) {

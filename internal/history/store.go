@@ -20,6 +20,10 @@ const EnvStore = "ROOTWATCH_STORE"
 // ErrNotFound is returned when a run asked for by ID is not in the store.
 var ErrNotFound = errors.New("not in the store")
 
+// ErrBadURL is returned for a store URL of no known form (a usage error,
+// not a store that failed).
+var ErrBadURL = errors.New("not a store URL")
+
 // ErrNewerSchema is returned when the store was migrated by a newer
 // rootwatch than this one: it is never downgraded.
 var ErrNewerSchema = errors.New("written by a newer rootwatch")
@@ -176,7 +180,7 @@ func Open(ctx context.Context, url string) (Store, error) {
 func parseURL(url string) (kind, target string, err error) {
 	switch {
 	case url == "":
-		return "", "", errors.New("store: empty URL (give sqlite:PATH, postgres://... or a file path)")
+		return "", "", fmt.Errorf("store: empty URL: %w (give sqlite:PATH, postgres://... or a file path)", ErrBadURL)
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		return "postgres", url, nil
 	case strings.HasPrefix(url, "sqlite://"):
@@ -184,12 +188,12 @@ func parseURL(url string) (kind, target string, err error) {
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")
 		if path == "" {
-			return "", "", fmt.Errorf("store %s: no file path after the sqlite: scheme (sqlite:PATH)", url)
+			return "", "", fmt.Errorf("store %s: no file path after the sqlite: scheme: %w (sqlite:PATH)", url, ErrBadURL)
 		}
 		return "sqlite", path, nil
 	}
 	if i := strings.Index(url, "://"); i > 0 {
-		return "", "", fmt.Errorf("store %s: unknown scheme %q (want sqlite:PATH, postgres://... or a file path)", url, url[:i])
+		return "", "", fmt.Errorf("store %s: unknown scheme %q: %w (want sqlite:PATH, postgres://... or a file path)", url, url[:i], ErrBadURL)
 	}
 	return "sqlite", url, nil
 }

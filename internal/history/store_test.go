@@ -398,7 +398,7 @@ func TestStoreConcurrentWriters(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_, err := s.WriteRun(ctx, RunInput{WrittenAt: audit, Accounts: Records(sampleRecords(week1.Add(time.Duration(i)*7*24*time.Hour))...)})
+					_, err := s.WriteRun(ctx, RunInput{WrittenAt: audit, Accounts: Records(sampleRecords(week1.Add(time.Duration(i) * 7 * 24 * time.Hour))...)})
 					errs <- err
 				}()
 			}
@@ -466,7 +466,7 @@ func TestOpenBadStores(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
+	for i, c := range []struct {
 		url  string
 		want string
 	}{
@@ -486,6 +486,9 @@ func TestOpenBadStores(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Open(%q) = %v, want it to say %q", c.url, err, c.want)
+		}
+		if bad := errors.Is(err, ErrBadURL); bad != (i < 3) {
+			t.Errorf("Open(%q): errors.Is(ErrBadURL) = %v", c.url, bad)
 		}
 	}
 }

@@ -11,6 +11,9 @@ import (
 // checkFleet refuses --fleet where it would change nothing: the demo has
 // its own organizations, and live runs collect theirs (--assets).
 func (in *InputOptions) checkFleet() error {
+	if in.Fleet == "-" {
+		return usageError("--fleet reads a file, not standard input: give its path")
+	}
 	if in.Fleet == "" || len(in.Reports) > 0 || in.SnapshotPath != "" {
 		return nil
 	}

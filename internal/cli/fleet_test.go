@@ -189,6 +189,7 @@ func TestFleetRefusals(t *testing.T) {
 		{"missing file", []string{"audit", "--credential-report", dir, "--fleet", missing},
 			"read fleet file: open " + missing + ": no such file or directory"},
 		{"output over the fleet", []string{"audit", "--credential-report", dir, "--fleet", fleetPath, "--output", fleetPath}, "--output " + fleetPath},
+		{"standard input", []string{"audit", "--credential-report", dir, "--fleet", "-"}, "--fleet reads a file, not standard input: give its path"},
 		{"twice", []string{"audit", "--credential-report", dir, "--fleet", fleetPath, "--fleet", fleetPath}, "--fleet"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package study
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -481,5 +482,37 @@ func TestNewRefusesBadOptions(t *testing.T) {
 	}
 	if d := DefaultOptions(); d.Window != 7*day || d.GracePeriod != 30*day || d.KeyMaxAge != 90*day {
 		t.Errorf("DefaultOptions = %+v, want 7d, 30d, 90d", d)
+	}
+}
+
+// BenchmarkAdd streams 2,000 accounts × 52 weekly audits; bytes/op over
+// 104,000 account-weeks shows the memory a store-sized study keeps.
+func BenchmarkAdd(b *testing.B) {
+	var obs []history.Observation
+	for w := range 52 {
+		at := t1.Add(time.Duration(w) * 7 * day)
+		for a := range 2000 {
+			o := use(fmt.Sprintf("%012d", a), fmt.Sprintf("o-%03d", a%300), at)
+			if a%40 != 0 {
+				o.PasswordLastUsed = at.Add(-30 * day)
+			}
+			o.Assets = intp(a % 400)
+			obs = append(obs, o)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := New(DefaultOptions())
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, o := range obs {
+			if err := s.Add(o); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if r := s.Result(); r.Period.Weeks != 52 {
+			b.Fatalf("weeks = %d", r.Period.Weeks)
+		}
 	}
 }

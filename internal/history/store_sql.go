@@ -476,3 +476,22 @@ func (s *sqlStore) Events(ctx context.Context, f EventFilter, fn func(Event) err
 	}
 	return nil
 }
+
+// openSQL opens a store through database/sql and migrates it; name is
+// how messages show it (a password hidden).
+func openSQL(ctx context.Context, driver, dsn, name string, dialect goose.Dialect) (Store, error) {
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", name, err)
+	}
+	s := &sqlStore{db: db, name: name, dialect: dialect}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", name, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}

@@ -46,5 +46,6 @@ Try it without an AWS account:
 		return usageError("%s (see '%s --help')", msg, c.CommandPath())
 	})
 	root.AddCommand(newAuditCmd(d), newSnapshotCmd(d), newTrailCmd(d), newRulesCmd(d), newPermissionsCmd(d))
+	root.AddCommand(newStudyCmd(d))
 	return root
 }

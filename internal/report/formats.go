@@ -11,6 +11,7 @@ const (
 	CommandAudit = "audit"
 	CommandTrail = "trail"
 	CommandRules = "rules"
+	CommandStudy = "study"
 )
 
 // format is one output format: what it is, which commands write it, and
@@ -27,6 +28,7 @@ type format struct {
 	// rules: 'rules list' writes it itself (a list of checks, not a
 	// report); the registry only says it accepts the format.
 	rules bool
+	study StudyWriter
 }
 
 // registry lists every output format, in the order help shows them.
@@ -36,18 +38,21 @@ func registry() []format {
 			CommandAudit: "a table for people, with a summary (the default)",
 			CommandTrail: "one line per root event, then a summary per account (the default)",
 			CommandRules: "one line per check (the default)",
-		}, audit: func(o Options) Writer { return &TableWriter{Opts: o} }, trail: newTableEvents, rules: true},
+			CommandStudy: "the weekly table, then the period's figures with their shares (the default)",
+		}, audit: func(o Options) Writer { return &TableWriter{Opts: o} }, trail: newTableEvents, rules: true, study: writeStudyTable},
 		{name: "json", help: map[string]string{
 			CommandAudit: "the JSON report contract",
 			CommandRules: "the checks as a JSON array",
-		}, evidence: true, audit: func(o Options) Writer { return &JSONWriter{Opts: o} }, rules: true},
+			CommandStudy: "the weeks and the period (integer counts; --demo adds \"seed\")",
+		}, evidence: true, audit: func(o Options) Writer { return &JSONWriter{Opts: o} }, rules: true, study: writeStudyJSON},
 		{name: "jsonl", help: map[string]string{
 			CommandTrail: "one JSON object per root event (the root events contract)",
 		}, trail: newJSONLEvents},
 		{name: "csv", help: map[string]string{
 			CommandAudit: "one RFC 4180 row per finding",
 			CommandTrail: "one RFC 4180 row per root event",
-		}, evidence: true, audit: func(Options) Writer { return &CSVWriter{} }, trail: newCSVEvents},
+			CommandStudy: "one RFC 4180 row per week, then a row whose as_of is \"period\"",
+		}, evidence: true, audit: func(Options) Writer { return &CSVWriter{} }, trail: newCSVEvents, study: writeStudyCSV},
 		{name: "sarif", help: map[string]string{
 			CommandAudit: "SARIF 2.1.0 for code scanning (failing findings)",
 		}, audit: func(Options) Writer { return &SARIFWriter{} }},
@@ -62,6 +67,8 @@ func (f *format) accepts(command string) bool {
 		return f.trail != nil
 	case CommandRules:
 		return f.rules
+	case CommandStudy:
+		return f.study != nil
 	}
 	return false
 }

@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rootwatch/rootwatch/internal/history"
 )
 
 // studyJSON decodes 'study --format json' strictly: the top level has the
@@ -411,5 +415,82 @@ func TestStudyOfAStoreWrittenByAudit(t *testing.T) {
 	r = run(t, "study", "--store", url, "--output", db)
 	if r.code != ExitUsage || !strings.Contains(r.err, "--output "+db+" is the input") {
 		t.Errorf("--output the store: exit %d, stderr %s", r.code, r.err)
+	}
+}
+
+func TestStudyErrors(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.db")
+	st, err := history.Open(context.Background(), "sqlite:"+empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	garbage := filepath.Join(dir, "garbage.db")
+	if err := os.WriteFile(garbage, []byte("not a database, not at all: "+strings.Repeat("x", 4096)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.db")
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"empty store", []string{"--store", "sqlite:" + empty}, ExitUsage, "store sqlite:" + empty + " holds no runs"},
+		{"no store file", []string{"--store", missing}, ExitUsage, "store " + missing + " holds no runs: there is no file " + missing},
+		{"not a database", []string{"--store", "sqlite:" + garbage}, 4, garbage},
+		{"unknown scheme", []string{"--store", "mysql://x"}, ExitUsage, `--store: store mysql://x: unknown scheme "mysql"`},
+		{"bad since", []string{"--demo", "--since", "last tuesday"}, ExitUsage, `--since "last tuesday": want an RFC 3339 time`},
+		{"bad until", []string{"--demo", "--until", "2021-13-01"}, ExitUsage, `--until "2021-13-01"`},
+		{"since after until", []string{"--demo", "--since", "2021-01-02", "--until", "2021-01-01"}, ExitUsage, "--since 2021-01-02T00:00:00Z is after --until 2021-01-01T23:59:59Z"},
+		{"bad window", []string{"--demo", "--window", "a week"}, ExitUsage, `--window: "a week" is not a duration`},
+		{"zero window", []string{"--demo", "--window", "0d"}, ExitUsage, `--window "0d": a window of no time holds no use`},
+		{"bad grace period", []string{"--demo", "--grace-period", "-3d"}, ExitUsage, `--grace-period: "-3d" is not a duration`},
+		{"bad format", []string{"--demo", "--format", "sarif"}, ExitUsage, `--format: unknown format "sarif" (valid: table, json, csv)`},
+		{"demo and store", []string{"--demo", "--store", "sqlite:" + empty}, ExitUsage, "--demo studies the demo fleet: it reads no --store"},
+		{"an argument", []string{"--demo", "extra"}, ExitUsage, `unknown command "extra"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := run(t, append([]string{"study"}, c.args...)...)
+			if r.code != c.code || r.out != "" || !strings.Contains(r.err, c.msg) {
+				t.Errorf("exit %d (want %d), stdout %q, stderr %s (want %q)", r.code, c.code, r.out, r.err, c.msg)
+			}
+		})
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("studying a store file that is not there created it: %v", err)
+	}
+}
+
+// The store comes from ROOTWATCH_STORE when --store is not given, else
+// the default file in the data directory.
+func TestStudyStoreFromTheEnvironment(t *testing.T) {
+	url, _ := newStudyStore(t)
+	d, _, _ := testDeps("")
+	d.Getenv = func(k string) string {
+		if k == "ROOTWATCH_STORE" {
+			return url
+		}
+		return ""
+	}
+	r := runWith(t, d, "study", "--format", "csv")
+	if r.code != ExitOK || !strings.HasSuffix(r.out, "\r\nperiod,2,3,,2,2,1,3,1,2,2,1,,,,,1,2,1,1,,,,\r\n") {
+		t.Errorf("ROOTWATCH_STORE: exit %d, stderr %s\n%s", r.code, r.err, r.out)
+	}
+	data := t.TempDir()
+	d, _, _ = testDeps("")
+	d.Getenv = func(k string) string {
+		if k == "XDG_DATA_HOME" {
+			return data
+		}
+		return ""
+	}
+	r = runWith(t, d, "study")
+	want := filepath.Join(data, "rootwatch", "history.db")
+	if r.code != ExitUsage || !strings.Contains(r.err, "store sqlite:"+want+" holds no runs: there is no file "+want) {
+		t.Errorf("default store: exit %d, stderr %s", r.code, r.err)
 	}
 }

@@ -73,6 +73,7 @@ func writeStudyJSON(w io.Writer, s *Study) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // "(< 50 assets)" reads as written
 	if err := enc.Encode(doc); err != nil {
 		return fmt.Errorf("write study JSON: %w", err)
 	}

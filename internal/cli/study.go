@@ -218,6 +218,9 @@ func studyStore(ctx context.Context, d *Deps, url string, so study.Options, s *s
 	}
 	st, err := history.Open(ctx, url)
 	if err != nil {
+		if ctx.Err() != nil {
+			return study.Result{}, url, ctx.Err()
+		}
 		if errors.Is(err, history.ErrBadURL) {
 			return study.Result{}, url, usageError("--store: %v", err)
 		}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rootwatch/rootwatch/internal/history"
 )
@@ -492,5 +493,86 @@ func TestStudyStoreFromTheEnvironment(t *testing.T) {
 	want := filepath.Join(data, "rootwatch", "history.db")
 	if r.code != ExitUsage || !strings.Contains(r.err, "store sqlite:"+want+" holds no runs: there is no file "+want) {
 		t.Errorf("default store: exit %d, stderr %s", r.code, r.err)
+	}
+}
+
+// Where a run kept CloudTrail's counts, the study sets them beside the
+// sampled figures. The run is written through the store itself (SQLite):
+// 444444444444's password was used the day before the audit, without MFA,
+// and CloudTrail shows 3 sign-ins, 2 of them without MFA; 555555555555
+// did nothing and its logs were not read.
+func TestStudyExactBesideSampled(t *testing.T) {
+	url := "sqlite:" + filepath.Join(t.TempDir(), "h.db")
+	ctx := context.Background()
+	st, err := history.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asOf := time.Date(2024, 5, 8, 0, 0, 0, 0, time.UTC)
+	created := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	_, err = st.WriteRun(ctx, history.RunInput{WrittenAt: asOf, ToolVersion: "test", Accounts: history.Records(
+		history.AccountRecord{Observation: history.Observation{Account: "444444444444", Org: "o-cccccccccc", AsOf: asOf, CreatedAt: created,
+			PasswordLastUsed: asOf.Add(-24 * time.Hour), Exact: &history.ExactCounts{SignIns: 3, SignInsWithoutMFA: 2}}},
+		history.AccountRecord{Observation: history.Observation{Account: "555555555555", Org: "o-cccccccccc", AsOf: asOf, CreatedAt: created, MFA: true}},
+	)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "study", "--store", url)
+	for _, line := range []string{
+		"                 AS OF  ACCOUNTS  ELIGIBLE  ORGS  USED ROOT  ORGS USED  KEY  CONSOLE  NO MFA  ROOT KEYS  OLD KEYS  SMALL  MEDIUM  LARGE  CT SIGN-INS  CT NO MFA  CT KEY CALLS\n",
+		"  2024-05-08T00:00:00Z         2         2     1          1          1    0        1       1          0         0      0       0      0            3          2             0\n",
+		"Exact, from CloudTrail (1 account whose logs were read), beside the sampled figures:\n",
+		"  console sign-ins                         3  sampled console uses: 1\n",
+		"  sign-ins without MFA                     2  sampled console uses without MFA: 1\n",
+		"  calls signed with a root key             0  sampled key uses: 0\n",
+		"No repeat offender: no account used root in two weeks or more.\n",
+	} {
+		if r.code != ExitOK || !strings.Contains(r.out, line) {
+			t.Errorf("exit %d, table lacks %q\n%s%s", r.code, line, r.out, r.err)
+		}
+	}
+	r = run(t, "study", "--store", url, "--format", "json")
+	const exact = `"exact": {
+        "accounts": 1,
+        "sign_ins": 3,
+        "sign_ins_without_mfa": 2,
+        "key_signed_calls": 0
+      }`
+	if r.code != ExitOK || !strings.Contains(r.out, exact) || !strings.Contains(r.out, strings.ReplaceAll(exact, "\n  ", "\n")) {
+		t.Errorf("JSON: exit %d, week and period exact objects missing\n%s%s", r.code, r.out, r.err)
+	}
+}
+
+// A damaged row (no account) is skipped with a warning counting such rows;
+// the rest is studied.
+func TestStudySkipsADamagedObservation(t *testing.T) {
+	url, db := newStudyStore(t)
+	if err := execSQLite(db, "UPDATE observations SET account = '' WHERE account = '333333333333'"); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "study", "--store", url, "--format", "csv")
+	// 333333333333 (o-bbbbbbbbbb) is gone: 2 accounts in 1 organization.
+	if r.code != ExitOK || !strings.HasSuffix(r.out, "\r\nperiod,2,2,,1,2,1,3,1,2,2,1,,,,,1,2,1,1,,,,\r\n") {
+		t.Errorf("exit %d\n%s", r.code, r.out)
+	}
+	if !strings.Contains(r.err, "observations the study cannot use were skipped") || !strings.Contains(r.err, "skipped=2") {
+		t.Errorf("stderr: %s", r.err)
+	}
+}
+
+func TestStudyInterrupted(t *testing.T) {
+	url, _ := newStudyStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	d, out, _ := testDeps("")
+	cmd := NewRootCmd(d)
+	cmd.SetArgs([]string{"study", "--store", url})
+	err := cmd.ExecuteContext(ctx)
+	if code, _ := ExitCode(err); code != ExitInterrupted || out.Len() != 0 {
+		t.Errorf("cancelled: %v (exit %d), stdout %q", err, code, out)
 	}
 }

@@ -174,6 +174,9 @@ func writeStudyTable(w io.Writer, s *Study) error {
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write study table: %w", err)
 	}
+	if exact {
+		fmt.Fprintln(ew, "CT: CloudTrail's exact counts over the window, for the eligible accounts whose logs were read (- where none was).")
+	}
 	if n := len(r.Weeks); n > 0 {
 		fmt.Fprintf(ew, "\nOver the period (%s, %s to %s):\n", pluralize(p.Weeks, "week"),
 			r.Weeks[0].AsOf.UTC().Format(time.DateOnly), r.Weeks[n-1].AsOf.UTC().Format(time.DateOnly))

@@ -59,6 +59,7 @@ func TestStudyTable(t *testing.T) {
                  AS OF  ACCOUNTS  ELIGIBLE  ORGS  USED ROOT  ORGS USED  KEY  CONSOLE  NO MFA  ROOT KEYS  OLD KEYS  SMALL  MEDIUM  LARGE  CT SIGN-INS  CT NO MFA  CT KEY CALLS
   2024-03-06T12:00:00Z        10         9     2          2          1    1        2       1          3         2      1       1      0            -          -             -
   2024-03-13T12:00:00Z        11        11     3          3          2    0        3       3          3         3      0       0      2            7          5            12
+CT: CloudTrail's exact counts over the window, for the eligible accounts whose logs were read (- where none was).
 
 Over the period (2 weeks, 2024-03-06 to 2024-03-13):
   accounts audited                        11

@@ -12,6 +12,9 @@ const (
 	CommandTrail = "trail"
 	CommandRules = "rules"
 	CommandStudy = "study"
+	// CommandHistory lists a store's runs; CommandHistoryDiff diffs two.
+	CommandHistory     = "history"
+	CommandHistoryDiff = "history diff"
 )
 
 // format is one output format: what it is, which commands write it, and
@@ -29,30 +32,41 @@ type format struct {
 	// report); the registry only says it accepts the format.
 	rules bool
 	study StudyWriter
+	runs  RunsWriter
+	diff  func(io.Writer) DiffWriter
 }
 
 // registry lists every output format, in the order help shows them.
 func registry() []format {
 	return []format{
 		{name: "table", help: map[string]string{
-			CommandAudit: "a table for people, with a summary (the default)",
-			CommandTrail: "one line per root event, then a summary per account (the default)",
-			CommandRules: "one line per check (the default)",
-			CommandStudy: "the weekly table, then the period's figures with their shares (the default)",
-		}, audit: func(o Options) Writer { return &TableWriter{Opts: o} }, trail: newTableEvents, rules: true, study: writeStudyTable},
+			CommandAudit:       "a table for people, with a summary (the default)",
+			CommandTrail:       "one line per root event, then a summary per account (the default)",
+			CommandRules:       "one line per check (the default)",
+			CommandStudy:       "the weekly table, then the period's figures with their shares (the default)",
+			CommandHistory:     "one line per run (the default)",
+			CommandHistoryDiff: "one line per change, then the counts and the accounts added and gone (the default)",
+		}, audit: func(o Options) Writer { return &TableWriter{Opts: o} }, trail: newTableEvents, rules: true, study: writeStudyTable,
+			runs: writeRunsTable, diff: newDiffTable},
 		{name: "json", help: map[string]string{
-			CommandAudit: "the JSON report contract",
-			CommandRules: "the checks as a JSON array",
-			CommandStudy: "the weeks and the period (integer counts; --demo adds \"seed\")",
-		}, evidence: true, audit: func(o Options) Writer { return &JSONWriter{Opts: o} }, rules: true, study: writeStudyJSON},
+			CommandAudit:       "the JSON report contract",
+			CommandRules:       "the checks as a JSON array",
+			CommandStudy:       "the weeks and the period (integer counts; --demo adds \"seed\")",
+			CommandHistory:     "{\"runs\": [...]}",
+			CommandHistoryDiff: "{store, before, after, changes, summary}",
+		}, evidence: true, audit: func(o Options) Writer { return &JSONWriter{Opts: o} }, rules: true, study: writeStudyJSON,
+			runs: writeRunsJSON, diff: newDiffJSON},
 		{name: "jsonl", help: map[string]string{
 			CommandTrail: "one JSON object per root event (the root events contract)",
 		}, trail: newJSONLEvents},
 		{name: "csv", help: map[string]string{
-			CommandAudit: "one RFC 4180 row per finding",
-			CommandTrail: "one RFC 4180 row per root event",
-			CommandStudy: "one RFC 4180 row per week, then a row whose as_of is \"period\"",
-		}, evidence: true, audit: func(Options) Writer { return &CSVWriter{} }, trail: newCSVEvents, study: writeStudyCSV},
+			CommandAudit:       "one RFC 4180 row per finding",
+			CommandTrail:       "one RFC 4180 row per root event",
+			CommandStudy:       "one RFC 4180 row per week, then a row whose as_of is \"period\"",
+			CommandHistory:     "one RFC 4180 row per run",
+			CommandHistoryDiff: "one RFC 4180 row per change, then one per account added or gone",
+		}, evidence: true, audit: func(Options) Writer { return &CSVWriter{} }, trail: newCSVEvents, study: writeStudyCSV,
+			runs: writeRunsCSV, diff: newDiffCSV},
 		{name: "sarif", help: map[string]string{
 			CommandAudit: "SARIF 2.1.0 for code scanning (failing findings)",
 		}, audit: func(Options) Writer { return &SARIFWriter{} }},
@@ -69,6 +83,10 @@ func (f *format) accepts(command string) bool {
 		return f.rules
 	case CommandStudy:
 		return f.study != nil
+	case CommandHistory:
+		return f.runs != nil
+	case CommandHistoryDiff:
+		return f.diff != nil
 	}
 	return false
 }

@@ -47,5 +47,6 @@ Try it without an AWS account:
 	})
 	root.AddCommand(newAuditCmd(d), newSnapshotCmd(d), newTrailCmd(d), newRulesCmd(d), newPermissionsCmd(d))
 	root.AddCommand(newStudyCmd(d))
+	root.AddCommand(newHistoryCmd(d))
 	return root
 }

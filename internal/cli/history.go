@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -187,6 +187,12 @@ func diffRuns(ctx context.Context, st history.Store, args []string) (before, aft
 			return before, after, usageError("store %s holds %s: a diff needs two", st, plural(len(runs), "run", ""))
 		}
 		return runs[len(runs)-2], runs[len(runs)-1], nil
+	case 2:
+		if args[0] == args[1] {
+			return before, after, usageError("run %s against itself: give two different runs", args[0])
+		}
+	}
+	switch len(args) {
 	case 1:
 		if before, err = pick(args[0]); err != nil {
 			return before, after, err
@@ -355,34 +361,31 @@ func day(t time.Time) string {
 	return t.UTC().Format(time.DateOnly)
 }
 
-func writeTimelineTable(w interface{ Write([]byte) (int, error) }, entries []timelineEntry) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tAS OF\tPASSWORD USED\tKEY 1 (ROTATED/USED)\tKEY 2 (ROTATED/USED)\tMFA\tASSETS\tFAILING")
+func writeTimelineTable(w io.Writer, entries []timelineEntry) error {
+	rows := make([]report.TimelineRow, 0, len(entries))
 	for _, e := range entries {
-		keys := [2]string{}
+		row := report.TimelineRow{Run: e.RunID, AsOf: e.AsOf.UTC().Format(time.RFC3339), PasswordUsed: day(e.PasswordLastUsed),
+			Key1: "-", Key2: "-", MFA: "no", Assets: "-", Failing: "-"}
+		cells := [2]*string{&row.Key1, &row.Key2}
 		for i, k := range e.Keys {
-			keys[i] = "-"
 			if k.Active {
-				keys[i] = "active " + day(k.LastRotated) + "/" + day(k.LastUsed)
+				*cells[i] = "active " + day(k.LastRotated) + "/" + day(k.LastUsed)
 			}
 		}
-		assets := "-"
 		if e.Assets != nil {
-			assets = strconv.Itoa(*e.Assets)
+			row.Assets = strconv.Itoa(*e.Assets)
 		}
-		mfa := "no"
 		if e.MFA {
-			mfa = "yes"
+			row.MFA = "yes"
 		}
 		var failing []string
 		for _, f := range e.Failing {
 			failing = append(failing, f.Check+" ("+f.Severity+")")
 		}
-		fails := "-"
 		if len(failing) > 0 {
-			fails = strings.Join(failing, ", ")
+			row.Failing = strings.Join(failing, ", ")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.RunID, e.AsOf.UTC().Format(time.RFC3339), day(e.PasswordLastUsed), keys[0], keys[1], mfa, assets, fails)
+		rows = append(rows, row)
 	}
-	return tw.Flush()
+	return report.WriteTimelineTable(w, rows)
 }

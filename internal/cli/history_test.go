@@ -84,6 +84,9 @@ func TestHistoryDiffSQLite(t *testing.T) {
 	if r := run(t, "history", "diff", "1", "2", "--store", url, "--fail-on", "critical"); r.code != ExitOK || r.out != want[:len(want)-len("high: 1\n")]+"critical: 0\n" {
 		t.Errorf("--fail-on critical: exit %d, stderr %s, stdout\n%s", r.code, r.err, r.out)
 	}
+	if r := run(t, "history", "diff", "--store", url, "--fail-on", "none"); r.code != ExitOK || !strings.HasSuffix(r.out, "New failing at or above none: 0\n") {
+		t.Errorf("--fail-on none: exit %d, stderr %s, stdout\n%s", r.code, r.err, r.out)
+	}
 	// Backwards: the stale key is fixed, the recent use new.
 	r = run(t, "history", "diff", "2", "1", "--store", url, "--format", "csv")
 	wantCSV := "change,id,check,severity,account,org,resource,before,after,message\n"
@@ -184,6 +187,7 @@ func TestHistoryErrorsSQLite(t *testing.T) {
 	}{
 		{[]string{"diff", "7"}, ExitUsage, "store " + url + " holds no run 7 ('rootwatch history' lists them)"},
 		{[]string{"diff", "1", "x"}, ExitUsage, `run "x": want a run ID`},
+		{[]string{"diff", "1", "1"}, ExitUsage, "run 1 against itself: give two different runs"},
 		{[]string{"diff", "2"}, ExitUsage, "run 2 is the last run of store " + url},
 		{[]string{"diff", "--format", "sarif"}, ExitUsage, `unknown format "sarif" (valid: table, json, csv) (SARIF is not written for a diff)`},
 		{[]string{"diff", "--fail-on", "severe"}, ExitUsage, `--fail-on "severe"`},

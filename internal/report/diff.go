@@ -215,3 +215,21 @@ func (c *diffCSV) End(s DiffSummary) error {
 	c.cw.Flush()
 	return c.cw.Error()
 }
+
+// TimelineRow is one row of the table of 'rootwatch history account': an
+// observation of the account, its cells already formatted.
+type TimelineRow struct {
+	Run                                                  int64
+	AsOf, PasswordUsed, Key1, Key2, MFA, Assets, Failing string
+}
+
+// WriteTimelineTable writes an account's timeline, one run per line; what
+// the store holds is escaped for the terminal.
+func WriteTimelineTable(w io.Writer, rows []TimelineRow) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tAS OF\tPASSWORD USED\tKEY 1 (ROTATED/USED)\tKEY 2 (ROTATED/USED)\tMFA\tASSETS\tFAILING")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Run, r.AsOf, r.PasswordUsed, r.Key1, r.Key2, r.MFA, r.Assets, terminalSafe(r.Failing))
+	}
+	return tw.Flush()
+}

@@ -112,3 +112,16 @@ func TestRunsWriters(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteTimelineTableEscapes(t *testing.T) {
+	var b bytes.Buffer
+	err := WriteTimelineTable(&b, []TimelineRow{{Run: 3, AsOf: "2026-01-01T00:00:00Z", PasswordUsed: "-", Key1: "-", Key2: "-", MFA: "no", Assets: "7", Failing: "evil\x1b[31m (high)"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "RUN  AS OF                 PASSWORD USED  KEY 1 (ROTATED/USED)  KEY 2 (ROTATED/USED)  MFA  ASSETS  FAILING\n" +
+		"3    2026-01-01T00:00:00Z  -              -                     -                     no   7       evil\\x1b[31m (high)\n"
+	if b.String() != want {
+		t.Errorf("got\n%q\nwant\n%q", b.String(), want)
+	}
+}

@@ -221,28 +221,31 @@ func ParseDeliveryFile(name string) (d DeliveryFile, ok bool) {
 // seen is the span of records of each account an input holds.
 type seen map[string]model.Span
 
-// see notes a log file record's account and time, read with a byte search
-// where the record is plainly written (decoding every record of a large
-// export would cost nine times the read), else decoded.
+// see notes a log file record's account and time.
 func (s seen) see(el Element) {
-	id, at, ok := accountAndTime(el.Raw)
-	if !ok {
-		r, err := Decode(el)
-		if err != nil {
-			return
-		}
-		id = string(r.RecipientAccountID)
-		if id == "" && r.UserIdentity != nil {
-			id = string(r.UserIdentity.AccountID)
-		}
-		if at, err = ParseTime(string(r.EventTime)); err != nil {
-			return
-		}
+	if id, at, ok := recordAccount(el); ok && !at.IsZero() {
+		s.merge(id, model.Span{From: at, To: at})
 	}
-	if !model.ValidAccountID(id) {
-		return
+}
+
+// recordAccount returns a record's account and time, read with a byte
+// search where the record is plainly written (decoding every record of a
+// large export would cost nine times the read), else decoded; the time is
+// zero when the record has none that parses.
+func recordAccount(el Element) (string, time.Time, bool) {
+	if id, at, ok := accountAndTime(el.Raw); ok {
+		return id, at, model.ValidAccountID(id)
 	}
-	s.merge(id, model.Span{From: at, To: at})
+	r, err := Decode(el)
+	if err != nil {
+		return "", time.Time{}, false
+	}
+	id := string(r.RecipientAccountID)
+	if id == "" && r.UserIdentity != nil {
+		id = string(r.UserIdentity.AccountID)
+	}
+	at, _ := ParseTime(string(r.EventTime))
+	return id, at, model.ValidAccountID(id)
 }
 
 // accountAndTime finds a record's recipientAccountId and eventTime by
@@ -307,19 +310,7 @@ func (s seen) merge(id string, sp model.Span) {
 type picked map[string]bool
 
 func (p picked) see(el Element) {
-	if id, _, ok := accountAndTime(el.Raw); ok {
-		p[id] = true
-		return
-	}
-	r, err := Decode(el)
-	if err != nil {
-		return
-	}
-	id := string(r.RecipientAccountID)
-	if id == "" && r.UserIdentity != nil {
-		id = string(r.UserIdentity.AccountID)
-	}
-	if model.ValidAccountID(id) {
+	if id, _, ok := recordAccount(el); ok {
 		p[id] = true
 	}
 }

@@ -17,6 +17,12 @@ type Observation struct {
 	Org     string    `json:"org,omitempty"`
 	OUPath  string    `json:"ou_path,omitempty"`
 	AsOf    time.Time `json:"as_of"`
+	// RootUnread says the audit could not read the account's root facts
+	// (no row for root in its credential report, a collector that
+	// failed): the facts below are empty, not "never used", and the study
+	// leaves the observation out. False for every observation written
+	// before the field existed (they were all read).
+	RootUnread bool `json:"root_unread,omitempty"`
 	// CreatedAt is when the account (its root user) was created; zero
 	// when not known.
 	CreatedAt time.Time `json:"created_at,omitzero"`

@@ -99,6 +99,22 @@ type Result struct {
 	// first (ties: account ID ascending): the accounts behind the period's
 	// use figures, for the table and HTML writers.
 	Offenders []Offender `json:"-"`
+	// KeyHolders are the accounts with an active root key at any kept
+	// audit, the most weeks first (ties: account ID ascending): the
+	// accounts behind accounts_with_root_keys.
+	KeyHolders []KeyHolder `json:"-"`
+}
+
+// KeyHolder is one account with an active root key over the period.
+type KeyHolder struct {
+	Account string `json:"account"`
+	Name    string `json:"name,omitempty"`
+	// Org is the account's organization at its last kept audit.
+	Org string `json:"org,omitempty"`
+	// Weeks counts the weeks whose kept audit saw an active root key;
+	// OldWeeks those where it was last rotated more than KeyMaxAge before.
+	Weeks    int `json:"weeks"`
+	OldWeeks int `json:"old_weeks"`
 }
 
 // Week is one ISO week's figures, from its last audit of each account.
@@ -165,6 +181,11 @@ type Offender struct {
 	// Org is the account's organization at its last kept audit.
 	Org  string `json:"org,omitempty"`
 	Uses int    `json:"uses"`
+	// KeyUses, ConsoleUses and ConsoleUsesWithoutMFA split Uses as the
+	// weekly figures do (a week can be both a key and a console use).
+	KeyUses               int `json:"key_uses"`
+	ConsoleUses           int `json:"console_uses"`
+	ConsoleUsesWithoutMFA int `json:"console_uses_without_mfa"`
 	// Repeat: uses in two weeks or more.
 	Repeat bool `json:"repeat"`
 	// InHalf: among the concentration_half_of_uses accounts (the first

@@ -113,7 +113,8 @@ func accountRecord(a *model.Account, fs []model.Finding, now time.Time, window t
 	if a.CredentialReport != nil && !a.CredentialReport.GeneratedAt.IsZero() {
 		asOf = a.CredentialReport.GeneratedAt
 	}
-	o := history.Observation{Account: a.ID, Name: a.Name, Org: a.Org, OUPath: a.OUPath, AsOf: asOf.UTC(), CreatedAt: a.CreatedAt.UTC()}
+	o := history.Observation{Account: a.ID, Name: a.Name, Org: a.Org, OUPath: a.OUPath, AsOf: asOf.UTC(), CreatedAt: a.CreatedAt.UTC(),
+		RootUnread: a.Root == nil}
 	if r := a.Root; r != nil {
 		if o.CreatedAt.IsZero() {
 			o.CreatedAt = r.CreatedAt.UTC()
@@ -143,7 +144,9 @@ func accountRecord(a *model.Account, fs []model.Finding, now time.Time, window t
 	rec := history.AccountRecord{Observation: o}
 	if ct := a.CloudTrail; ct != nil {
 		rec.Events = ct.Events
-		if c := ct.Coverage; c != nil && c.Files+c.Selections > 0 && c.UnreadTotal == 0 {
+		// Exact counts only where the log files cover the whole window:
+		// a gap, an unread file or a selection would undercount.
+		if ct.Coverage.Complete(asOf.Add(-window), asOf) {
 			rec.Observation.Exact = exactCounts(ct.Events, asOf.Add(-window), asOf)
 		}
 	}

@@ -229,7 +229,7 @@ func TestAccountRecordFromTheSnapshot(t *testing.T) {
 				{Slot: 2, Active: true, LastRotated: model.At(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)), LastUsed: model.At(time.Date(2025, 3, 8, 0, 0, 0, 0, time.UTC))},
 			}},
 		Assets: &model.Assets{Total: 73},
-		CloudTrail: &model.RootActivity{Coverage: &model.LogCoverage{Files: 3}, Events: []model.RootEvent{
+		CloudTrail: &model.RootActivity{Coverage: &model.LogCoverage{Files: 3, ReadFrom: gen.Add(-10 * 24 * time.Hour), ReadTo: gen.Add(-30 * time.Minute)}, Events: []model.RootEvent{
 			{ID: "a", Time: gen.Add(-time.Hour), Kind: "console-login", Success: true, MFA: "no"},
 			{ID: "b", Time: gen.Add(-2 * time.Hour), Kind: "console-login", Success: true, MFA: "yes"},
 			{ID: "c", Time: gen.Add(-3 * time.Hour), Kind: "console-login", Success: false, MFA: "no"},
@@ -254,10 +254,36 @@ func TestAccountRecordFromTheSnapshot(t *testing.T) {
 	if len(rec.Findings) != 1 || rec.Findings[0] != wantF || len(rec.Events) != 6 {
 		t.Errorf("findings %+v, %d events", rec.Findings, len(rec.Events))
 	}
-	// Logs not read in whole: no exact counts.
-	a.CloudTrail.Coverage.UnreadTotal = 1
-	if rec := accountRecord(a, nil, time.Time{}, 7*24*time.Hour); rec.Observation.Exact != nil {
-		t.Errorf("exact counts from logs partly unread: %+v", rec.Observation.Exact)
+	// Logs that do not cover the whole window before the report: no
+	// exact counts (they would undercount), but the events are kept.
+	full := *a.CloudTrail.Coverage
+	for name, cov := range map[string]model.LogCoverage{
+		"partly unread":           {Files: 3, ReadFrom: full.ReadFrom, ReadTo: full.ReadTo, UnreadTotal: 1, Unread: []string{"x.json.gz"}},
+		"read from inside window": {Files: 3, ReadFrom: gen.Add(-6 * 24 * time.Hour), ReadTo: full.ReadTo},
+		"ending 2h before report": {Files: 3, ReadFrom: full.ReadFrom, ReadTo: gen.Add(-2 * time.Hour)},
+		"a day missing inside":    {Files: 3, ReadFrom: full.ReadFrom, ReadTo: full.ReadTo, Gaps: []model.Span{{From: gen.Add(-3 * 24 * time.Hour), To: gen.Add(-2 * 24 * time.Hour)}}},
+		"selections only":         {Selections: 2},
+		"nothing of the account":  {},
+	} {
+		a.CloudTrail.Coverage = &cov
+		if rec := accountRecord(a, nil, time.Time{}, 7*24*time.Hour); rec.Observation.Exact != nil || len(rec.Events) != 6 {
+			t.Errorf("%s: exact counts %+v, %d events kept; want none, 6", name, rec.Observation.Exact, len(rec.Events))
+		}
+	}
+	// A gap before the window does not matter.
+	a.CloudTrail.Coverage = &model.LogCoverage{Files: 3, ReadFrom: full.ReadFrom, ReadTo: full.ReadTo,
+		Gaps: []model.Span{{From: gen.Add(-10 * 24 * time.Hour), To: gen.Add(-8 * 24 * time.Hour)}}}
+	if rec := accountRecord(a, nil, time.Time{}, 7*24*time.Hour); rec.Observation.Exact == nil || rec.Observation.Exact.SignIns != 2 {
+		t.Errorf("gap before the window: exact %+v, want 2 sign-ins", rec.Observation.Exact)
+	}
+	if rec.Observation.RootUnread {
+		t.Error("root read, but the observation says unread")
+	}
+	// No root facts (no row for root in the report): kept as unread, not
+	// as "never used".
+	a.Root = nil
+	if rec := accountRecord(a, nil, time.Time{}, 7*24*time.Hour); !rec.Observation.RootUnread {
+		t.Error("account without root facts: RootUnread false")
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 // deliveryLag is how far the last log read may end before the end of the
 // span judged: CloudTrail delivers a file some minutes after its events,
 // and a quiet account's files come further apart.
-const deliveryLag = time.Hour
+const deliveryLag = model.CloudTrailDeliveryLag
 
 // coverageFunctions declare what rules ask of the CloudTrail logs read for
 // an account (account.cloudtrail): whether some could not be read, and

@@ -114,3 +114,28 @@ func TestOptionalFactsAreKnown(t *testing.T) {
 		t.Error("an unknown fact is had")
 	}
 }
+
+func TestLogCoverageComplete(t *testing.T) {
+	from := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	to := time.Date(2025, 3, 8, 0, 0, 0, 0, time.UTC)
+	full := LogCoverage{Files: 9, ReadFrom: from.Add(-time.Hour), ReadTo: to}
+	cases := map[string]struct {
+		cov  *LogCoverage
+		want bool
+	}{
+		"none":                     {nil, false},
+		"covers":                   {&full, true},
+		"ends an hour early (lag)": {&LogCoverage{Files: 9, ReadFrom: from, ReadTo: to.Add(-time.Hour)}, true},
+		"ends 61 minutes early":    {&LogCoverage{Files: 9, ReadFrom: from, ReadTo: to.Add(-61 * time.Minute)}, false},
+		"starts late":              {&LogCoverage{Files: 9, ReadFrom: from.Add(time.Second), ReadTo: to}, false},
+		"unread input":             {&LogCoverage{Files: 9, ReadFrom: from, ReadTo: to, UnreadTotal: 1}, false},
+		"selections only":          {&LogCoverage{Selections: 4}, false},
+		"gap inside":               {&LogCoverage{Files: 9, ReadFrom: from, ReadTo: to, Gaps: []Span{{From: from.Add(24 * time.Hour), To: from.Add(48 * time.Hour)}}}, false},
+		"gap ending at from":       {&LogCoverage{Files: 9, ReadFrom: from.Add(-48 * time.Hour), ReadTo: to, Gaps: []Span{{From: from.Add(-24 * time.Hour), To: from}}}, true},
+	}
+	for name, c := range cases {
+		if got := c.cov.Complete(from, to); got != c.want {
+			t.Errorf("%s: Complete = %v, want %v", name, got, c.want)
+		}
+	}
+}

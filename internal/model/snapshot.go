@@ -135,6 +135,29 @@ type LogCoverage struct {
 	UnreadTotal int      `json:"unread_total,omitempty"`
 }
 
+// CloudTrailDeliveryLag is how far the last log read may end before the
+// end of a span judged and still cover it: CloudTrail delivers a file
+// some minutes after its events, and a quiet account's files come further
+// apart.
+const CloudTrailDeliveryLag = time.Hour
+
+// Complete reports whether the log files read cover [from, to] whole:
+// nothing unread, read from at or before from to at least to less
+// CloudTrailDeliveryLag, and no gap inside. Selections alone cover
+// nothing (a query chose their events).
+func (c *LogCoverage) Complete(from, to time.Time) bool {
+	if c == nil || c.UnreadTotal > 0 || len(c.Unread) > 0 || c.Files == 0 || c.ReadFrom.IsZero() ||
+		c.ReadFrom.After(from) || c.ReadTo.Before(to.Add(-CloudTrailDeliveryLag)) {
+		return false
+	}
+	for _, g := range c.Gaps {
+		if g.To.After(from) && g.From.Before(to) {
+			return false
+		}
+	}
+	return true
+}
+
 // Span is a span of time from From up to To.
 type Span struct {
 	From time.Time `json:"from"`

@@ -83,6 +83,10 @@ type Options struct {
 	Since, Until time.Time
 	// Org keeps only observations of this organization; "" keeps all.
 	Org string
+	// Ordered says Add receives observations in non-decreasing AsOf order
+	// (a store's order): each week is folded once a later one arrives,
+	// so memory does not grow with the number of weeks.
+	Ordered bool
 }
 
 // DefaultOptions are the seed study's parameters (config.DefaultParams).
@@ -103,6 +107,9 @@ type Result struct {
 	// audit, the most weeks first (ties: account ID ascending): the
 	// accounts behind accounts_with_root_keys.
 	KeyHolders []KeyHolder `json:"-"`
+	// RootUnread counts the observations left out because the audit could
+	// not read root's facts (history.Observation.RootUnread).
+	RootUnread int `json:"-"`
 }
 
 // KeyHolder is one account with an active root key over the period.
@@ -193,33 +200,46 @@ type Offender struct {
 	InHalf bool `json:"in_half"`
 }
 
-// Study accumulates observations; memory is one small record per
-// account-week, whatever the number of observations. Not safe for
-// concurrent use.
+// Study accumulates observations. Memory is one small record per account
+// plus the cells of the weeks not yet folded: with Options.Ordered (the
+// store's order), one week at a time, so it does not grow with the number
+// of weeks the store holds; without it, every account-week until Result.
+// Not safe for concurrent use.
 type Study struct {
 	opts     Options
 	index    map[string]int32
 	accounts []account
 	orgIndex map[string]int32
 	orgs     []string
-	exact    []history.ExactCounts
+	// open holds the kept cell of each account in each week not yet
+	// folded: week -> account index -> cell.
+	open map[int32]map[int32]cell
+	// agg holds the folded weeks.
+	agg aggregate
+	// latest is the latest open week; spare a folded week's emptied map.
+	latest int32
+	spare  map[int32]cell
+	// folded is the last week folded (Ordered only); hasFolded says one is.
+	folded    int32
+	hasFolded bool
+	unread    int
 }
 
+// account is an account's identity: its name as of its latest audit.
 type account struct {
 	id     string
 	name   string
 	nameAt int64
-	cells  []cell
 }
 
 // cell is the kept audit of one account in one week.
 type cell struct {
 	run   int64
 	asOf  int64 // Unix seconds
-	week  int32 // weeks since the Monday before the Unix epoch
 	org   int32 // index in Study.orgs; -1 none
-	exact int32 // index in Study.exact; -1 none
 	flags uint16
+	// exact is set when the audit counted CloudTrail's root events.
+	exact *history.ExactCounts
 }
 
 const (
@@ -251,16 +271,22 @@ func New(opts Options) (*Study, error) {
 	case !opts.Since.IsZero() && !opts.Until.IsZero() && opts.Until.Before(opts.Since):
 		return nil, fmt.Errorf("study period: until %s is before since %s", opts.Until.UTC().Format(time.RFC3339), opts.Since.UTC().Format(time.RFC3339))
 	}
-	return &Study{opts: opts, index: map[string]int32{}, orgIndex: map[string]int32{}}, nil
+	return &Study{opts: opts, index: map[string]int32{}, orgIndex: map[string]int32{}, open: map[int32]map[int32]cell{}}, nil
 }
 
 // ErrBadObservation is wrapped by Add's errors about an observation it
 // cannot place.
 var ErrBadObservation = errors.New("observation cannot be studied")
 
-// Add counts one observation, in any order. Observations outside Since,
-// Until or Org are skipped. An observation without an account or an as-of
-// time is an error (wrapping ErrBadObservation) and changes nothing.
+// ErrOutOfOrder is wrapped by Add's error, with Options.Ordered, about an
+// observation of a week already folded.
+var ErrOutOfOrder = errors.New("observation out of AsOf order")
+
+// Add counts one observation, in any order (with Options.Ordered, in
+// non-decreasing AsOf order). Observations outside Since, Until or Org are
+// skipped, and so are those whose root facts were not read (RootUnread:
+// counted in Result.RootUnread). An observation without an account or an
+// as-of time is an error (wrapping ErrBadObservation) and changes nothing.
 func (s *Study) Add(o history.Observation) error {
 	switch {
 	case o.Account == "":
@@ -273,56 +299,87 @@ func (s *Study) Add(o history.Observation) error {
 		(s.opts.Org != "" && o.Org != s.opts.Org) {
 		return nil
 	}
-	c := cell{run: o.RunID, asOf: o.AsOf.Unix(), org: -1, exact: -1, flags: s.flags(o)}
-	c.week = int32(floorDiv(c.asOf+mondayOffset, weekSeconds))
+	asOf := o.AsOf.Unix()
+	week := int32(floorDiv(asOf+mondayOffset, weekSeconds))
+	if s.opts.Ordered {
+		if s.hasFolded && week <= s.folded {
+			return fmt.Errorf("run %d, account %s at %s: %w: its week was already counted", o.RunID, o.Account,
+				o.AsOf.UTC().Format(time.RFC3339), ErrOutOfOrder)
+		}
+		if len(s.open) > 0 && week > s.latest {
+			s.foldBefore(week)
+		}
+	}
+	if o.RootUnread {
+		s.unread++
+		return nil
+	}
+	c := cell{run: o.RunID, asOf: asOf, org: -1, flags: s.flags(o)}
 	if o.Org != "" {
 		c.org = s.org(o.Org)
+	}
+	if o.Exact != nil {
+		e := *o.Exact
+		c.exact = &e
 	}
 	i, ok := s.index[o.Account]
 	if !ok {
 		i = int32(len(s.accounts))
 		s.index[o.Account] = i
-		s.accounts = append(s.accounts, account{id: o.Account, name: o.Name, nameAt: c.asOf})
+		s.accounts = append(s.accounts, account{id: o.Account, name: o.Name, nameAt: asOf})
 	}
 	a := &s.accounts[i]
-	if c.asOf > a.nameAt || (c.asOf == a.nameAt && o.Name > a.name) {
-		a.name, a.nameAt = o.Name, c.asOf
+	if asOf > a.nameAt || (asOf == a.nameAt && o.Name > a.name) {
+		a.name, a.nameAt = o.Name, asOf
 	}
-	for j := range a.cells {
-		old := &a.cells[j]
-		if old.week != c.week {
-			continue
+	cells := s.open[week]
+	if cells == nil {
+		cells, s.spare = s.spare, nil
+		if cells == nil {
+			cells = map[int32]cell{}
 		}
-		if s.compare(c, o.Exact, *old) <= 0 {
-			return nil
-		}
-		c.exact = old.exact
-		s.setExact(&c, o.Exact)
-		*old = c
+		s.open[week] = cells
+	}
+	if len(s.open) == 1 || week > s.latest {
+		s.latest = week
+	}
+	if old, ok := cells[i]; ok && s.compare(c, old) <= 0 {
 		return nil
 	}
-	s.setExact(&c, o.Exact)
-	a.cells = append(a.cells, c)
+	cells[i] = c
 	return nil
 }
 
-// setExact points c at a copy of e, reusing the slot c already holds.
-func (s *Study) setExact(c *cell, e *history.ExactCounts) {
-	switch {
-	case e == nil:
-		c.exact = -1
-	case c.exact >= 0:
-		s.exact[c.exact] = *e
-	default:
-		c.exact = int32(len(s.exact))
-		s.exact = append(s.exact, *e)
+// foldBefore folds the open weeks before week into the aggregate and frees
+// them (Ordered only: no observation of them can come any more).
+func (s *Study) foldBefore(week int32) {
+	for _, w := range s.openWeeks() {
+		if w >= week {
+			break
+		}
+		cells := s.open[w]
+		s.agg.fold(s, w, cells)
+		delete(s.open, w)
+		clear(cells)
+		s.spare = cells // the next week's cells reuse its space
+		s.folded, s.hasFolded = w, true
 	}
+}
+
+// openWeeks lists the open weeks in ascending order.
+func (s *Study) openWeeks() []int32 {
+	ws := make([]int32, 0, len(s.open))
+	for w := range s.open {
+		ws = append(ws, w)
+	}
+	slices.Sort(ws)
+	return ws
 }
 
 // compare orders a new observation's cell against a kept one: the later
 // audit wins, then the higher run, then a fixed order of the facts, so
 // that which one is kept never depends on the order of Add calls.
-func (s *Study) compare(c cell, e *history.ExactCounts, old cell) int {
+func (s *Study) compare(c, old cell) int {
 	if r := cmp.Compare(c.asOf, old.asOf); r != 0 {
 		return r
 	}
@@ -335,10 +392,7 @@ func (s *Study) compare(c cell, e *history.ExactCounts, old cell) int {
 	if r := cmp.Compare(s.orgName(c.org), s.orgName(old.org)); r != 0 {
 		return r
 	}
-	var oe *history.ExactCounts
-	if old.exact >= 0 {
-		oe = &s.exact[old.exact]
-	}
+	e, oe := c.exact, old.exact
 	switch {
 	case e == nil && oe == nil:
 		return 0
@@ -418,159 +472,213 @@ func floorDiv(a, b int64) int64 {
 // used reports whether a kept audit is a use.
 func (c cell) used() bool { return c.flags&fEligible != 0 && c.flags&(fConsole|fKey) != 0 }
 
-type weekAgg struct {
-	w          Week
-	asOf       int64
-	orgs       map[int32]struct{}
-	orgsUsed   map[int32]struct{}
-	exact      Exact
-	exactFound bool
+// aggregate is what the folded weeks add up to: their figures, and per
+// account and organization what the period's figures need.
+type aggregate struct {
+	weeks []Week
+	stats []accountStats // by account index
+	// orgs marks, per organization index, what it did over the period.
+	orgs []orgStats
+	pe   Exact
+	// peFound: some kept audit carried exact counts.
+	peFound bool
+}
+
+// accountStats is one account over the folded weeks.
+type accountStats struct {
+	weeks, uses, keyUses, consoleUses, withoutMFA, keyWeeks, oldKeyWeeks int32
+	lastAsOf                                                             int64
+	lastOrg                                                              int32
+	exact                                                                bool
+}
+
+// orgStats is one organization over the folded weeks; seenWeek and
+// usedWeek are 1 + the index of the last week it was counted in, so a
+// week's distinct organizations are counted without clearing a set.
+type orgStats struct {
+	seenWeek, usedWeek int32
+	used, keys         bool
+}
+
+// clone copies the aggregate so that Result can fold the open weeks
+// without changing what later Adds build on.
+func (g *aggregate) clone() aggregate {
+	c := *g
+	c.weeks = slices.Clone(g.weeks)
+	c.stats = slices.Clone(g.stats)
+	c.orgs = slices.Clone(g.orgs)
+	return c
+}
+
+// fold adds one week's kept cells.
+func (g *aggregate) fold(s *Study, week int32, cells map[int32]cell) {
+	if n := len(s.accounts); len(g.stats) < n {
+		g.stats = append(g.stats, make([]accountStats, n-len(g.stats))...)
+	}
+	if n := len(s.orgs); len(g.orgs) < n {
+		g.orgs = append(g.orgs, make([]orgStats, n-len(g.orgs))...)
+	}
+	stamp := int32(len(g.weeks)) + 1
+	w := Week{Start: time.Unix(int64(week)*weekSeconds-mondayOffset, 0).UTC()}
+	var asOf int64
+	var ex Exact
+	var exFound bool
+	for ai, c := range cells {
+		st := &g.stats[ai]
+		asOf = max(asOf, c.asOf)
+		st.weeks++
+		if st.weeks == 1 || c.asOf > st.lastAsOf {
+			st.lastAsOf, st.lastOrg = c.asOf, c.org
+		}
+		var org *orgStats
+		if c.org >= 0 {
+			org = &g.orgs[c.org]
+			if org.seenWeek != stamp {
+				org.seenWeek = stamp
+				w.Orgs++
+			}
+		}
+		w.Accounts++
+		if c.flags&fActiveKey != 0 {
+			w.AccountsWithRootKeys++
+			st.keyWeeks++
+			if org != nil {
+				org.keys = true
+			}
+		}
+		if c.flags&fOldKey != 0 {
+			w.AccountsWithOldRootKeys++
+			st.oldKeyWeeks++
+		}
+		if c.flags&fEligible == 0 {
+			continue
+		}
+		w.AccountsEligible++
+		if c.exact != nil {
+			exFound, st.exact = true, true
+			ex.Accounts++
+			ex.SignIns += c.exact.SignIns
+			ex.SignInsWithoutMFA += c.exact.SignInsWithoutMFA
+			ex.KeySignedCalls += c.exact.KeySignedCalls
+		}
+		if !c.used() {
+			continue
+		}
+		st.uses++
+		w.AccountsUsedRoot++
+		if org != nil {
+			org.used = true
+			if org.usedWeek != stamp {
+				org.usedWeek = stamp
+				w.OrgsUsedRoot++
+			}
+		}
+		if c.flags&fKey != 0 {
+			w.KeyUses++
+			st.keyUses++
+		}
+		if c.flags&fConsole != 0 {
+			w.ConsoleUses++
+			st.consoleUses++
+			if c.flags&fNoMFA != 0 {
+				w.ConsoleUsesWithoutMFA++
+				st.withoutMFA++
+			}
+		}
+		switch c.flags >> fSizeShift & 3 {
+		case 1:
+			w.UsedRootBySize.Small++
+		case 2:
+			w.UsedRootBySize.Medium++
+		case 3:
+			w.UsedRootBySize.Large++
+		}
+	}
+	w.AsOf = time.Unix(asOf, 0).UTC()
+	if exFound {
+		w.Exact = &ex
+		g.peFound = true
+		g.pe.SignIns += ex.SignIns
+		g.pe.SignInsWithoutMFA += ex.SignInsWithoutMFA
+		g.pe.KeySignedCalls += ex.KeySignedCalls
+	}
+	g.weeks = append(g.weeks, w)
 }
 
 // Result computes the figures of the observations added so far. It can be
 // called again after more are added.
 func (s *Study) Result() Result {
-	weeks := map[int32]*weekAgg{}
-	periodOrgs := map[int32]struct{}{}
-	periodOrgsUsed := map[int32]struct{}{}
-	periodOrgsKeys := map[int32]struct{}{}
-	var p Period
-	var pe Exact
-	var peFound bool
-	var offenders []Offender
-	for ai := range s.accounts {
-		a := &s.accounts[ai]
-		if len(a.cells) == 0 {
-			continue
-		}
-		p.Accounts++
-		uses, keys, exact, last := 0, false, false, a.cells[0]
-		for _, c := range a.cells {
-			if c.asOf > last.asOf || (c.asOf == last.asOf && c.week > last.week) {
-				last = c
-			}
-			wa := weeks[c.week]
-			if wa == nil {
-				wa = &weekAgg{orgs: map[int32]struct{}{}, orgsUsed: map[int32]struct{}{}, asOf: c.asOf}
-				wa.w.Start = time.Unix(int64(c.week)*weekSeconds-mondayOffset, 0).UTC()
-				weeks[c.week] = wa
-			}
-			wa.asOf = max(wa.asOf, c.asOf)
-			w := &wa.w
-			w.Accounts++
-			if c.org >= 0 {
-				wa.orgs[c.org] = struct{}{}
-				periodOrgs[c.org] = struct{}{}
-			}
-			if c.flags&fActiveKey != 0 {
-				w.AccountsWithRootKeys++
-				keys = true
-				if c.org >= 0 {
-					periodOrgsKeys[c.org] = struct{}{}
-				}
-			}
-			if c.flags&fOldKey != 0 {
-				w.AccountsWithOldRootKeys++
-			}
-			if c.flags&fEligible == 0 {
-				continue
-			}
-			w.AccountsEligible++
-			if c.exact >= 0 {
-				e := s.exact[c.exact]
-				wa.exactFound, exact = true, true
-				wa.exact.Accounts++
-				wa.exact.SignIns += e.SignIns
-				wa.exact.SignInsWithoutMFA += e.SignInsWithoutMFA
-				wa.exact.KeySignedCalls += e.KeySignedCalls
-			}
-			if !c.used() {
-				continue
-			}
-			uses++
-			w.AccountsUsedRoot++
-			if c.org >= 0 {
-				wa.orgsUsed[c.org] = struct{}{}
-				periodOrgsUsed[c.org] = struct{}{}
-			}
-			if c.flags&fKey != 0 {
-				w.KeyUses++
-			}
-			if c.flags&fConsole != 0 {
-				w.ConsoleUses++
-				if c.flags&fNoMFA != 0 {
-					w.ConsoleUsesWithoutMFA++
-				}
-			}
-			switch c.flags >> fSizeShift & 3 {
-			case 1:
-				w.UsedRootBySize.Small++
-			case 2:
-				w.UsedRootBySize.Medium++
-			case 3:
-				w.UsedRootBySize.Large++
-			}
-		}
-		if keys {
-			p.AccountsWithRootKeys++
-		}
-		if exact {
-			peFound = true
-			pe.Accounts++
-		}
-		if uses > 0 {
-			p.AccountsUsedRoot++
-			o := Offender{Account: a.id, Name: a.name, Org: s.orgName(last.org), Uses: uses, Repeat: uses >= 2}
-			if o.Repeat {
-				p.RepeatOffenders++
-				p.UsesByRepeatOffenders += uses
-			}
-			offenders = append(offenders, o)
-		}
+	g := s.agg.clone()
+	for _, w := range s.openWeeks() {
+		g.fold(s, w, s.open[w])
 	}
-
-	keys := make([]int32, 0, len(weeks))
-	for k := range weeks {
-		keys = append(keys, k)
+	r := Result{Weeks: g.weeks, RootUnread: s.unread}
+	if r.Weeks == nil {
+		r.Weeks = []Week{}
 	}
-	slices.Sort(keys)
-	r := Result{Weeks: make([]Week, 0, len(keys))}
-	for _, k := range keys {
-		wa := weeks[k]
-		w := wa.w
-		w.AsOf = time.Unix(wa.asOf, 0).UTC()
-		w.Orgs, w.OrgsUsedRoot = len(wa.orgs), len(wa.orgsUsed)
-		if wa.exactFound {
-			e := wa.exact
-			w.Exact = &e
-			pe.SignIns += e.SignIns
-			pe.SignInsWithoutMFA += e.SignInsWithoutMFA
-			pe.KeySignedCalls += e.KeySignedCalls
-		}
+	p := &r.Period
+	p.Weeks = len(g.weeks)
+	for _, w := range g.weeks {
 		p.Uses += w.AccountsUsedRoot
 		p.KeyUses += w.KeyUses
 		p.ConsoleUses += w.ConsoleUses
 		p.ConsoleUsesWithoutMFA += w.ConsoleUsesWithoutMFA
-		r.Weeks = append(r.Weeks, w)
 	}
-	p.Weeks = len(r.Weeks)
-	p.Orgs, p.OrgsUsedRoot, p.OrgsWithRootKeys = len(periodOrgs), len(periodOrgsUsed), len(periodOrgsKeys)
-	if peFound {
+	for _, o := range g.orgs {
+		if o.seenWeek > 0 {
+			p.Orgs++
+		}
+		if o.used {
+			p.OrgsUsedRoot++
+		}
+		if o.keys {
+			p.OrgsWithRootKeys++
+		}
+	}
+	for ai, st := range g.stats {
+		if st.weeks == 0 {
+			continue
+		}
+		p.Accounts++
+		a := s.accounts[ai]
+		if st.exact {
+			g.pe.Accounts++
+		}
+		if st.keyWeeks > 0 {
+			p.AccountsWithRootKeys++
+			r.KeyHolders = append(r.KeyHolders, KeyHolder{Account: a.id, Name: a.name, Org: s.orgName(st.lastOrg),
+				Weeks: int(st.keyWeeks), OldWeeks: int(st.oldKeyWeeks)})
+		}
+		if st.uses == 0 {
+			continue
+		}
+		p.AccountsUsedRoot++
+		o := Offender{Account: a.id, Name: a.name, Org: s.orgName(st.lastOrg), Uses: int(st.uses), KeyUses: int(st.keyUses),
+			ConsoleUses: int(st.consoleUses), ConsoleUsesWithoutMFA: int(st.withoutMFA), Repeat: st.uses >= 2}
+		if o.Repeat {
+			p.RepeatOffenders++
+			p.UsesByRepeatOffenders += o.Uses
+		}
+		r.Offenders = append(r.Offenders, o)
+	}
+	if g.peFound {
+		pe := g.pe
 		p.Exact = &pe
 	}
-
-	slices.SortFunc(offenders, func(a, b Offender) int {
+	slices.SortFunc(r.KeyHolders, func(a, b KeyHolder) int {
+		return cmp.Or(cmp.Compare(b.Weeks, a.Weeks), cmp.Compare(a.Account, b.Account))
+	})
+	slices.SortFunc(r.Offenders, func(a, b Offender) int {
 		return cmp.Or(cmp.Compare(b.Uses, a.Uses), cmp.Compare(a.Account, b.Account))
 	})
 	sum := 0
-	for i := range offenders {
+	for i := range r.Offenders {
 		if 2*sum >= p.Uses {
 			break
 		}
-		sum += offenders[i].Uses
-		offenders[i].InHalf = true
+		sum += r.Offenders[i].Uses
+		r.Offenders[i].InHalf = true
 		p.ConcentrationHalfOfUses++
 	}
-	r.Period, r.Offenders = p, offenders
 	return r
 }

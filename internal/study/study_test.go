@@ -1,11 +1,13 @@
 package study
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +27,14 @@ var (
 )
 
 func intp(n int) *int { return &n }
+
+// mustDo fails the test on a setup error.
+func mustDo(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
 
 // handFleet is six accounts in three organizations (and one without) over
 // three weeks:
@@ -198,15 +208,26 @@ func TestHandFleetWeeksAndOffenders(t *testing.T) {
 	}
 	// A1 and A2 tie at 2 uses: account ID breaks the tie; both make the half.
 	want := []Offender{
-		{Account: "000000000001", Name: "name-000000000001", Org: "o-a", Uses: 2, Repeat: true, InHalf: true},
-		{Account: "000000000002", Name: "name-000000000002", Org: "o-a", Uses: 2, Repeat: true, InHalf: true},
-		{Account: "000000000003", Name: "name-000000000003", Org: "o-b", Uses: 1},
-		{Account: "000000000004", Name: "name-000000000004", Org: "o-b", Uses: 1},
-		{Account: "000000000005", Name: "name-000000000005", Uses: 1},
-		{Account: "000000000006", Name: "name-000000000006", Org: "o-c", Uses: 1},
+		{Account: "000000000001", Name: "name-000000000001", Org: "o-a", Uses: 2, ConsoleUses: 2, ConsoleUsesWithoutMFA: 2, Repeat: true, InHalf: true},
+		{Account: "000000000002", Name: "name-000000000002", Org: "o-a", Uses: 2, KeyUses: 1, ConsoleUses: 1, Repeat: true, InHalf: true},
+		{Account: "000000000003", Name: "name-000000000003", Org: "o-b", Uses: 1, ConsoleUses: 1, ConsoleUsesWithoutMFA: 1},
+		{Account: "000000000004", Name: "name-000000000004", Org: "o-b", Uses: 1, KeyUses: 1},
+		{Account: "000000000005", Name: "name-000000000005", Uses: 1, ConsoleUses: 1, ConsoleUsesWithoutMFA: 1},
+		{Account: "000000000006", Name: "name-000000000006", Org: "o-c", Uses: 1, ConsoleUses: 1},
 	}
 	if !reflect.DeepEqual(r.Offenders, want) {
 		t.Errorf("offenders:\n got %+v\nwant %+v", r.Offenders, want)
+	}
+	// A2's key is old all three weeks; A3's never (20d to 34d); A4's from
+	// week 2 (97d); A6's only in week 3's kept audit (run 5), 10 days old.
+	wantKeys := []KeyHolder{
+		{Account: "000000000002", Name: "name-000000000002", Org: "o-a", Weeks: 3, OldWeeks: 3},
+		{Account: "000000000003", Name: "name-000000000003", Org: "o-b", Weeks: 3},
+		{Account: "000000000004", Name: "name-000000000004", Org: "o-b", Weeks: 3, OldWeeks: 2},
+		{Account: "000000000006", Name: "name-000000000006", Org: "o-c", Weeks: 1},
+	}
+	if !reflect.DeepEqual(r.KeyHolders, wantKeys) {
+		t.Errorf("key holders:\n got %+v\nwant %+v", r.KeyHolders, wantKeys)
 	}
 }
 
@@ -239,6 +260,70 @@ func TestStreamOrderDoesNotChangeResult(t *testing.T) {
 	}
 	if got := run(t, DefaultOptions(), append(rev, obs...)); !reflect.DeepEqual(got, want) {
 		t.Errorf("reversed and doubled: result differs:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// byAsOf returns obs sorted as a store streams them: AsOf, then account.
+func byAsOf(obs []history.Observation) []history.Observation {
+	out := append([]history.Observation(nil), obs...)
+	slices.SortStableFunc(out, func(a, b history.Observation) int {
+		return cmp.Or(a.AsOf.Compare(b.AsOf), cmp.Compare(a.Account, b.Account))
+	})
+	return out
+}
+
+func TestOrderedFoldsWeeksAsTheyEnd(t *testing.T) {
+	obs := byAsOf(handFleet())
+	want := run(t, DefaultOptions(), obs)
+	opts := DefaultOptions()
+	opts.Ordered = true
+	s, err := New(opts)
+	mustDo(t, err)
+	maxOpen := 0
+	for _, o := range obs {
+		mustDo(t, s.Add(o))
+		maxOpen = max(maxOpen, len(s.open))
+	}
+	// Memory holds one week's cells at a time, whatever the number of weeks.
+	if maxOpen != 1 {
+		t.Errorf("open weeks at most %d, want 1", maxOpen)
+	}
+	if len(s.agg.weeks) != 2 {
+		t.Errorf("folded weeks before Result = %d, want 2 (the third is still open)", len(s.agg.weeks))
+	}
+	if got := s.Result(); !reflect.DeepEqual(got, want) {
+		t.Errorf("ordered result differs:\n got %+v\nwant %+v", got, want)
+	}
+	// Result leaves the study usable: a later week still adds, and the
+	// second Result counts the first's weeks once.
+	late := history.Observation{RunID: 9, Account: "000000000009", AsOf: t3.Add(7 * day), PasswordLastUsed: t3.Add(6 * day)}
+	mustDo(t, s.Add(late))
+	r := s.Result()
+	if r.Period.Weeks != 4 || r.Period.Uses != want.Period.Uses+1 || r.Period.Accounts != want.Period.Accounts+1 {
+		t.Errorf("after a later week: weeks %d uses %d accounts %d, want 4, %d, %d",
+			r.Period.Weeks, r.Period.Uses, r.Period.Accounts, want.Period.Uses+1, want.Period.Accounts+1)
+	}
+	// An observation of a week already folded is refused and changes nothing.
+	err = s.Add(history.Observation{RunID: 10, Account: "000000000010", AsOf: t1, PasswordLastUsed: t1})
+	if !errors.Is(err, ErrOutOfOrder) || !strings.Contains(err.Error(), "run 10, account 000000000010") {
+		t.Errorf("Add of a folded week = %v, want ErrOutOfOrder naming run 10 and the account", err)
+	}
+	if got := s.Result(); !reflect.DeepEqual(got, r) {
+		t.Errorf("a refused observation changed the result")
+	}
+}
+
+func TestRootUnreadIsLeftOut(t *testing.T) {
+	// The week's last audit could not read root: the earlier one counts,
+	// and an account only ever unread is in no figure.
+	obs := []history.Observation{
+		{RunID: 1, Account: "111111111111", Org: "o-a", AsOf: t1, PasswordLastUsed: t1.Add(-day)},
+		{RunID: 2, Account: "111111111111", Org: "o-a", AsOf: t1.Add(time.Hour), RootUnread: true},
+		{RunID: 2, Account: "222222222222", Org: "o-b", AsOf: t1.Add(time.Hour), RootUnread: true},
+	}
+	r := run(t, DefaultOptions(), obs)
+	if r.Period.Accounts != 1 || r.Period.Orgs != 1 || r.Period.Uses != 1 || r.RootUnread != 2 {
+		t.Errorf("accounts %d orgs %d uses %d unread %d, want 1, 1, 1, 2", r.Period.Accounts, r.Period.Orgs, r.Period.Uses, r.RootUnread)
 	}
 }
 
@@ -487,6 +572,9 @@ func TestNewRefusesBadOptions(t *testing.T) {
 
 // BenchmarkAdd streams 2,000 accounts × 52 weekly audits; bytes/op over
 // 104,000 account-weeks shows the memory a store-sized study keeps.
+// BenchmarkAdd studies 2,000 accounts over 52 weeks in the store's order,
+// unordered (every account-week kept until Result) and Ordered (one week
+// at a time); "peak-open-cells" is the most account-weeks held at once.
 func BenchmarkAdd(b *testing.B) {
 	var obs []history.Observation
 	for w := range 52 {
@@ -500,19 +588,34 @@ func BenchmarkAdd(b *testing.B) {
 			obs = append(obs, o)
 		}
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		s, err := New(DefaultOptions())
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, o := range obs {
-			if err := s.Add(o); err != nil {
-				b.Fatal(err)
+	for _, ordered := range []bool{false, true} {
+		b.Run(fmt.Sprintf("ordered=%v", ordered), func(b *testing.B) {
+			opts := DefaultOptions()
+			opts.Ordered = ordered
+			b.ReportAllocs()
+			peak := 0
+			for b.Loop() {
+				s, err := New(opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, o := range obs {
+					if err := s.Add(o); err != nil {
+						b.Fatal(err)
+					}
+					if len(s.open) > 0 && o.Account == "000000001999" {
+						n := 0
+						for _, cells := range s.open {
+							n += len(cells)
+						}
+						peak = max(peak, n)
+					}
+				}
+				if r := s.Result(); r.Period.Weeks != 52 {
+					b.Fatalf("weeks = %d", r.Period.Weeks)
+				}
 			}
-		}
-		if r := s.Result(); r.Period.Weeks != 52 {
-			b.Fatalf("weeks = %d", r.Period.Weeks)
-		}
+			b.ReportMetric(float64(peak), "peak-open-cells")
+		})
 	}
 }

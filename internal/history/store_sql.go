@@ -1,7 +1,6 @@
 package history
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -11,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -122,27 +120,6 @@ func nullInt(p *int) sql.NullInt64 {
 	return sql.NullInt64{Int64: int64(*p), Valid: true}
 }
 
-type runPair struct {
-	account string
-	asOf    int64
-}
-
-// identity is the run's identity: a hash of its (account, as_of) pairs,
-// whatever their order.
-func identity(pairs []runPair) string {
-	slices.SortFunc(pairs, func(a, b runPair) int {
-		if c := strings.Compare(a.account, b.account); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.asOf, b.asOf)
-	})
-	h := sha256.New()
-	for _, p := range pairs {
-		fmt.Fprintf(h, "%s\x00%d\n", p.account, p.asOf)
-	}
-	return "v1:" + hex.EncodeToString(h.Sum(nil))
-}
-
 func (s *sqlStore) WriteRun(ctx context.Context, in RunInput) (Run, error) {
 	if in.Accounts == nil {
 		return Run{}, fmt.Errorf("write run to %s: no accounts", s.name)
@@ -152,6 +129,100 @@ func (s *sqlStore) WriteRun(ctx context.Context, in RunInput) (Run, error) {
 		return Run{}, fmt.Errorf("write run to %s: %w", s.name, err)
 	}
 	return run, nil
+}
+
+// Batched inserts: rows are sent maxBatchRows at a time in one multi-row
+// INSERT, within the parameter limits of both backends (SQLite 32766,
+// PostgreSQL 65535; the widest table has 20 columns).
+const (
+	maxBatchRows = 1000
+	maxParams    = 32766
+)
+
+// bulk gathers the rows of one table and inserts them a batch at a time:
+// memory holds one batch, never the whole run.
+type bulk struct {
+	s    *sqlStore
+	tx   *sql.Tx
+	what string // the table, for messages
+	head string // INSERT INTO t (cols) VALUES
+	tail string // ON CONFLICT ...
+	cols int
+	max  int
+	args []any
+	n    int
+	// first and last name the batch's accounts in messages.
+	first, last string
+	full        *sql.Stmt // the statement of a full batch, prepared once
+}
+
+func newBulk(s *sqlStore, tx *sql.Tx, what, table string, cols []string, tail string) *bulk {
+	return &bulk{s: s, tx: tx, what: what, head: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ", tail: tail,
+		cols: len(cols), max: min(maxBatchRows, maxParams/len(cols))}
+}
+
+// add queues one row (its account for messages); a full batch is sent.
+func (b *bulk) add(ctx context.Context, account string, vals ...any) error {
+	if len(vals) != b.cols {
+		return fmt.Errorf("%s: %d values for %d columns", b.what, len(vals), b.cols)
+	}
+	if b.n == 0 {
+		b.first = account
+	}
+	b.last = account
+	b.args = append(b.args, vals...)
+	b.n++
+	if b.n == b.max {
+		return b.flush(ctx)
+	}
+	return nil
+}
+
+func (b *bulk) query(rows int) string {
+	var q strings.Builder
+	row := "(" + strings.Repeat("?, ", b.cols-1) + "?)"
+	q.Grow(len(b.head) + rows*(len(row)+2) + len(b.tail) + 1)
+	q.WriteString(b.head)
+	for i := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(row)
+	}
+	if b.tail != "" {
+		q.WriteString(" " + b.tail)
+	}
+	return b.s.q(q.String())
+}
+
+// flush sends the rows queued.
+func (b *bulk) flush(ctx context.Context) error {
+	if b.n == 0 {
+		return nil
+	}
+	var err error
+	if b.n == b.max {
+		if b.full == nil {
+			if b.full, err = b.tx.PrepareContext(ctx, b.query(b.max)); err != nil {
+				return fmt.Errorf("prepare the %s insert: %w", b.what, err)
+			}
+		}
+		_, err = b.full.ExecContext(ctx, b.args...)
+	} else {
+		_, err = b.tx.ExecContext(ctx, b.query(b.n), b.args...)
+	}
+	if err != nil {
+		return fmt.Errorf("%s of accounts %s..%s: %w", b.what, b.first, b.last, err)
+	}
+	clear(b.args)
+	b.args, b.n = b.args[:0], 0
+	return nil
+}
+
+func (b *bulk) close() {
+	if b.full != nil {
+		b.full.Close()
+	}
 }
 
 func (s *sqlStore) writeRun(ctx context.Context, in RunInput) (_ Run, err error) {
@@ -174,26 +245,21 @@ func (s *sqlStore) writeRun(ctx context.Context, in RunInput) (_ Run, err error)
 		VALUES (?, 0, 0, ?, ?, 0, 0, 0) RETURNING id`), "pending:"+hex.EncodeToString(pending), written.UnixMicro(), in.ToolVersion).Scan(&id); err != nil {
 		return Run{}, fmt.Errorf("insert the run: %w", err)
 	}
-	stmts := map[string]*sql.Stmt{}
-	for name, query := range map[string]string{
-		"account": `INSERT INTO run_accounts (run_id, account, as_of_us) VALUES (?, ?, ?)`,
-		"observation": `INSERT INTO observations (account, as_of_us, run_id, name, org, ou_path, created_at_us, password_last_used_us,
-			key1_active, key1_last_rotated_us, key1_last_used_us, key2_active, key2_last_rotated_us, key2_last_used_us,
-			mfa, assets, exact_sign_ins, exact_sign_ins_without_mfa, exact_key_signed_calls)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, as_of_us) DO NOTHING`,
-		"finding": `INSERT INTO findings (run_id, id, check_id, status, severity, account, org, resource, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		"event": `INSERT INTO root_events (account, event_id, run_id, event_time_us, kind, name, success, mfa, session, access_key_id, source_ip, region, source)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, event_id) DO NOTHING`,
-	} {
-		st, err := tx.PrepareContext(ctx, s.q(query))
-		if err != nil {
-			return Run{}, fmt.Errorf("prepare %s insert: %w", name, err)
+	accounts := newBulk(s, tx, "accounts (an account twice in one run?)", "run_accounts", []string{"run_id", "account", "as_of_us"}, "")
+	observations := newBulk(s, tx, "observations", "observations", []string{"account", "as_of_us", "run_id", "name", "org", "ou_path",
+		"created_at_us", "password_last_used_us", "root_unread",
+		"key1_active", "key1_last_rotated_us", "key1_last_used_us", "key2_active", "key2_last_rotated_us", "key2_last_used_us",
+		"mfa", "assets", "exact_sign_ins", "exact_sign_ins_without_mfa", "exact_key_signed_calls"}, "ON CONFLICT (account, as_of_us) DO NOTHING")
+	findingRows := newBulk(s, tx, "findings", "findings", []string{"run_id", "id", "check_id", "status", "severity", "account", "org", "resource", "message"}, "")
+	eventRows := newBulk(s, tx, "root events", "root_events", []string{"account", "event_id", "run_id", "event_time_us", "kind", "name", "success",
+		"mfa", "session", "access_key_id", "source_ip", "region", "source"}, "ON CONFLICT (account, event_id) DO NOTHING")
+	all := []*bulk{accounts, observations, findingRows, eventRows}
+	defer func() {
+		for _, b := range all {
+			b.close()
 		}
-		defer st.Close()
-		stmts[name] = st
-	}
-	var pairs []runPair
-	findings, events := 0, 0
+	}()
+	n, findings, events := 0, 0, 0
 	for rec, recErr := range in.Accounts {
 		if recErr != nil {
 			return Run{}, recErr
@@ -206,23 +272,23 @@ func (s *sqlStore) writeRun(ctx context.Context, in RunInput) (_ Run, err error)
 			return Run{}, fmt.Errorf("an observation without account or as_of (account %q, as_of %v)", o.Account, o.AsOf)
 		}
 		asOf := o.AsOf.UnixMicro()
-		if _, err := stmts["account"].ExecContext(ctx, id, o.Account, asOf); err != nil {
-			return Run{}, fmt.Errorf("account %s: %w (an account twice in one run?)", o.Account, err)
+		if err := accounts.add(ctx, o.Account, id, o.Account, asOf); err != nil {
+			return Run{}, err
 		}
-		pairs = append(pairs, runPair{o.Account, asOf})
+		n++
 		var exact [3]sql.NullInt64
 		if e := o.Exact; e != nil {
 			exact = [3]sql.NullInt64{{Int64: int64(e.SignIns), Valid: true}, {Int64: int64(e.SignInsWithoutMFA), Valid: true}, {Int64: int64(e.KeySignedCalls), Valid: true}}
 		}
-		if _, err := stmts["observation"].ExecContext(ctx, o.Account, asOf, id, o.Name, o.Org, o.OUPath, micros(o.CreatedAt), micros(o.PasswordLastUsed),
+		if err := observations.add(ctx, o.Account, o.Account, asOf, id, o.Name, o.Org, o.OUPath, micros(o.CreatedAt), micros(o.PasswordLastUsed), o.RootUnread,
 			o.Keys[0].Active, micros(o.Keys[0].LastRotated), micros(o.Keys[0].LastUsed),
 			o.Keys[1].Active, micros(o.Keys[1].LastRotated), micros(o.Keys[1].LastUsed),
 			o.MFA, nullInt(o.Assets), exact[0], exact[1], exact[2]); err != nil {
-			return Run{}, fmt.Errorf("observation of account %s: %w", o.Account, err)
+			return Run{}, err
 		}
 		for _, f := range rec.Findings {
-			if _, err := stmts["finding"].ExecContext(ctx, id, f.ID, f.Check, f.Status, f.Severity, f.Account, f.Org, f.Resource, f.Message); err != nil {
-				return Run{}, fmt.Errorf("finding %s (%s, account %s): %w", f.ID, f.Check, f.Account, err)
+			if err := findingRows.add(ctx, o.Account, id, f.ID, f.Check, f.Status, f.Severity, f.Account, f.Org, f.Resource, f.Message); err != nil {
+				return Run{}, err
 			}
 			findings++
 		}
@@ -230,9 +296,9 @@ func (s *sqlStore) writeRun(ctx context.Context, in RunInput) (_ Run, err error)
 			if e.ID == "" {
 				return Run{}, fmt.Errorf("a root event of account %s without an event ID (%s at %v)", o.Account, e.Name, e.Time)
 			}
-			if _, err := stmts["event"].ExecContext(ctx, o.Account, e.ID, id, e.Time.UnixMicro(), e.Kind, e.Name, e.Success, e.MFA, e.Session,
+			if err := eventRows.add(ctx, o.Account, o.Account, e.ID, id, e.Time.UnixMicro(), e.Kind, e.Name, e.Success, e.MFA, e.Session,
 				e.AccessKeyID, e.SourceIP, e.Region, e.Source); err != nil {
-				return Run{}, fmt.Errorf("root event %s of account %s: %w", e.ID, o.Account, err)
+				return Run{}, err
 			}
 			events++
 		}
@@ -240,14 +306,18 @@ func (s *sqlStore) writeRun(ctx context.Context, in RunInput) (_ Run, err error)
 	if err := ctx.Err(); err != nil {
 		return Run{}, err
 	}
-	if len(pairs) == 0 {
+	if n == 0 {
 		return Run{}, errors.New("no account to write")
 	}
-	first, last := pairs[0].asOf, pairs[0].asOf
-	for _, p := range pairs {
-		first, last = min(first, p.asOf), max(last, p.asOf)
+	for _, b := range all {
+		if err := b.flush(ctx); err != nil {
+			return Run{}, err
+		}
 	}
-	ident := identity(pairs)
+	ident, first, last, err := s.identity(ctx, tx, id)
+	if err != nil {
+		return Run{}, err
+	}
 	if existing, ok, err := s.runByIdentity(ctx, tx, ident); err != nil {
 		return Run{}, err
 	} else if ok {
@@ -256,7 +326,7 @@ func (s *sqlStore) writeRun(ctx context.Context, in RunInput) (_ Run, err error)
 		return existing, nil
 	}
 	_, updErr := tx.ExecContext(ctx, s.q(`UPDATE runs SET identity = ?, as_of_us = ?, first_as_of_us = ?, accounts = ?, findings = ?, events = ? WHERE id = ?`),
-		ident, last, first, len(pairs), findings, events, id)
+		ident, last, first, n, findings, events, id)
 	if updErr == nil {
 		updErr = tx.Commit()
 	}
@@ -271,7 +341,42 @@ func (s *sqlStore) writeRun(ctx context.Context, in RunInput) (_ Run, err error)
 		return Run{}, fmt.Errorf("commit run: %w", updErr)
 	}
 	return Run{ID: id, AsOf: time.UnixMicro(last).UTC(), FirstAsOf: time.UnixMicro(first).UTC(), WrittenAt: time.UnixMicro(written.UnixMicro()).UTC(),
-		ToolVersion: in.ToolVersion, Accounts: len(pairs), Findings: findings, Events: events}, nil
+		ToolVersion: in.ToolVersion, Accounts: n, Findings: findings, Events: events}, nil
+}
+
+// identity is the run's identity: a hash of its (account, as_of) pairs in
+// account order (bytewise, whatever the database's collation), read back
+// from run_accounts so that the run need not be held in memory; with the
+// earliest and latest as_of.
+func (s *sqlStore) identity(ctx context.Context, tx *sql.Tx, runID int64) (ident string, first, last int64, err error) {
+	order := "account"
+	if s.dialect == goose.DialectPostgres {
+		order = `account COLLATE "C"`
+	}
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT account, as_of_us FROM run_accounts WHERE run_id = ? ORDER BY `+order), runID)
+	if err != nil {
+		return "", 0, 0, fmt.Errorf("read the run's accounts back: %w", err)
+	}
+	defer rows.Close()
+	h := sha256.New()
+	n := 0
+	for rows.Next() {
+		var account string
+		var asOf int64
+		if err := rows.Scan(&account, &asOf); err != nil {
+			return "", 0, 0, fmt.Errorf("read the run's accounts back: %w", err)
+		}
+		if n == 0 {
+			first, last = asOf, asOf
+		}
+		first, last = min(first, asOf), max(last, asOf)
+		fmt.Fprintf(h, "%s\x00%d\n", account, asOf)
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return "", 0, 0, fmt.Errorf("read the run's accounts back: %w", err)
+	}
+	return "v1:" + hex.EncodeToString(h.Sum(nil)), first, last, nil
 }
 
 type querier interface {
@@ -417,7 +522,7 @@ func (s *sqlStore) Observations(ctx context.Context, f ObservationFilter, fn fun
 	if f.Account != "" {
 		where, args = append(where, "o.account = ?"), append(args, f.Account)
 	}
-	query := `SELECT o.account, o.as_of_us, o.run_id, o.name, o.org, o.ou_path, o.created_at_us, o.password_last_used_us,
+	query := `SELECT o.account, o.as_of_us, o.run_id, o.name, o.org, o.ou_path, o.created_at_us, o.password_last_used_us, o.root_unread,
 		o.key1_active, o.key1_last_rotated_us, o.key1_last_used_us, o.key2_active, o.key2_last_rotated_us, o.key2_last_used_us,
 		o.mfa, o.assets, o.exact_sign_ins, o.exact_sign_ins_without_mfa, o.exact_key_signed_calls
 		FROM ` + from + whereClause(where) + ` ORDER BY o.as_of_us, o.account`
@@ -425,7 +530,7 @@ func (s *sqlStore) Observations(ctx context.Context, f ObservationFilter, fn fun
 		var o Observation
 		var asOf int64
 		var created, pwd, k1r, k1u, k2r, k2u, assets, e1, e2, e3 sql.NullInt64
-		if err := rows.Scan(&o.Account, &asOf, &o.RunID, &o.Name, &o.Org, &o.OUPath, &created, &pwd,
+		if err := rows.Scan(&o.Account, &asOf, &o.RunID, &o.Name, &o.Org, &o.OUPath, &created, &pwd, &o.RootUnread,
 			&o.Keys[0].Active, &k1r, &k1u, &o.Keys[1].Active, &k2r, &k2u, &o.MFA, &assets, &e1, &e2, &e3); err != nil {
 			return err
 		}

@@ -23,7 +23,7 @@ import (
 // backend opens a fresh, empty store of one kind; url is what Open takes.
 type backend struct {
 	name string
-	url  func(t *testing.T) string
+	url  func(t testing.TB) string
 }
 
 // backends are the stores every test runs against: SQLite always,
@@ -31,14 +31,14 @@ type backend struct {
 // one answers on the local socket.
 func backends() []backend {
 	return []backend{
-		{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "history.db") }},
+		{"sqlite", func(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "history.db") }},
 		{"postgres", freshPostgres},
 	}
 }
 
 // freshPostgres creates a database of its own for the test and drops it at
 // the end.
-func freshPostgres(t *testing.T) string {
+func freshPostgres(t testing.TB) string {
 	t.Helper()
 	admin := os.Getenv("ROOTWATCH_TEST_POSTGRES")
 	fromEnv := admin != ""

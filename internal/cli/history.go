@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,13 +9,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rootwatch/rootwatch/internal/history"
 	"github.com/rootwatch/rootwatch/internal/model"
 	"github.com/rootwatch/rootwatch/internal/report"
+	"github.com/rootwatch/rootwatch/internal/rules"
 )
 
 // HistoryOptions are the flags of 'rootwatch history' and its subcommands.
@@ -25,6 +24,8 @@ type HistoryOptions struct {
 	StoreOptions
 	Format string
 	FailOn string
+	// Output is --output: the file written instead of standard output.
+	Output string
 }
 
 const historyStoreHelp = "read the history store at `URL`: sqlite:PATH, postgres://..., a file path, or 'default' (default: $" + history.EnvStore + ", else ~/.local/share/rootwatch/history.db)"
@@ -46,13 +47,16 @@ not be read.`,
 		Example: `  rootwatch history --store sqlite:history.db
   rootwatch history diff            # the last two runs
   rootwatch history diff 3 7 --format json
+  rootwatch history diff --format sarif -o diff.sarif
   rootwatch history account 123456789012`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runHistoryList(cmd.Context(), opts) },
 	}
 	pf := cmd.PersistentFlags()
 	stringOnceVar(pf, &opts.Store, "store", "", historyStoreHelp)
-	stringOnceVarP(pf, &opts.Format, "format", "f", "table", "output `FORMAT`: table, json, csv (account: table, json)")
+	stringOnceVarP(pf, &opts.Format, "format", "f", "table", "output `FORMAT`: "+strings.Join(report.FormatsFor(report.CommandHistory), ", ")+
+		"; diff: "+strings.Join(report.FormatsFor(report.CommandHistoryDiff), ", ")+"; account: "+strings.Join(report.TimelineFormats(), ", "))
+	stringOnceVarP(pf, &opts.Output, "output", "o", "", "write to `FILE` instead of standard output (whole or not at all)")
 	cmd.AddCommand(newHistoryDiffCmd(opts), newHistoryAccountCmd(opts))
 	return cmd
 }
@@ -72,8 +76,13 @@ the last one), merging their findings by stable ID in bounded memory:
   gone   failing in the older run, whose account the newer run does not
          hold: not counted as fixed; the account is listed as gone
 
-Formats: table, json, csv (SARIF is not written for a diff: use
-'rootwatch audit --format sarif').
+Formats:
+` + report.FormatHelp(report.CommandHistoryDiff) + `
+SARIF gives each change as a result whose baselineState is new, unchanged
+(still) or absent (fixed, gone); findings no longer failing are of kind
+"pass" and level "none". A consumer that reads no baselineState would show
+those as results too: for GitHub code scanning, upload the audit's SARIF
+('rootwatch audit --format sarif').
 
 Exit codes: 0 no new failing finding at or above --fail-on; 1 some; 2
 usage error (unknown run, fewer than two runs, no store); 4 the store could
@@ -91,7 +100,9 @@ func newHistoryAccountCmd(opts *HistoryOptions) *cobra.Command {
 		Short: "One account's timeline: per run its root facts and failing findings",
 		Long: `Follow one account run after run: per observation its as-of time, root's
 password last use, access keys (active, last rotated, last used), MFA and
-asset count, and the checks failing in that run. Formats: table, json.
+asset count, CloudTrail's root sign-ins and key-signed calls in the window
+before it when the run read CloudTrail, and the checks failing in that run.
+Formats: table, json, csv (one row per observation).
 
 Exit codes: 0 written; 2 usage error, no store, or the account is in no run;
 4 the store could not be read.`,
@@ -100,34 +111,59 @@ Exit codes: 0 written; 2 usage error, no store, or the account is in no run;
 	}
 }
 
-// openHistoryStore opens the store the history commands read: a SQLite
-// file that does not exist is not created (exit 2), a store that cannot be
-// opened is exit 4.
-func openHistoryStore(ctx context.Context, o *HistoryOptions) (history.Store, error) {
+// openHistoryStore opens the store the history commands read, after
+// --output is checked (before any work: not the store's own file, in a
+// directory where a file can be created): a SQLite file that does not
+// exist is not created (exit 2), a store that cannot be opened is exit 4.
+// It returns the file to write ("" or "-": standard output).
+func openHistoryStore(ctx context.Context, o *HistoryOptions) (history.Store, string, error) {
 	url, err := o.storeURL(o.Deps.Getenv)
 	if err == nil && url == "" {
 		url, err = history.DefaultURL(o.Deps.Getenv)
 	}
 	if err != nil {
-		return nil, &ExitError{Code: exitInternal, Err: err}
+		return nil, "", &ExitError{Code: exitInternal, Err: err}
+	}
+	outPath, err := outputPath(o.Output, storeFile(url))
+	if err != nil {
+		return nil, "", &ExitError{Code: ExitUsage, Err: err}
 	}
 	if path := storeFile(url); path != "" {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			return nil, usageError("store %s holds no runs: there is no file %s (keep audits with 'rootwatch audit --store %s')", url, path, url)
+			return nil, "", usageError("store %s holds no runs: there is no file %s (keep audits with 'rootwatch audit --store %s')", url, path, url)
 		}
 	}
 	st, err := history.Open(ctx, url)
 	if err != nil {
-		if errors.Is(err, history.ErrBadURL) {
-			return nil, usageError("--store: %v", err)
+		if ctx.Err() != nil {
+			return nil, "", ctx.Err()
 		}
-		return nil, &ExitError{Code: exitInternal, Err: fmt.Errorf("history cannot read its store: %w", err)}
+		if errors.Is(err, history.ErrBadURL) {
+			return nil, "", usageError("--store: %v", err)
+		}
+		return nil, "", &ExitError{Code: exitInternal, Err: fmt.Errorf("history cannot read its store: %w", err)}
 	}
-	return st, nil
+	return st, outPath, nil
 }
 
 func storeReadError(st history.Store, what string, err error) error {
 	return &ExitError{Code: exitInternal, Err: fmt.Errorf("%s of store %s: %w", what, st, err)}
+}
+
+// writeHistoryOutput writes to standard output or, whole or not at all,
+// to --output; a failure to write is exit 4.
+func writeHistoryOutput(ctx context.Context, path string, o *HistoryOptions, write func(io.Writer) error) error {
+	if err := writeAtomic(path, o.Deps.Out, write); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err() // interrupted: --output is left as it was
+		}
+		var ee *ExitError
+		if errors.As(err, &ee) {
+			return err
+		}
+		return &ExitError{Code: exitInternal, Err: err}
+	}
+	return nil
 }
 
 func storeRunList(ctx context.Context, st history.Store) ([]history.Run, error) {
@@ -146,7 +182,7 @@ func runHistoryList(ctx context.Context, o *HistoryOptions) error {
 	if err != nil {
 		return usageError("--format: %v", err)
 	}
-	st, err := openHistoryStore(ctx, o)
+	st, outPath, err := openHistoryStore(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -158,7 +194,7 @@ func runHistoryList(ctx context.Context, o *HistoryOptions) error {
 	if len(runs) == 0 {
 		return usageError("store %s holds no runs (keep audits with 'rootwatch audit --store')", st)
 	}
-	return write(o.Deps.Out, runs)
+	return writeHistoryOutput(ctx, outPath, o, func(w io.Writer) error { return write(w, runs) })
 }
 
 // diffRuns picks the two runs a diff compares.
@@ -210,6 +246,25 @@ func diffRuns(ctx context.Context, st history.Store, args []string) (before, aft
 	return before, after, err
 }
 
+// diffChecks describes the built-in checks, for the formats that list
+// them (SARIF's rules); a check of the store they do not hold (a custom
+// rule) is described by the writer from its findings.
+func diffChecks() ([]report.Check, error) {
+	builtin, err := rules.Builtin()
+	if err != nil {
+		return nil, fmt.Errorf("read the built-in checks: %w", err)
+	}
+	checks := make([]report.Check, 0, len(builtin))
+	for _, r := range builtin {
+		comp := r.Compliance
+		if comp == nil {
+			comp = map[string][]string{}
+		}
+		checks = append(checks, report.Check{ID: r.ID, Title: r.Title, Severity: r.Severity, Remediation: r.Remediation, Compliance: comp})
+	}
+	return checks, nil
+}
+
 func runHistoryDiff(ctx context.Context, o *HistoryOptions, args []string) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -221,11 +276,14 @@ func runHistoryDiff(ctx context.Context, o *HistoryOptions, args []string) error
 	if failOn != "none" && model.SeverityRank(failOn) < 0 {
 		return usageError("--fail-on %q: want one of %s or none", failOn, strings.Join(model.Severities(), ", "))
 	}
-	w, err := report.NewDiffWriter(o.Format, o.Deps.Out)
-	if err != nil {
-		return usageError("--format: %v (SARIF is not written for a diff)", err)
+	if err := report.CheckFormat(report.CommandHistoryDiff, o.Format); err != nil {
+		return usageError("--format: %v", err)
 	}
-	st, err := openHistoryStore(ctx, o)
+	checks, err := diffChecks()
+	if err != nil {
+		return &ExitError{Code: exitInternal, Err: err}
+	}
+	st, outPath, err := openHistoryStore(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -255,17 +313,38 @@ func runHistoryDiff(ctx context.Context, o *HistoryOptions, args []string) error
 	}
 	slices.Sort(sum.AccountsAdded)
 	slices.Sort(sum.AccountsGone)
-	if err := w.Begin(report.DiffHeader{Store: st.String(), Before: before, After: after}); err != nil {
+	h := report.DiffHeader{Store: st.String(), Before: before, After: after,
+		Tool: report.Tool{Name: "rootwatch", Version: o.Deps.Version}, Checks: checks}
+	err = writeHistoryOutput(ctx, outPath, o, func(out io.Writer) error {
+		w, err := report.NewDiffWriter(o.Format, out)
+		if err != nil {
+			return usageError("--format: %v", err)
+		}
+		return writeDiff(ctx, st, w, h, acctA, &sum)
+	})
+	if err != nil {
+		return err
+	}
+	if sum.NewAtFailOn > 0 {
+		return &ExitError{Code: ExitFailing}
+	}
+	return nil
+}
+
+// writeDiff merges the findings of the header's two runs into the writer
+// and counts the changes into sum; acctA holds the newer run's accounts.
+func writeDiff(ctx context.Context, st history.Store, w report.DiffWriter, h report.DiffHeader, acctA map[string]bool, sum *report.DiffSummary) error {
+	if err := w.Begin(h); err != nil {
 		return &ExitError{Code: exitInternal, Err: fmt.Errorf("write the diff: %w", err)}
 	}
 	var writeErr error
-	err = history.MergeDiff(history.RunFindings(ctx, st, before.ID), history.RunFindings(ctx, st, after.ID),
+	err := history.MergeDiff(history.RunFindings(ctx, st, h.Before.ID), history.RunFindings(ctx, st, h.After.ID),
 		func(a string) bool { return !acctA[a] },
 		func(c history.Change) error {
 			switch c.Change {
 			case history.ChangeNew:
 				sum.New++
-				if r := model.SeverityRank(c.Finding.Severity); failOn != "none" && r >= 0 && r <= model.SeverityRank(failOn) {
+				if r := model.SeverityRank(c.Finding.Severity); sum.FailOn != "none" && r >= 0 && r <= model.SeverityRank(sum.FailOn) {
 					sum.NewAtFailOn++
 				}
 			case history.ChangeFixed:
@@ -288,104 +367,48 @@ func runHistoryDiff(ctx context.Context, o *HistoryOptions, args []string) error
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return storeReadError(st, fmt.Sprintf("diff runs %d and %d", before.ID, after.ID), err)
+		return storeReadError(st, fmt.Sprintf("diff runs %d and %d", h.Before.ID, h.After.ID), err)
 	}
-	if err := w.End(sum); err != nil {
+	if err := w.End(*sum); err != nil {
 		return &ExitError{Code: exitInternal, Err: fmt.Errorf("write the diff: %w", err)}
 	}
-	if sum.NewAtFailOn > 0 {
-		return &ExitError{Code: ExitFailing}
-	}
 	return nil
-}
-
-// timelineEntry is one observation of an account with its run's failing
-// findings.
-type timelineEntry struct {
-	history.Observation
-	Failing []timelineFinding `json:"failing"`
-}
-
-type timelineFinding struct {
-	Check    string `json:"check"`
-	Severity string `json:"severity"`
-	Message  string `json:"message"`
 }
 
 func runHistoryAccount(ctx context.Context, o *HistoryOptions, account string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if o.Format != "table" && o.Format != "json" {
-		return usageError("--format: unknown format %q for 'history account' (valid: table, json)", o.Format)
+	write, err := report.NewTimelineWriter(o.Format)
+	if err != nil {
+		return usageError("--format: %v", err)
 	}
-	st, err := openHistoryStore(ctx, o)
+	st, outPath, err := openHistoryStore(ctx, o)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	var entries []timelineEntry
+	tl := &report.Timeline{Account: account, Store: st.String()}
 	byRun := map[int64]int{}
 	err = st.Observations(ctx, history.ObservationFilter{Account: account}, func(obs history.Observation) error {
-		byRun[obs.RunID] = len(entries)
-		entries = append(entries, timelineEntry{Observation: obs, Failing: []timelineFinding{}})
+		byRun[obs.RunID] = len(tl.Entries)
+		tl.Entries = append(tl.Entries, report.TimelineEntry{Observation: obs, Failing: []report.TimelineFinding{}})
 		return nil
 	})
 	if err != nil {
 		return storeReadError(st, "read the observations of account "+account, err)
 	}
-	if len(entries) == 0 {
+	if len(tl.Entries) == 0 {
 		return usageError("store %s holds no run with account %q", st, account)
 	}
 	err = st.EachFinding(ctx, history.FindingFilter{Account: account}, func(f history.Finding) error {
 		if i, ok := byRun[f.RunID]; ok && f.Status == "fail" {
-			entries[i].Failing = append(entries[i].Failing, timelineFinding{Check: f.Check, Severity: f.Severity, Message: f.Message})
+			tl.Entries[i].Failing = append(tl.Entries[i].Failing, report.TimelineFinding{Check: f.Check, Severity: f.Severity, Message: f.Message})
 		}
 		return nil
 	})
 	if err != nil {
 		return storeReadError(st, "read the findings of account "+account, err)
 	}
-	if o.Format == "json" {
-		enc := json.NewEncoder(o.Deps.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"account": account, "store": st.String(), "timeline": entries})
-	}
-	return writeTimelineTable(o.Deps.Out, entries)
-}
-
-func day(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.UTC().Format(time.DateOnly)
-}
-
-func writeTimelineTable(w io.Writer, entries []timelineEntry) error {
-	rows := make([]report.TimelineRow, 0, len(entries))
-	for _, e := range entries {
-		row := report.TimelineRow{Run: e.RunID, AsOf: e.AsOf.UTC().Format(time.RFC3339), PasswordUsed: day(e.PasswordLastUsed),
-			Key1: "-", Key2: "-", MFA: "no", Assets: "-", Failing: "-"}
-		cells := [2]*string{&row.Key1, &row.Key2}
-		for i, k := range e.Keys {
-			if k.Active {
-				*cells[i] = "active " + day(k.LastRotated) + "/" + day(k.LastUsed)
-			}
-		}
-		if e.Assets != nil {
-			row.Assets = strconv.Itoa(*e.Assets)
-		}
-		if e.MFA {
-			row.MFA = "yes"
-		}
-		var failing []string
-		for _, f := range e.Failing {
-			failing = append(failing, f.Check+" ("+f.Severity+")")
-		}
-		if len(failing) > 0 {
-			row.Failing = strings.Join(failing, ", ")
-		}
-		rows = append(rows, row)
-	}
-	return report.WriteTimelineTable(w, rows)
+	return writeHistoryOutput(ctx, outPath, o, func(w io.Writer) error { return write(w, tl) })
 }

@@ -123,9 +123,9 @@ func TestHistoryDiffAccountsAddedAndGoneSQLite(t *testing.T) {
 func TestHistoryAccountSQLite(t *testing.T) {
 	url := historyStore(t)
 	r := run(t, "history", "account", "278368863034", "--store", url)
-	want := "RUN  AS OF                 PASSWORD USED  KEY 1 (ROTATED/USED)  KEY 2 (ROTATED/USED)  MFA  ASSETS  FAILING\n" +
-		"1    2022-12-22T00:00:00Z  2022-12-21     active 2022-11-01/-   -                     no   -       root-access-key-present (critical), root-mfa-enabled (critical), root-hardware-mfa (high), root-recent-use (high)\n" +
-		"2    2023-03-01T00:00:00Z  2022-12-21     active 2022-11-01/-   -                     no   -       root-access-key-present (critical), root-mfa-enabled (critical), root-hardware-mfa (high), root-access-key-stale (high)\n"
+	want := "RUN  AS OF                 PASSWORD USED  KEY 1 (ROTATED/USED)  KEY 2 (ROTATED/USED)  MFA  ASSETS  CLOUDTRAIL  FAILING\n" +
+		"1    2022-12-22T00:00:00Z  2022-12-21     active 2022-11-01/-   -                     no   -       -           root-access-key-present (critical), root-mfa-enabled (critical), root-hardware-mfa (high), root-recent-use (high)\n" +
+		"2    2023-03-01T00:00:00Z  2022-12-21     active 2022-11-01/-   -                     no   -       -           root-access-key-present (critical), root-mfa-enabled (critical), root-hardware-mfa (high), root-access-key-stale (high)\n"
 	if r.code != ExitOK || r.out != want {
 		t.Errorf("exit %d, stderr %s, stdout\n%s\nwant\n%s", r.code, r.err, r.out, want)
 	}
@@ -189,10 +189,11 @@ func TestHistoryErrorsSQLite(t *testing.T) {
 		{[]string{"diff", "1", "x"}, ExitUsage, `run "x": want a run ID`},
 		{[]string{"diff", "1", "1"}, ExitUsage, "run 1 against itself: give two different runs"},
 		{[]string{"diff", "2"}, ExitUsage, "run 2 is the last run of store " + url},
-		{[]string{"diff", "--format", "sarif"}, ExitUsage, `unknown format "sarif" (valid: table, json, csv) (SARIF is not written for a diff)`},
+		{[]string{"diff", "--format", "jsonl"}, ExitUsage, `--format: unknown format "jsonl" (valid: table, json, csv, sarif)`},
+		{[]string{"--format", "sarif"}, ExitUsage, `--format: unknown format "sarif" (valid: table, json, csv)`},
 		{[]string{"diff", "--fail-on", "severe"}, ExitUsage, `--fail-on "severe"`},
 		{[]string{"diff", "1", "2", "3"}, ExitUsage, "accepts at most 2 arg(s)"},
-		{[]string{"account", "1", "--format", "csv"}, ExitUsage, `unknown format "csv" for 'history account'`},
+		{[]string{"account", "1", "--format", "sarif"}, ExitUsage, `--format: unknown format "sarif" for 'history account' (valid: table, json, csv)`},
 	} {
 		r := run(t, append(append([]string{"history"}, tc.args...), "--store", url)...)
 		if r.code != tc.code || !strings.Contains(r.err, tc.msg) || r.out != "" {

@@ -65,6 +65,10 @@ type DiffHeader struct {
 	Store  string
 	Before history.Run
 	After  history.Run
+	// Tool is the rootwatch diffing, and Checks the checks it knows, for
+	// formats that describe them (SARIF's tool and rules).
+	Tool   Tool
+	Checks []Check
 }
 
 // DiffSummary closes a diff: the counts of each change, the accounts the
@@ -125,7 +129,7 @@ func (t *diffTable) Change(c history.Change) error {
 	f := c.Finding
 	label := map[string]string{history.ChangeNew: "NEW", history.ChangeFixed: "FIXED", history.ChangeStill: "STILL", history.ChangeGone: "GONE"}[c.Change]
 	_, err := fmt.Fprintf(t.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", label, terminalSafe(f.Severity), terminalSafe(f.Check), terminalSafe(f.Account),
-		orDash(c.Before), orDash(c.After), terminalSafe(f.Message))
+		orDash(terminalSafe(c.Before)), orDash(terminalSafe(c.After)), terminalSafe(f.Message))
 	return err
 }
 
@@ -200,7 +204,9 @@ func (c *diffCSV) Begin(DiffHeader) error { return c.cw.Write(DiffCSVHeader()) }
 
 func (c *diffCSV) Change(ch history.Change) error {
 	f := ch.Finding
-	return c.cw.Write([]string{ch.Change, f.ID, csvSafe(f.Check), f.Severity, csvSafe(f.Account), csvSafe(f.Org), csvSafe(f.Resource), ch.Before, ch.After, csvSafe(f.Message)})
+	// Every cell but the change comes from the store: defused alike.
+	return c.cw.Write([]string{ch.Change, csvSafe(f.ID), csvSafe(f.Check), csvSafe(f.Severity), csvSafe(f.Account), csvSafe(f.Org), csvSafe(f.Resource),
+		csvSafe(ch.Before), csvSafe(ch.After), csvSafe(f.Message)})
 }
 
 // End writes a row per account added ("account-added") or gone
@@ -214,22 +220,4 @@ func (c *diffCSV) End(s DiffSummary) error {
 	}
 	c.cw.Flush()
 	return c.cw.Error()
-}
-
-// TimelineRow is one row of the table of 'rootwatch history account': an
-// observation of the account, its cells already formatted.
-type TimelineRow struct {
-	Run                                                  int64
-	AsOf, PasswordUsed, Key1, Key2, MFA, Assets, Failing string
-}
-
-// WriteTimelineTable writes an account's timeline, one run per line; what
-// the store holds is escaped for the terminal.
-func WriteTimelineTable(w io.Writer, rows []TimelineRow) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tAS OF\tPASSWORD USED\tKEY 1 (ROTATED/USED)\tKEY 2 (ROTATED/USED)\tMFA\tASSETS\tFAILING")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Run, r.AsOf, r.PasswordUsed, r.Key1, r.Key2, r.MFA, r.Assets, terminalSafe(r.Failing))
-	}
-	return tw.Flush()
 }

@@ -68,8 +68,9 @@ func registry() []format {
 		}, evidence: true, audit: func(Options) Writer { return &CSVWriter{} }, trail: newCSVEvents, study: writeStudyCSV,
 			runs: writeRunsCSV, diff: newDiffCSV},
 		{name: "sarif", help: map[string]string{
-			CommandAudit: "SARIF 2.1.0 for code scanning (failing findings)",
-		}, audit: func(Options) Writer { return &SARIFWriter{} }},
+			CommandAudit:       "SARIF 2.1.0 for code scanning (failing findings)",
+			CommandHistoryDiff: "SARIF 2.1.0: one result per change, its baselineState new, unchanged or absent",
+		}, audit: func(Options) Writer { return &SARIFWriter{} }, diff: newDiffSARIF},
 	}
 }
 

@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
+)
+
+// --output writes what standard output would get, whole, for the runs,
+// the diff (whose exit code still gates: 1) and the account; nothing else
+// is left in the directory.
+func TestHistoryOutputSQLite(t *testing.T) {
+	url := historyStore(t)
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"history"}, ExitOK},
+		{[]string{"history", "--format", "csv"}, ExitOK},
+		{[]string{"history", "diff"}, ExitFailing},
+		{[]string{"history", "diff", "--format", "json"}, ExitFailing},
+		{[]string{"history", "diff", "--format", "sarif"}, ExitFailing},
+		{[]string{"history", "diff", "--fail-on", "critical", "--format", "csv"}, ExitOK},
+		{[]string{"history", "account", "278368863034"}, ExitOK},
+		{[]string{"history", "account", "278368863034", "--format", "csv"}, ExitOK},
+	} {
+		args := append(tc.args, "--store", url)
+		want := run(t, args...)
+		if want.code != tc.code || want.out == "" {
+			t.Fatalf("%v: exit %d, stderr %s", tc.args, want.code, want.err)
+		}
+		dir := t.TempDir()
+		out := filepath.Join(dir, "out")
+		if err := os.WriteFile(out, []byte("previous"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, flag := range []string{"--output", "-o"} {
+			r := run(t, append(args, flag, out)...)
+			if r.code != tc.code || r.out != "" {
+				t.Errorf("%v %s: exit %d, stdout %q, stderr %s", tc.args, flag, r.code, r.out, r.err)
+			}
+			if got := readFile(t, out); got != want.out {
+				t.Errorf("%v %s: file\n%s\nwant\n%s", tc.args, flag, got, want.out)
+			}
+			if names := dirNames(t, dir); !slices.Equal(names, []string{"out"}) {
+				t.Errorf("%v %s: the directory holds %v", tc.args, flag, names)
+			}
+		}
+	}
+}
+
+// --output is checked before the store is opened: the store's own file is
+// refused and left as it was, a directory where no file can be created is
+// found first (the store named here does not even exist), and a store
+// that cannot be read leaves an existing output file as it was.
+func TestHistoryOutputRefusedSQLite(t *testing.T) {
+	url := historyStore(t)
+	db := strings.TrimPrefix(url, "sqlite:")
+	before := readFile(t, db)
+	for _, args := range [][]string{{"history"}, {"history", "diff"}, {"history", "account", "278368863034"}} {
+		r := run(t, append(args, "--store", url, "--output", db)...)
+		if r.code != ExitUsage || !strings.Contains(r.err, "--output "+db+" is the input "+db) || r.out != "" {
+			t.Errorf("%v --output the store: exit %d, stdout %q, stderr %s", args, r.code, r.out, r.err)
+		}
+		missing := "sqlite:" + filepath.Join(t.TempDir(), "none.db")
+		r = run(t, append(args, "--store", missing, "--output", "/proc/rootwatch-history-test")...)
+		if r.code != ExitUsage || !strings.Contains(r.err, "--output /proc/rootwatch-history-test: cannot create a file in /proc") {
+			t.Errorf("%v --output in /proc: exit %d, stderr %s", args, r.code, r.err)
+		}
+	}
+	if readFile(t, db) != before {
+		t.Error("the store was written to")
+	}
+	if r := run(t, "history", "--store", url); r.code != ExitOK {
+		t.Errorf("the store after: exit %d, stderr %s", r.code, r.err)
+	}
+
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.db")
+	if err := os.WriteFile(garbage, []byte("not a database, not at all, really not"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "diff.json")
+	if err := os.WriteFile(out, []byte("previous"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, "history", "diff", "--store", "sqlite:"+garbage, "-o", out); r.code != 4 {
+		t.Errorf("garbage store: exit %d, stderr %s", r.code, r.err)
+	}
+	if got := readFile(t, out); got != "previous" {
+		t.Errorf("the output file became %q", got)
+	}
+	if names := dirNames(t, dir); !slices.Equal(names, []string{"diff.json", "garbage.db"}) {
+		t.Errorf("the directory holds %v", names)
+	}
+}
+
+// The diff as SARIF 2.1.0, checked against the schema: one result per
+// change with its baselineState, the check as ruleId pointing at its rule,
+// the account as location, the finding ID as fingerprint; exit 1 for the
+// new high finding as in every format.
+func TestHistoryDiffSARIFSQLite(t *testing.T) {
+	url := historyStore(t)
+	r := run(t, "history", "diff", "--store", url, "--format", "sarif")
+	if r.code != ExitFailing {
+		t.Fatalf("exit %d, stderr %s", r.code, r.err)
+	}
+	rep, err := sarif.FromString(r.out)
+	if err != nil {
+		t.Fatalf("SARIF does not parse: %v\n%s", err, r.out)
+	}
+	if err := rep.Validate(); err != nil {
+		t.Fatalf("SARIF invalid: %v\n%s", err, r.out)
+	}
+	var log struct {
+		Schema  string `json:"$schema"`
+		Version string `json:"version"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Name    string `json:"name"`
+					Version string `json:"version"`
+					Rules   []struct {
+						ID string `json:"id"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID              string            `json:"ruleId"`
+				RuleIndex           int               `json:"ruleIndex"`
+				BaselineState       string            `json:"baselineState"`
+				Kind                string            `json:"kind"`
+				Level               string            `json:"level"`
+				PartialFingerprints map[string]string `json:"partialFingerprints"`
+				Locations           []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct {
+							URI string `json:"uri"`
+						} `json:"artifactLocation"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &log); err != nil {
+		t.Fatal(err)
+	}
+	if log.Version != "2.1.0" || !strings.HasSuffix(log.Schema, "/sarif-schema-2.1.0.json") || len(log.Runs) != 1 {
+		t.Fatalf("version %q, $schema %q, %d runs", log.Version, log.Schema, len(log.Runs))
+	}
+	run0 := log.Runs[0]
+	if run0.Tool.Driver.Name != "rootwatch" || run0.Tool.Driver.Version != "test" {
+		t.Errorf("driver %+v", run0.Tool.Driver)
+	}
+	var got []string
+	for _, res := range run0.Results {
+		if res.RuleIndex < 0 || res.RuleIndex >= len(run0.Tool.Driver.Rules) || run0.Tool.Driver.Rules[res.RuleIndex].ID != res.RuleID {
+			t.Errorf("%s: ruleIndex %d does not point at its rule", res.RuleID, res.RuleIndex)
+		}
+		got = append(got, fmt.Sprintf("%s %s %s %s %s %s", res.PartialFingerprints["rootwatchFindingId/v1"], res.RuleID, res.BaselineState, res.Kind, res.Level,
+			res.Locations[0].PhysicalLocation.ArtifactLocation.URI))
+	}
+	want := []string{
+		"162be4319e04f2c0 root-access-key-present unchanged fail error aws/278368863034/root-user",
+		"17134ccaa92ab015 root-mfa-enabled unchanged fail error aws/278368863034/root-user",
+		"b610220856bc1144 root-hardware-mfa unchanged fail error aws/278368863034/root-user",
+		"c7ee0815515019df root-recent-use absent pass none aws/278368863034/root-user",
+		"db08f07353b5450c root-access-key-stale new fail error aws/278368863034/root-user",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("results\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// The account's timeline as CSV: one row per observation.
+func TestHistoryAccountCSVSQLite(t *testing.T) {
+	url := historyStore(t)
+	r := run(t, "history", "account", "278368863034", "--store", url, "--format", "csv")
+	want := "run_id,as_of,name,org,ou_path,created_at,root_unread,password_last_used,key_1_active,key_1_last_rotated,key_1_last_used," +
+		"key_2_active,key_2_last_rotated,key_2_last_used,mfa,assets,trail_sign_ins,trail_sign_ins_without_mfa,trail_key_signed_calls,failing_checks\n" +
+		"1,2022-12-22T00:00:00Z,,,,2022-03-08T16:02:25Z,false,2022-12-21T16:19:23Z,true,2022-11-01T00:00:00Z,,false,,,false,,,,," +
+		"root-access-key-present;root-mfa-enabled;root-hardware-mfa;root-recent-use\n" +
+		"2,2023-03-01T00:00:00Z,,,,2022-03-08T16:02:25Z,false,2022-12-21T16:19:23Z,true,2022-11-01T00:00:00Z,,false,,,false,,,,," +
+		"root-access-key-present;root-mfa-enabled;root-hardware-mfa;root-access-key-stale\n"
+	if r.code != ExitOK || r.out != want {
+		t.Errorf("exit %d, stderr %s, stdout\n%s\nwant\n%s", r.code, r.err, r.out, want)
+	}
+}

@@ -67,14 +67,22 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store %s: migrations: %w", s.name, err)
 	}
+	// Two rootwatch processes migrating one store take turns: PostgreSQL
+	// by goose's advisory lock (asked for every second, for up to five
+	// minutes), SQLite by a lease (sqliteLocker).
 	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
 	if s.dialect == goose.DialectPostgres {
-		// Two rootwatch processes migrating one server take turns.
-		locker, err := lock.NewPostgresSessionLocker()
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return fmt.Errorf("store %s: migration lock: %w", s.name, err)
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
+	} else {
+		locker, err := newSQLiteLocker()
+		if err != nil {
+			return fmt.Errorf("store %s: migration lock: %w", s.name, err)
+		}
+		opts = append(opts, goose.WithLocker(locker))
 	}
 	p, err := goose.NewProvider(s.dialect, s.db, sub, opts...)
 	if err != nil {
@@ -91,6 +99,9 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 	if current > known {
 		return fmt.Errorf("store %s: schema version %d is %w (this one knows up to %d); upgrade rootwatch to use it",
 			s.name, current, ErrNewerSchema, known)
+	}
+	if current == known {
+		return nil // up to date: no lock to wait for
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("store %s: migrate the schema: %w", s.name, err)

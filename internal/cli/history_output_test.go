@@ -15,8 +15,10 @@ import (
 // --output writes what standard output would get, whole, for the runs,
 // the diff (whose exit code still gates: 1) and the account; nothing else
 // is left in the directory.
-func TestHistoryOutputSQLite(t *testing.T) {
-	url := historyStore(t)
+func TestHistoryOutputSQLite(t *testing.T) { checkHistoryOutput(t, historyStore(t)) }
+
+func checkHistoryOutput(t *testing.T, url string) {
+	t.Helper()
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -105,8 +107,10 @@ func TestHistoryOutputRefusedSQLite(t *testing.T) {
 // change with its baselineState, the check as ruleId pointing at its rule,
 // the account as location, the finding ID as fingerprint; exit 1 for the
 // new high finding as in every format.
-func TestHistoryDiffSARIFSQLite(t *testing.T) {
-	url := historyStore(t)
+func TestHistoryDiffSARIFSQLite(t *testing.T) { checkHistoryDiffSARIF(t, historyStore(t)) }
+
+func checkHistoryDiffSARIF(t *testing.T, url string) {
+	t.Helper()
 	r := run(t, "history", "diff", "--store", url, "--format", "sarif")
 	if r.code != ExitFailing {
 		t.Fatalf("exit %d, stderr %s", r.code, r.err)
@@ -179,8 +183,10 @@ func TestHistoryDiffSARIFSQLite(t *testing.T) {
 }
 
 // The account's timeline as CSV: one row per observation.
-func TestHistoryAccountCSVSQLite(t *testing.T) {
-	url := historyStore(t)
+func TestHistoryAccountCSVSQLite(t *testing.T) { checkHistoryAccountCSV(t, historyStore(t)) }
+
+func checkHistoryAccountCSV(t *testing.T, url string) {
+	t.Helper()
 	r := run(t, "history", "account", "278368863034", "--store", url, "--format", "csv")
 	want := "run_id,as_of,name,org,ou_path,created_at,root_unread,password_last_used,key_1_active,key_1_last_rotated,key_1_last_used," +
 		"key_2_active,key_2_last_rotated,key_2_last_used,mfa,assets,trail_sign_ins,trail_sign_ins_without_mfa,trail_key_signed_calls,failing_checks\n" +

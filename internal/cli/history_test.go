@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,33 +12,72 @@ import (
 	"github.com/rootwatch/rootwatch/internal/history"
 )
 
-// historyStore writes two runs of one account to a SQLite store in a temp
-// dir: the same credential report as of 2022-12-22 and as of 2023-03-01.
-// Root's key, rotated 2022-11-01, is 51 days old at the first (not stale)
-// and 120 days old at the second (stale: new); root's password, last used
-// 2022-12-21, is a recent use at the first and not at the second (fixed);
-// the active key fails root-access-key-present in both (still).
-func historyStore(t *testing.T) string {
+// auditRun is one 'audit --store' of credential report files as of a
+// time.
+type auditRun struct {
+	at      string
+	reports map[string]string // file name: content
+}
+
+// auditRuns keeps each run in the store through 'audit --store', in
+// process, the i-th written at fixedNow + i hours; fleet, when not "", is
+// given as --fleet.
+func auditRuns(t *testing.T, url, fleet string, runs []auditRun) {
 	t.Helper()
 	dir := t.TempDir()
-	csv := filepath.Join(dir, "report.csv")
-	if err := os.WriteFile(csv, []byte(reportWithOldKey), 0o600); err != nil {
-		t.Fatal(err)
+	var fleetArgs []string
+	if fleet != "" {
+		f := filepath.Join(dir, "fleet.csv")
+		if err := os.WriteFile(f, []byte(fleet), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		fleetArgs = []string{"--fleet", f}
 	}
-	url := "sqlite:" + filepath.Join(dir, "h.db")
-	for i, at := range []string{"2022-12-22T00:00:00Z", "2023-03-01T00:00:00Z"} {
+	for i, ar := range runs {
+		rd := filepath.Join(dir, fmt.Sprintf("run%d", i+1))
+		if err := os.Mkdir(rd, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		for name, body := range ar.reports {
+			if err := os.WriteFile(filepath.Join(rd, name), []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
 		d, _, _ := testDeps("")
 		d.Now = func() time.Time { return fixedNow.Add(time.Duration(i) * time.Hour) }
-		r := runWith(t, d, "audit", "--credential-report", csv, "--report-time", at, "--store", url, "--format", "json")
-		if !strings.Contains(r.err, "written to "+url) {
-			t.Fatalf("audit as of %s: exit %d, stderr %s", at, r.code, r.err)
+		args := append([]string{"audit", "--credential-report", rd, "--report-time", ar.at, "--store", url, "--format", "json"}, fleetArgs...)
+		if r := runWith(t, d, args...); !strings.Contains(r.err, fmt.Sprintf("run %d written to ", i+1)) {
+			t.Fatalf("audit as of %s: exit %d, stderr %s", ar.at, r.code, r.err)
 		}
 	}
+}
+
+// writeHistoryRuns writes two runs of one account to the store: the same
+// credential report as of 2022-12-22 and as of 2023-03-01. Root's key,
+// rotated 2022-11-01, is 51 days old at the first (not stale) and 120 days
+// old at the second (stale: new); root's password, last used 2022-12-21,
+// is a recent use at the first and not at the second (fixed); the active
+// key fails root-access-key-present in both (still).
+func writeHistoryRuns(t *testing.T, url string) {
+	t.Helper()
+	auditRuns(t, url, "", []auditRun{
+		{"2022-12-22T00:00:00Z", map[string]string{"report.csv": reportWithOldKey}},
+		{"2023-03-01T00:00:00Z", map[string]string{"report.csv": reportWithOldKey}},
+	})
+}
+
+// historyStore is a SQLite store in a temp dir holding writeHistoryRuns.
+func historyStore(t *testing.T) string {
+	t.Helper()
+	url := "sqlite:" + filepath.Join(t.TempDir(), "h.db")
+	writeHistoryRuns(t, url)
 	return url
 }
 
-func TestHistoryListSQLite(t *testing.T) {
-	url := historyStore(t)
+func TestHistoryListSQLite(t *testing.T) { checkHistoryList(t, historyStore(t)) }
+
+func checkHistoryList(t *testing.T, url string) {
+	t.Helper()
 	r := run(t, "history", "--store", url)
 	want := "RUN  AS OF (FIRST)         AS OF (LAST)          WRITTEN AT            ACCOUNTS  FINDINGS  VERSION\n" +
 		"1    2022-12-22T00:00:00Z  2022-12-22T00:00:00Z  2026-11-23T12:00:00Z  1         7         test\n" +
@@ -65,8 +105,10 @@ func TestHistoryListSQLite(t *testing.T) {
 	}
 }
 
-func TestHistoryDiffSQLite(t *testing.T) {
-	url := historyStore(t)
+func TestHistoryDiffSQLite(t *testing.T) { checkHistoryDiff(t, historyStore(t)) }
+
+func checkHistoryDiff(t *testing.T, url string) {
+	t.Helper()
 	r := run(t, "history", "diff", "--store", url)
 	want := "Store " + url + ": run 1 (as of 2022-12-22T00:00:00Z) -> run 2 (as of 2023-03-01T00:00:00Z)\n\n" +
 		"CHANGE  SEVERITY  CHECK                    ACCOUNT       BEFORE  AFTER  MESSAGE\n" +
@@ -103,7 +145,11 @@ func TestHistoryDiffSQLite(t *testing.T) {
 }
 
 func TestHistoryDiffAccountsAddedAndGoneSQLite(t *testing.T) {
-	url := historyStore(t)
+	checkHistoryDiffAccountsAddedAndGone(t, historyStore(t))
+}
+
+func checkHistoryDiffAccountsAddedAndGone(t *testing.T, url string) {
+	t.Helper()
 	d, _, _ := testDeps("")
 	if r := runWith(t, d, "audit", "--demo", "--store", url); !strings.Contains(r.err, "run 3 written") {
 		t.Fatalf("demo: exit %d, stderr %s", r.code, r.err)
@@ -120,8 +166,10 @@ func TestHistoryDiffAccountsAddedAndGoneSQLite(t *testing.T) {
 	}
 }
 
-func TestHistoryAccountSQLite(t *testing.T) {
-	url := historyStore(t)
+func TestHistoryAccountSQLite(t *testing.T) { checkHistoryAccount(t, historyStore(t)) }
+
+func checkHistoryAccount(t *testing.T, url string) {
+	t.Helper()
 	r := run(t, "history", "account", "278368863034", "--store", url)
 	want := "RUN  AS OF                 PASSWORD USED  KEY 1 (ROTATED/USED)  KEY 2 (ROTATED/USED)  MFA  ASSETS  CLOUDTRAIL  FAILING\n" +
 		"1    2022-12-22T00:00:00Z  2022-12-21     active 2022-11-01/-   -                     no   -       -           root-access-key-present (critical), root-mfa-enabled (critical), root-hardware-mfa (high), root-recent-use (high)\n" +
@@ -178,8 +226,12 @@ func TestHistoryErrorsSQLite(t *testing.T) {
 	if r := run(t, "history", "--store", "mysql://x"); r.code != ExitUsage || !strings.Contains(r.err, "unknown scheme") {
 		t.Errorf("bad URL: exit %d, stderr %s", r.code, r.err)
 	}
+	checkHistoryUsageErrors(t, historyStore(t))
+}
 
-	url := historyStore(t)
+// checkHistoryUsageErrors: the store holds writeHistoryRuns.
+func checkHistoryUsageErrors(t *testing.T, url string) {
+	t.Helper()
 	for _, tc := range []struct {
 		args []string
 		code int

@@ -69,6 +69,29 @@ else
   echo "pg_ctlcluster not found: the PostgreSQL store tests will be skipped"
 fi
 
+echo "== Chromium for the browser tests"
+# The HTML pages (rootwatch study --format html) are tested in headless
+# Chromium: Debian's chromium package, driven over the DevTools protocol.
+# Installed here when missing (about 30 s with apt-get update); without it
+# the browser tests say they are skipped. The tests keep their screenshots
+# and pages in bench/out/test-artefacts (ignored by git).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing Debian's chromium"
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 ||
+           { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }; }; then
+      echo "could not install chromium with apt-get: the browser tests will be skipped"
+    fi
+  else
+    echo "/usr/bin/chromium not found and cannot be installed (needs root and apt-get): the browser tests will be skipped"
+  fi
+fi
+if [ -x /usr/bin/chromium ]; then
+  echo "chromium found: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
+fi
+export ROOTWATCH_TEST_ARTEFACTS="${ROOTWATCH_TEST_ARTEFACTS:-$PWD/bench/out/test-artefacts}"
+mkdir -p "$ROOTWATCH_TEST_ARTEFACTS"
+
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bench/out/*'))
 if [ -n "$unformatted" ]; then

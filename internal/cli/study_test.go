@@ -450,7 +450,7 @@ func TestStudyErrors(t *testing.T) {
 		{"bad window", []string{"--demo", "--window", "a week"}, ExitUsage, `--window: "a week" is not a duration`},
 		{"zero window", []string{"--demo", "--window", "0d"}, ExitUsage, `--window "0d": a window of no time holds no use`},
 		{"bad grace period", []string{"--demo", "--grace-period", "-3d"}, ExitUsage, `--grace-period: "-3d" is not a duration`},
-		{"bad format", []string{"--demo", "--format", "sarif"}, ExitUsage, `--format: unknown format "sarif" (valid: table, json, csv)`},
+		{"bad format", []string{"--demo", "--format", "sarif"}, ExitUsage, `--format: unknown format "sarif" (valid: table, json, csv, html)`},
 		{"demo and store", []string{"--demo", "--store", "sqlite:" + empty}, ExitUsage, "--demo studies the demo fleet: it reads no --store"},
 		{"an argument", []string{"--demo", "extra"}, ExitUsage, `unknown command "extra"`},
 	} {

@@ -67,6 +67,9 @@ func registry() []format {
 			CommandHistoryDiff: "one RFC 4180 row per change, then one per account added or gone",
 		}, evidence: true, audit: func(Options) Writer { return &CSVWriter{} }, trail: newCSVEvents, study: writeStudyCSV,
 			runs: writeRunsCSV, diff: newDiffCSV},
+		{name: "html", help: map[string]string{
+			CommandStudy: "one self-contained HTML page: charts, the period's figures, the accounts behind them",
+		}, study: writeStudyHTML},
 		{name: "sarif", help: map[string]string{
 			CommandAudit:       "SARIF 2.1.0 for code scanning (failing findings)",
 			CommandHistoryDiff: "SARIF 2.1.0: one result per change, its baselineState new, unchanged or absent",

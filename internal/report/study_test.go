@@ -211,10 +211,10 @@ func keysOf(m map[string]json.RawMessage) []string {
 }
 
 func TestStudyFormats(t *testing.T) {
-	if got := strings.Join(FormatsFor(CommandStudy), ","); got != "table,json,csv" {
+	if got := strings.Join(FormatsFor(CommandStudy), ","); got != "table,json,csv,html" {
 		t.Errorf("study formats %s", got)
 	}
-	if _, err := NewStudyWriter("sarif"); err == nil || err.Error() != `unknown format "sarif" (valid: table, json, csv)` {
+	if _, err := NewStudyWriter("sarif"); err == nil || err.Error() != `unknown format "sarif" (valid: table, json, csv, html)` {
 		t.Errorf("sarif: %v", err)
 	}
 }

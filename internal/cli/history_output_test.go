@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -122,53 +121,30 @@ func checkHistoryDiffSARIF(t *testing.T, url string) {
 	if err := rep.Validate(); err != nil {
 		t.Fatalf("SARIF invalid: %v\n%s", err, r.out)
 	}
-	var log struct {
-		Schema  string `json:"$schema"`
-		Version string `json:"version"`
-		Runs    []struct {
-			Tool struct {
-				Driver struct {
-					Name    string `json:"name"`
-					Version string `json:"version"`
-					Rules   []struct {
-						ID string `json:"id"`
-					} `json:"rules"`
-				} `json:"driver"`
-			} `json:"tool"`
-			Results []struct {
-				RuleID              string            `json:"ruleId"`
-				RuleIndex           int               `json:"ruleIndex"`
-				BaselineState       string            `json:"baselineState"`
-				Kind                string            `json:"kind"`
-				Level               string            `json:"level"`
-				PartialFingerprints map[string]string `json:"partialFingerprints"`
-				Locations           []struct {
-					PhysicalLocation struct {
-						ArtifactLocation struct {
-							URI string `json:"uri"`
-						} `json:"artifactLocation"`
-					} `json:"physicalLocation"`
-				} `json:"locations"`
-			} `json:"results"`
-		} `json:"runs"`
+	str := func(p *string) string {
+		if p == nil {
+			return "<nil>"
+		}
+		return *p
 	}
-	if err := json.Unmarshal([]byte(r.out), &log); err != nil {
-		t.Fatal(err)
+	if rep.Version != "2.1.0" || !strings.HasSuffix(rep.Schema, "/sarif-schema-2.1.0.json") || len(rep.Runs) != 1 {
+		t.Fatalf("version %q, $schema %q, %d runs", rep.Version, rep.Schema, len(rep.Runs))
 	}
-	if log.Version != "2.1.0" || !strings.HasSuffix(log.Schema, "/sarif-schema-2.1.0.json") || len(log.Runs) != 1 {
-		t.Fatalf("version %q, $schema %q, %d runs", log.Version, log.Schema, len(log.Runs))
+	run0 := rep.Runs[0]
+	if d := run0.Tool.Driver; str(d.Name) != "rootwatch" || str(d.Version) != "test" {
+		t.Errorf("driver %q %q", str(d.Name), str(d.Version))
 	}
-	run0 := log.Runs[0]
-	if run0.Tool.Driver.Name != "rootwatch" || run0.Tool.Driver.Version != "test" {
-		t.Errorf("driver %+v", run0.Tool.Driver)
-	}
+	rules := run0.Tool.Driver.Rules
 	var got []string
 	for _, res := range run0.Results {
-		if res.RuleIndex < 0 || res.RuleIndex >= len(run0.Tool.Driver.Rules) || run0.Tool.Driver.Rules[res.RuleIndex].ID != res.RuleID {
-			t.Errorf("%s: ruleIndex %d does not point at its rule", res.RuleID, res.RuleIndex)
+		if res.RuleIndex < 0 || res.RuleIndex >= len(rules) || str(rules[res.RuleIndex].ID) != str(res.RuleID) {
+			t.Errorf("%s: ruleIndex %d does not point at its rule", str(res.RuleID), res.RuleIndex)
 		}
-		got = append(got, fmt.Sprintf("%s %s %s %s %s %s", res.PartialFingerprints["rootwatchFindingId/v1"], res.RuleID, res.BaselineState, res.Kind, res.Level,
-			res.Locations[0].PhysicalLocation.ArtifactLocation.URI))
+		if len(res.Locations) != 1 || res.Locations[0].PhysicalLocation == nil || res.Locations[0].PhysicalLocation.ArtifactLocation == nil {
+			t.Fatalf("%s: locations %+v", str(res.RuleID), res.Locations)
+		}
+		got = append(got, fmt.Sprintf("%s %s %s %s %s %s", res.PartialFingerprints["rootwatchFindingId/v1"], str(res.RuleID), str(res.BaselineState), res.Kind, res.Level,
+			str(res.Locations[0].PhysicalLocation.ArtifactLocation.URI)))
 	}
 	want := []string{
 		"162be4319e04f2c0 root-access-key-present unchanged fail error aws/278368863034/root-user",

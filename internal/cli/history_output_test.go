@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -172,5 +173,35 @@ func checkHistoryAccountCSV(t *testing.T, url string) {
 		"root-access-key-present;root-mfa-enabled;root-hardware-mfa;root-access-key-stale\n"
 	if r.code != ExitOK || r.out != want {
 		t.Errorf("exit %d, stderr %s, stdout\n%s\nwant\n%s", r.code, r.err, r.out, want)
+	}
+}
+
+// Interrupted (the context cancelled): exit 130, nothing on standard
+// output, an existing --output file as it was and nothing left beside it.
+func TestHistoryInterruptedSQLite(t *testing.T) {
+	url := historyStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, args := range [][]string{{"history"}, {"history", "diff"}, {"history", "account", "278368863034"}} {
+		dir := t.TempDir()
+		out := filepath.Join(dir, "out")
+		if err := os.WriteFile(out, []byte("previous"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, extra := range [][]string{nil, {"-o", out}} {
+			d, stdout, _ := testDeps("")
+			cmd := NewRootCmd(d)
+			cmd.SetArgs(append(append(args, "--store", url), extra...))
+			err := cmd.ExecuteContext(ctx)
+			if code, _ := ExitCode(err); code != ExitInterrupted || stdout.Len() != 0 {
+				t.Errorf("%v %v: %v (exit %d), stdout %q", args, extra, err, code, stdout)
+			}
+		}
+		if got := readFile(t, out); got != "previous" {
+			t.Errorf("%v: the output file became %q", args, got)
+		}
+		if names := dirNames(t, dir); !slices.Equal(names, []string{"out"}) {
+			t.Errorf("%v: the directory holds %v", args, names)
+		}
 	}
 }

@@ -57,6 +57,8 @@ type chart struct {
 	Legend []chartSeries
 	// XLabel names the x axis where it is not the weeks.
 	XLabel string
+	// R is the radius of a line's points: smaller as weeks get many.
+	R float64
 }
 
 type chartGuide struct {
@@ -111,6 +113,10 @@ func weeklyChart(id, title, caption string, kind chartKind, weeks []time.Time, s
 	n := len(weeks)
 	if n == 0 {
 		return c
+	}
+	c.R = 3.2
+	if n > 26 {
+		c.R = 2.2
 	}
 	top := 0
 	for i := range n {

@@ -328,6 +328,16 @@ func TestWeeklyChartGeometry(t *testing.T) {
 			t.Errorf("bar %d = %+v, want %+v", i, b, w)
 		}
 	}
+	if c.R != 3.2 {
+		t.Errorf("point radius %v for 2 weeks, want 3.2", c.R)
+	}
+	many := make([]time.Time, 27)
+	for i := range many {
+		many[i] = weeks[0].AddDate(0, 0, 7*i)
+	}
+	if r := weeklyChart("t", "T", "", chartLines, many, chartSeries{Values: make([]int, 27)}).R; r != 2.2 {
+		t.Errorf("point radius %v for 27 weeks, want 2.2", r)
+	}
 	// The year under the first label and where it changes.
 	if len(c.XTicks) != 2 || c.XTicks[0].Label != "Dec 27" || c.XTicks[0].Year != "2020" || c.XTicks[1].Label != "Jan 3" || c.XTicks[1].Year != "2021" {
 		t.Errorf("x ticks %+v", c.XTicks)

@@ -42,8 +42,11 @@ rootwatch version that wrote them.
 The store: --store URL (sqlite:PATH, postgres://..., a file path, or
 'default'), else $` + history.EnvStore + `, else the default file in the data directory.
 
+--output FILE writes the list there instead, whole or not at all (also
+for 'history diff' and 'history account'); it cannot name the store.
+
 Exit codes: 0 listed; 2 usage error, or no store there; 4 the store could
-not be read.`,
+not be read or --output not written; 130 interrupted.`,
 		Example: `  rootwatch history --store sqlite:history.db
   rootwatch history diff            # the last two runs
   rootwatch history diff 3 7 --format json
@@ -86,7 +89,8 @@ those as results too: for GitHub code scanning, upload the audit's SARIF
 
 Exit codes: 0 no new failing finding at or above --fail-on; 1 some; 2
 usage error (unknown run, fewer than two runs, no store); 4 the store could
-not be read.`,
+not be read or --output not written; 130 interrupted. --output gets the diff
+whatever the exit code.`,
 		Args: cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error { return runHistoryDiff(cmd.Context(), opts, args) },
 	}
@@ -105,7 +109,7 @@ before it when the run read CloudTrail, and the checks failing in that run.
 Formats: table, json, csv (one row per observation).
 
 Exit codes: 0 written; 2 usage error, no store, or the account is in no run;
-4 the store could not be read.`,
+4 the store could not be read or --output not written; 130 interrupted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runHistoryAccount(cmd.Context(), opts, args[0]) },
 	}

@@ -79,6 +79,13 @@ func TestHistoryOutputRefusedSQLite(t *testing.T) {
 	if readFile(t, db) != before {
 		t.Error("the store was written to")
 	}
+	// An output that cannot be written (a full device): exit 4, naming it.
+	for _, args := range [][]string{{"history"}, {"history", "diff", "--format", "sarif"}, {"history", "account", "278368863034", "--format", "json"}} {
+		r := run(t, append(args, "--store", url, "--output", "/dev/full")...)
+		if r.code != 4 || !strings.Contains(r.err, "/dev/full") || r.out != "" {
+			t.Errorf("%v --output /dev/full: exit %d, stdout %q, stderr %s", args, r.code, r.out, r.err)
+		}
+	}
 	if r := run(t, "history", "--store", url); r.code != ExitOK {
 		t.Errorf("the store after: exit %d, stderr %s", r.code, r.err)
 	}

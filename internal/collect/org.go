@@ -163,7 +163,7 @@ func (r *SCPReader) Guardrail(ctx context.Context, m OrgAccount) (*model.SCPGuar
 	if err != nil {
 		return nil, err
 	}
-	out := &model.SCPGuardrail{Kind: g.Kind, By: g.By, AssumedRootExempt: g.AssumedRootExempt, Notes: g.Notes, Policies: []string{}}
+	out := &model.SCPGuardrail{Kind: g.Kind, By: g.By, AssumedRootExempt: g.AssumedRootExempt, AllowedRanges: g.AllowedRanges, Notes: g.Notes, Policies: []string{}}
 	for _, p := range policies {
 		out.Policies = append(out.Policies, fmt.Sprintf("%s (%s) on %s", p.Name, p.ID, p.Target))
 	}

@@ -260,13 +260,17 @@ type CentralizedRoot struct {
 // SCPGuardrail is what the SCPs attached at the account, its OUs and the
 // organization root do to the root user.
 type SCPGuardrail struct {
-	// Kind is deny-all, deny-without-mfa, deny-without-mfa-console-only
+	// Kind is deny-all, deny-without-mfa, deny-outside-ip-ranges (an IP
+	// allow list: NotIpAddress aws:SourceIp), deny-without-mfa-console-only
 	// (a Bool, not BoolIfExists, MFA condition: root's access keys are not
 	// denied) or none.
 	Kind              string   `json:"kind"`
 	By                []string `json:"by,omitempty"`
 	AssumedRootExempt bool     `json:"assumed_root_exempt"`
-	Notes             []string `json:"notes,omitempty"`
+	// AllowedRanges are the source ranges (CIDR) IP allow lists confine
+	// root to: what all of them allow. Empty when none is in force.
+	AllowedRanges []string `json:"allowed_ranges,omitempty"`
+	Notes         []string `json:"notes,omitempty"`
 	// Policies are every SCP in force, as "name (id) on target".
 	Policies []string `json:"policies"`
 }

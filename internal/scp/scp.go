@@ -16,6 +16,7 @@ package scp
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -25,6 +26,14 @@ import (
 const (
 	DenyAll        = "deny-all"         // every root action is denied
 	DenyWithoutMFA = "deny-without-mfa" // root is denied unless it signed in with MFA
+	// DenyOutsideIPs: root is denied from every source address outside
+	// the allowed ranges (NotIpAddress aws:SourceIp), with or without MFA:
+	// seed 001's IP allow list. It ranks below deny-without-mfa, since
+	// root still acts from the allowed ranges without MFA (a stolen
+	// password or key works from inside the corporate network), and above
+	// the console-only MFA deny, which leaves root's access keys free from
+	// everywhere.
+	DenyOutsideIPs = "deny-outside-ip-ranges"
 	// DenyWithoutMFAConsoleOnly: root is denied without MFA in console
 	// sessions only. The deny's condition is Bool aws:MultiFactorAuthPresent
 	// false; calls signed with root's access keys carry no such key, so
@@ -37,14 +46,21 @@ const (
 func rank(kind string) int {
 	switch kind {
 	case DenyAll:
-		return 3
+		return 4
 	case DenyWithoutMFA:
+		return 3
+	case DenyOutsideIPs:
 		return 2
 	case DenyWithoutMFAConsoleOnly:
 		return 1
 	}
 	return 0
 }
+
+// Rank orders guardrail kinds, strongest highest (0 for none or an
+// unknown kind): deny-all, deny-without-mfa, deny-outside-ip-ranges,
+// deny-without-mfa-console-only, none.
+func Rank(kind string) int { return rank(kind) }
 
 // ConsoleOnlyReason says why a Bool (not BoolIfExists) MFA deny leaves
 // root's access keys free.
@@ -67,6 +83,11 @@ type Guardrail struct {
 	// AssumedRootExempt: the deny leaves centralized-root (sts:AssumeRoot)
 	// sessions out, with "Null": {"aws:AssumedRoot": "true"}.
 	AssumedRootExempt bool `json:"assumed_root_exempt"`
+	// AllowedRanges are the source address ranges (CIDR) root is confined
+	// to when IP allow lists (Deny with NotIpAddress aws:SourceIp) are in
+	// force: what every one of them allows. Set whenever one is counted,
+	// even under a stronger kind.
+	AllowedRanges []string `json:"allowed_ranges,omitempty"`
 	// Notes are statements that mention root but were not counted (or
 	// counted for less than they seem to deny), and why.
 	Notes []string `json:"notes,omitempty"`
@@ -77,6 +98,11 @@ type Guardrail struct {
 // principal ARN patterns (in the aws partition).
 func Evaluate(account string, policies []Policy) (Guardrail, error) {
 	g := Guardrail{Kind: None}
+	// Each IP allow list denies on its own: root may act only from what
+	// they all allow, the intersection of their ranges.
+	var allowed []netip.Prefix
+	var ipBy []string
+	ipSeen, ipExempt := false, false
 	for _, p := range policies {
 		stmts, err := statements(p.Document)
 		if err != nil {
@@ -84,27 +110,57 @@ func Evaluate(account string, policies []Policy) (Guardrail, error) {
 		}
 		by := fmt.Sprintf("%s (%s) on %s", p.Name, p.ID, p.Target)
 		for _, s := range stmts {
-			kind, exempt, note := judge(account, s)
-			if note != "" {
-				g.Notes = append(g.Notes, by+": "+note)
+			v := judge(account, s)
+			if v.note != "" {
+				g.Notes = append(g.Notes, by+": "+v.note)
 			}
-			if kind == None {
+			if v.kind == None {
 				continue
 			}
-			switch {
-			case rank(kind) > rank(g.Kind):
-				g.Kind, g.By, g.AssumedRootExempt = kind, []string{by}, exempt
-			case rank(kind) == rank(g.Kind):
-				if len(g.By) == 0 || g.By[len(g.By)-1] != by {
-					g.By = append(g.By, by)
+			if v.kind == DenyOutsideIPs {
+				if ipSeen {
+					allowed = intersect(allowed, v.ranges)
+				} else {
+					allowed, ipSeen = v.ranges, true
 				}
-				g.AssumedRootExempt = g.AssumedRootExempt || exempt
+				if len(ipBy) == 0 || ipBy[len(ipBy)-1] != by {
+					ipBy = append(ipBy, by)
+				}
+				ipExempt = ipExempt || v.exempt
 			}
+			g.add(v.kind, by, v.exempt)
+		}
+	}
+	if ipSeen {
+		if len(allowed) == 0 {
+			// No address is in every list: root is denied from everywhere.
+			g.Notes = append(g.Notes, strings.Join(ipBy, ", ")+": the IP allow lists have no range in common, so root is denied from every address")
+			for _, by := range ipBy {
+				g.add(DenyAll, by, ipExempt)
+			}
+		}
+		g.AllowedRanges = []string{}
+		for _, p := range allowed {
+			g.AllowedRanges = append(g.AllowedRanges, p.String())
 		}
 	}
 	sort.Strings(g.Notes)
 	g.Notes = dedupe(g.Notes)
 	return g, nil
+}
+
+// add counts a deny of kind by a policy: a stronger one replaces what the
+// guardrail holds, an equal one joins it.
+func (g *Guardrail) add(kind, by string, exempt bool) {
+	switch {
+	case rank(kind) > rank(g.Kind):
+		g.Kind, g.By, g.AssumedRootExempt = kind, []string{by}, exempt
+	case rank(kind) == rank(g.Kind):
+		if len(g.By) == 0 || g.By[len(g.By)-1] != by {
+			g.By = append(g.By, by)
+		}
+		g.AssumedRootExempt = g.AssumedRootExempt || exempt
+	}
 }
 
 func dedupe(s []string) []string {
@@ -211,31 +267,53 @@ type conditions struct {
 	// that carry the key, i.e. not those signed with access keys).
 	mfa    string
 	exempt bool // Null aws:AssumedRoot true (or BoolIfExists false)
+	// ip: a NotIpAddress aws:SourceIp block holds outside ranges (the
+	// union of the statement's blocks: they are ANDed negations).
+	ip     bool
+	ranges []netip.Prefix
+	// everywhere names a range that allows every address of a family
+	// (0.0.0.0/0, ::/0): such an allow list does not confine root.
+	everywhere string
+}
+
+// verdict is what one statement does to root of the account judged.
+type verdict struct {
+	kind   string
+	exempt bool // centralized-root sessions are left out
+	note   string
+	ranges []netip.Prefix // the allowed ranges of an IP allow list
 }
 
 // judge classifies one statement's effect on root. The verdict depends on
 // no map order: the condition blocks are walked in sorted order, and it is
 // their conjunction anyway.
-func judge(account string, s statement) (kind string, assumedRootExempt bool, note string) {
+func judge(account string, s statement) verdict {
+	none := func(note string) verdict { return verdict{kind: None, note: note} }
 	if !strings.EqualFold(strings.TrimSpace(s.Effect), "Deny") {
-		return None, false, ""
+		return none("")
 	}
 	c := evalConditions(account, s.Condition)
 	switch {
 	case len(c.excluded) > 0:
 		if c.namesRoot {
-			return None, false, "a root deny whose conditions leave this account's root out (" + strings.Join(c.excluded, ", ") + ") does not cover it"
+			return none("a root deny whose conditions leave this account's root out (" + strings.Join(c.excluded, ", ") + ") does not cover it")
 		}
-		return None, false, ""
+		return none("")
+	case c.everywhere != "":
+		if c.namesRoot {
+			return none("an IP allow list that allows " + c.everywhere + " (every address of its family) does not confine root: not counted")
+		}
+		return none("")
 	case len(c.unknown) > 0:
 		if c.namesRoot {
-			return None, false, "a root deny narrowed by the conditions " + strings.Join(c.unknown, ", ") + " is not counted"
+			return none("a root deny narrowed by the conditions " + strings.Join(c.unknown, ", ") + " is not counted")
 		}
-		return None, false, ""
+		return none("")
 	}
-	// Every condition holds for root (under the MFA and AssumeRoot cases).
-	// A statement that does not name root applies to every principal: it
-	// is a guardrail on root too, but only noted when it denies it all.
+	// Every condition holds for root (under the MFA, IP and AssumeRoot
+	// cases). A statement that does not name root applies to every
+	// principal: it is a guardrail on root too, but only noted when it
+	// denies it all.
 	reason := ""
 	switch {
 	case len(s.Principal) > 0 || len(s.NotPrincipal) > 0:
@@ -252,23 +330,28 @@ func judge(account string, s statement) (kind string, assumedRootExempt bool, no
 			on = strings.Join(s.Resource, ", ")
 		}
 		reason = "denies root only on " + on + ", not every resource"
+	case c.ip && c.mfa != "":
+		reason = "a root deny that needs both a source outside the allowed ranges and no MFA is not counted: root with MFA acts from everywhere, and without MFA from the allowed ranges"
 	}
 	if reason != "" {
 		if c.namesRoot {
-			return None, false, reason
+			return none(reason)
 		}
-		return None, false, ""
+		return none("")
 	}
+	note := ""
 	if !c.namesRoot && len(s.Condition) == 0 {
 		note = "denies every principal, root among them"
 	}
-	switch c.mfa {
-	case "console":
-		return DenyWithoutMFAConsoleOnly, c.exempt, ConsoleOnlyReason
-	case "if-exists":
-		return DenyWithoutMFA, c.exempt, note
+	switch {
+	case c.ip:
+		return verdict{kind: DenyOutsideIPs, exempt: c.exempt, note: note, ranges: c.ranges}
+	case c.mfa == "console":
+		return verdict{kind: DenyWithoutMFAConsoleOnly, exempt: c.exempt, note: ConsoleOnlyReason}
+	case c.mfa == "if-exists":
+		return verdict{kind: DenyWithoutMFA, exempt: c.exempt, note: note}
 	}
-	return DenyAll, c.exempt, note
+	return verdict{kind: DenyAll, exempt: c.exempt, note: note}
 }
 
 // coversAll reports whether an Action or Resource list holds the
@@ -342,6 +425,32 @@ func evalBlock(account, op, key string, values []string, c *conditions) int {
 			} else {
 				c.mfa = "console" // ANDed with anything, only sessions remain
 			}
+			return holds
+		}
+		return unknown
+	case "aws:sourceip":
+		// NotIpAddress holds for root outside the ranges, and for requests
+		// without the key (through a VPC endpoint), whether IfExists or
+		// not: a negated operator holds when its key is absent.
+		if base != "NotIpAddress" {
+			return unknown
+		}
+		ps, err := ParseRanges(values)
+		if err != nil || len(ps) == 0 {
+			return unknown
+		}
+		for _, p := range ps {
+			if p.Bits() == 0 && c.everywhere == "" {
+				c.everywhere = p.String()
+			}
+		}
+		c.ip = true
+		c.ranges = union(c.ranges, ps)
+		return holds
+	case "aws:viaawsservice":
+		// False for every request root sends itself: what an AWS service
+		// then sends on its behalf follows a request that was judged.
+		if strings.HasPrefix(base, "Bool") && single("false") {
 			return holds
 		}
 		return unknown

@@ -83,6 +83,8 @@ func FuzzEvaluate(f *testing.F) {
 	f.Add(`{"Statement":[{"Effect":"Deny","NotAction":"iam:*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:ro[ot"}}}]}`)
 	f.Add(`{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:root"},"StringEquals":{"aws:PrincipalArn":"arn:aws:iam::999999999999:root"}}}]}`)
 	f.Add(`{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"ArnEquals":{"aws:PrincipalArn":"arn:${aws:PrincipalType}:iam::${*}${?}:root"},"NumericLessThan":{"aws:MultiFactorAuthAge":[1,2.5]},"Bool":{"aws:MultiFactorAuthPresent":false}}}]}`)
+	f.Add(`{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:root"},"NotIpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32","0.0.0.0/0"]},"NotIpAddressIfExists":{"aws:SourceIp":"10.1.2.3"},"Bool":{"aws:ViaAWSService":false}}}]}`)
+	f.Add(`{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":["10.0.0.0/8"]}}},{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":["192.168.0.0/16"]}}}]}`)
 	f.Fuzz(func(t *testing.T, d string) {
 		ps := []Policy{{ID: "p", Name: "n", Document: d}, {ID: "q", Name: "m", Document: d}}
 		g, err := Evaluate(acct, ps)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,6 +163,29 @@ func TestStoreKeepsNothingOfAFailedLargeRun(t *testing.T) {
 		}
 		if o, f, e := count(t, s); o != 0 || f != 0 || e != 0 {
 			t.Errorf("kept %d observations, %d findings, %d events of failed runs", o, f, e)
+		}
+	})
+}
+
+// TestStoreRefusesAFindingTwice: a finding ID twice in one run is an
+// error (conflicting rows are ignored by the insert, then counted), and
+// nothing of the run is kept.
+func TestStoreRefusesAFindingTwice(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, url string) {
+		s := openT(t, url)
+		recs := sampleRecords(week1)
+		recs[1].Findings = append(recs[1].Findings, recs[0].Findings[0])
+		_, err := s.WriteRun(context.Background(), RunInput{WrittenAt: audit, Accounts: Records(recs...)})
+		if err == nil || !strings.Contains(err.Error(), "a finding ID twice in one run") || !strings.Contains(err.Error(), "3 of 4 rows written") {
+			t.Errorf("a finding twice: %v", err)
+		}
+		if o, f, e := count(t, s); o != 0 || f != 0 || e != 0 {
+			t.Errorf("kept %d observations, %d findings, %d events", o, f, e)
+		}
+		// An account twice names the accounts of the batch.
+		_, err = s.WriteRun(context.Background(), RunInput{WrittenAt: audit, Accounts: Records(recs[0], recs[1], recs[0])})
+		if err == nil || !strings.Contains(err.Error(), "accounts of accounts 111111111111..111111111111: 2 of 3 rows written: an account twice in one run") {
+			t.Errorf("an account twice: %v", err)
 		}
 	})
 }

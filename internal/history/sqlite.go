@@ -38,7 +38,7 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 			return nil, fmt.Errorf("store %s: create its directory: %w", name, err)
 		}
 	}
-	dsn := fmt.Sprintf("%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate",
+	dsn := fmt.Sprintf("%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_txlock=immediate",
 		path, sqliteBusyTimeoutMS)
 	// Opening a new file sets WAL mode, and another process may be
 	// setting it too or migrating: SQLite then answers SQLITE_BUSY at once

@@ -48,5 +48,6 @@ Try it without an AWS account:
 	root.AddCommand(newAuditCmd(d), newSnapshotCmd(d), newTrailCmd(d), newRulesCmd(d), newPermissionsCmd(d))
 	root.AddCommand(newStudyCmd(d))
 	root.AddCommand(newHistoryCmd(d))
+	root.AddCommand(newScpCmd(d))
 	return root
 }

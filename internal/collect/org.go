@@ -170,6 +170,24 @@ func (r *SCPReader) Guardrail(ctx context.Context, m OrgAccount) (*model.SCPGuar
 	return out, nil
 }
 
+// Policies returns the SCPs attached directly to a target (the root, an
+// OU or an account), with their documents.
+func (r *SCPReader) Policies(ctx context.Context, target string) ([]scp.Policy, error) {
+	summaries, err := r.attachedTo(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]scp.Policy, 0, len(summaries))
+	for _, s := range summaries {
+		doc, err := r.document(ctx, aws.ToString(s.Id))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, scp.Policy{ID: aws.ToString(s.Id), Name: aws.ToString(s.Name), Target: target, Document: doc})
+	}
+	return out, nil
+}
+
 func (r *SCPReader) attachedTo(ctx context.Context, target string) ([]orgtypes.PolicySummary, error) {
 	r.mu.Lock()
 	if r.attached == nil {

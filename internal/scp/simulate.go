@@ -173,6 +173,10 @@ func Simulate(org *Org, target string, g *Generated, o SimulateOptions) (*Placem
 			p.AlreadyAttached = fmt.Sprintf("%s (%s)", pol.Name, pol.ID)
 		}
 	}
+	if p.Full {
+		p.Problems = append(p.Problems, fmt.Sprintf("%s already holds %d of %d SCPs: attaching %s there fails (ConstraintViolationException); detach one or place it at another level",
+			p.label(), p.Attached, quota, g.Name()))
+	}
 	placed := Policy{ID: "(new)", Name: g.Name(), Target: target, Document: string(g.Minified)}
 	keep := map[string]bool{}
 	for _, k := range o.KeepRoot {
@@ -256,10 +260,6 @@ func Simulate(org *Org, target string, g *Generated, o SimulateOptions) (*Placem
 		if org.account(k) == nil {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("--keep-root %s is not an account of %s", k, org.ID))
 		}
-	}
-	if p.Full {
-		p.Problems = append(p.Problems, fmt.Sprintf("%s already holds %d of %d SCPs: attaching %s there fails (ConstraintViolationException); detach one or place it at another level",
-			p.label(), p.Attached, quota, g.Name()))
 	}
 	if p.AlreadyAttached != "" {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("%s already holds this guardrail as %s: nothing to attach", p.label(), p.AlreadyAttached))

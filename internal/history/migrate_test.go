@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"io/fs"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -88,8 +89,8 @@ func TestStoreMigratesAVersion1Store(t *testing.T) {
 
 		migrated := openT(t, url)
 		var v int64
-		if err := db.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&v); err != nil || v != 2 {
-			t.Errorf("schema version after Open = %d, %v; want 2", v, err)
+		if err := db.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&v); err != nil || v != latestVersion(url) {
+			t.Errorf("schema version after Open = %d, %v; want %d", v, err, latestVersion(url))
 		}
 		obs := observations(t, migrated, ObservationFilter{})
 		want := []Observation{{RunID: runID, Account: "111111111111", Name: "prod", Org: "o-a", OUPath: "Root/Prod", AsOf: time.Date(2020, 9, 13, 12, 26, 40, 0, time.UTC),
@@ -111,4 +112,40 @@ func TestStoreMigratesAVersion1Store(t *testing.T) {
 			t.Errorf("new unread observation = %+v", obs)
 		}
 	})
+}
+
+// latestVersion is the schema version this rootwatch migrates a store to:
+// SQLite has 00003 (observations clustered by time), PostgreSQL not.
+func latestVersion(url string) int64 {
+	if strings.HasPrefix(url, "sqlite:") {
+		return 3
+	}
+	return 2
+}
+
+// TestSQLiteReadsObservationsInTableOrder: the study's read walks the
+// clustered table, with no sort and no lookup per row.
+func TestSQLiteReadsObservationsInTableOrder(t *testing.T) {
+	s := openT(t, "sqlite:"+filepath.Join(t.TempDir(), "h.db"))
+	ss := s.(*sqlStore)
+	rows, err := ss.db.Query(`EXPLAIN QUERY PLAN ` + observationsQuery + ` ORDER BY o.as_of_us, o.account`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(plan, "; "); got != "SCAN o" {
+		t.Errorf("plan = %q, want %q", got, "SCAN o")
+	}
 }

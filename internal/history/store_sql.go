@@ -538,12 +538,18 @@ func (s *sqlStore) each(ctx context.Context, query string, args []any, fn func(*
 	return rows.Close()
 }
 
+// observationsQuery selects what Observations returns.
+const observationsQuery = `SELECT o.account, o.as_of_us, o.run_id, o.name, o.org, o.ou_path, o.created_at_us, o.password_last_used_us, o.root_unread,
+		o.key1_active, o.key1_last_rotated_us, o.key1_last_used_us, o.key2_active, o.key2_last_rotated_us, o.key2_last_used_us,
+		o.mfa, o.assets, o.exact_sign_ins, o.exact_sign_ins_without_mfa, o.exact_key_signed_calls
+		FROM observations o`
+
 func (s *sqlStore) Observations(ctx context.Context, f ObservationFilter, fn func(Observation) error) error {
-	from := `observations o`
+	from := ""
 	var where []string
 	var args []any
 	if f.RunID != 0 {
-		from += ` JOIN run_accounts ra ON ra.account = o.account AND ra.as_of_us = o.as_of_us`
+		from = ` JOIN run_accounts ra ON ra.account = o.account AND ra.as_of_us = o.as_of_us`
 		where, args = append(where, "ra.run_id = ?"), append(args, f.RunID)
 	}
 	if !f.Since.IsZero() {
@@ -558,10 +564,7 @@ func (s *sqlStore) Observations(ctx context.Context, f ObservationFilter, fn fun
 	if f.Account != "" {
 		where, args = append(where, "o.account = ?"), append(args, f.Account)
 	}
-	query := `SELECT o.account, o.as_of_us, o.run_id, o.name, o.org, o.ou_path, o.created_at_us, o.password_last_used_us, o.root_unread,
-		o.key1_active, o.key1_last_rotated_us, o.key1_last_used_us, o.key2_active, o.key2_last_rotated_us, o.key2_last_used_us,
-		o.mfa, o.assets, o.exact_sign_ins, o.exact_sign_ins_without_mfa, o.exact_key_signed_calls
-		FROM ` + from + whereClause(where) + ` ORDER BY o.as_of_us, o.account`
+	query := observationsQuery + from + whereClause(where) + ` ORDER BY o.as_of_us, o.account`
 	err := s.each(ctx, query, args, func(rows *sql.Rows) error {
 		var o Observation
 		var asOf int64

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/rootwatch/rootwatch/internal/collect"
 	"github.com/rootwatch/rootwatch/internal/scp/orgread"
@@ -357,4 +358,78 @@ func compact(t *testing.T, raw json.RawMessage) string {
 		t.Fatalf("compact %s: %v", raw, err)
 	}
 	return b.String()
+}
+
+// orgDenied stands in for an Organizations API that refuses some reads
+// (a delegated administrator without a permission, an SCP on the caller):
+// moto grants everything.
+type orgDenied struct {
+	collect.OrgAPI
+	listAccountsOf, policiesOf string
+}
+
+func (f orgDenied) ListAccountsForParent(ctx context.Context, in *organizations.ListAccountsForParentInput, o ...func(*organizations.Options)) (*organizations.ListAccountsForParentOutput, error) {
+	if aws.ToString(in.ParentId) == f.listAccountsOf {
+		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "You don't have permissions to access this resource."}
+	}
+	return f.OrgAPI.ListAccountsForParent(ctx, in, o...)
+}
+
+func (f orgDenied) ListPoliciesForTarget(ctx context.Context, in *organizations.ListPoliciesForTargetInput, o ...func(*organizations.Options)) (*organizations.ListPoliciesForTargetOutput, error) {
+	if aws.ToString(in.TargetId) == f.policiesOf {
+		return nil, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "You don't have permissions to access this resource."}
+	}
+	return f.OrgAPI.ListPoliciesForTarget(ctx, in, o...)
+}
+
+// An OU whose accounts cannot be listed: the simulation is written
+// without them, says so, and exits 3.
+func TestScpSimulate_FakeUnlistedOU(t *testing.T) {
+	m := startMoto(t)
+	ids := scpOrg(t, m.Endpoint)
+	d, _, _ := testDeps("")
+	d.OrgAPI = func(cfg aws.Config) collect.OrgAPI {
+		return orgDenied{OrgAPI: organizations.NewFromConfig(cfg), listAccountsOf: ids["prod"]}
+	}
+	r := runWith(t, d, "scp", "simulate", "--endpoint-url", m.Endpoint, "--kind", "deny-root", "--target", ids["workloads"])
+	unread := expand("the accounts of Root/Workloads/Prod ({prod}) were not listed: access denied: You don't have permissions to access this resource.", ids)
+	if r.code != ExitPartial || !strings.Contains(r.err, "parts of the organization could not be listed; their accounts are missing: "+unread) {
+		t.Errorf("exit %d, stderr %q", r.code, r.err)
+	}
+	want := expand(`
+At ou {workloads}: 0 accounts newly covered, 0 covered already, of 0 member accounts; SCPs attached there: 1 of 10
+No account under it.
+Warning: parts of the organization could not be read, and their accounts are missing: `+unread+"\n", ids)
+	if !strings.HasSuffix(r.out, want) {
+		t.Errorf("stdout:\n%s\nwant it to end with:\n%s", r.out, want)
+	}
+}
+
+// SCPs that cannot be read make the simulation wrong: exit 2 naming the
+// target whose SCPs were refused, nothing written.
+func TestScpSimulate_FakeSCPsUnreadable(t *testing.T) {
+	m := startMoto(t)
+	ids := scpOrg(t, m.Endpoint)
+	d, _, _ := testDeps("")
+	d.OrgAPI = func(cfg aws.Config) collect.OrgAPI {
+		return orgDenied{OrgAPI: organizations.NewFromConfig(cfg), policiesOf: ids["prod-a"]}
+	}
+	r := runWith(t, d, "scp", "simulate", "--endpoint-url", m.Endpoint, "--kind", "deny-root", "--target", ids["root"])
+	want := expand("read the organization: read the SCPs of {prod-a}: SCPs attached to {prod-a}: access denied: You don't have permissions to access this resource.", ids)
+	if r.code != ExitUsage || !strings.Contains(r.err, want) || r.out != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want %q", r.code, r.out, r.err, want)
+	}
+}
+
+// 'rootwatch permissions --for management' grants what simulate calls.
+func TestScpSimulateActionsAreInTheManagementPolicy(t *testing.T) {
+	var granted []string
+	for _, s := range PermissionsPolicy(forManagement).Statement {
+		granted = append(granted, s.Action...)
+	}
+	for _, a := range orgread.Actions() {
+		if !slices.Contains(granted, a) {
+			t.Errorf("%s is not in the management policy", a)
+		}
+	}
 }

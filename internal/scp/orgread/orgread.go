@@ -37,7 +37,10 @@ func Read(ctx context.Context, api collect.OrgAPI, targets []string) (*scp.Org, 
 	}
 	org := &scp.Org{ID: o.ID, ManagementAccount: o.ManagementAccount, Names: map[string]string{}, Attached: map[string][]scp.Policy{}}
 	for _, s := range skipped {
-		org.Unread = append(org.Unread, s.Message)
+		// The walk words it for an audit; nothing is audited here.
+		msg := strings.Replace(s.Message, " were not listed, nor audited", " were not listed", 1)
+		msg = strings.Replace(msg, " were not listed, nor their accounts audited", " were not listed, nor their accounts", 1)
+		org.Unread = append(org.Unread, msg)
 	}
 	for _, a := range accounts {
 		names := strings.Split(a.OUPath, "/")

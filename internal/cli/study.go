@@ -165,7 +165,7 @@ func runStudy(ctx context.Context, o *StudyOptions) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
-	out := &report.Study{Window: so.Window, GracePeriod: so.GracePeriod}
+	out := &report.Study{Window: so.Window, GracePeriod: so.GracePeriod, KeyMaxAge: so.KeyMaxAge, Generated: now}
 	if o.Demo {
 		out.Source = "the demo fleet"
 		for obs := range study.DemoFleet(1) {

@@ -576,3 +576,49 @@ func TestStudyInterrupted(t *testing.T) {
 		t.Errorf("cancelled: %v (exit %d), stdout %q", err, code, out)
 	}
 }
+
+// An audit that could not read root's facts is kept as such and left out of
+// the figures, with a warning counting it; the account's other week counts.
+func TestStudyLeavesOutUnreadRootFacts(t *testing.T) {
+	url := "sqlite:" + filepath.Join(t.TempDir(), "h.db")
+	ctx := context.Background()
+	st, err := history.Open(ctx, url)
+	mustDo(t, err)
+	w1 := time.Date(2024, 5, 8, 0, 0, 0, 0, time.UTC)
+	w2 := w1.Add(7 * 24 * time.Hour)
+	created := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, obs := range []history.Observation{
+		{Account: "444444444444", Org: "o-cccccccccc", AsOf: w1, CreatedAt: created, PasswordLastUsed: w1.Add(-time.Hour)},
+		{Account: "444444444444", Org: "o-cccccccccc", AsOf: w2, CreatedAt: created, RootUnread: true},
+	} {
+		_, err = st.WriteRun(ctx, history.RunInput{WrittenAt: obs.AsOf, ToolVersion: "test", Accounts: history.Records(history.AccountRecord{Observation: obs})})
+		mustDo(t, err)
+	}
+	mustDo(t, st.Close())
+	r := run(t, "study", "--store", url, "--format", "csv")
+	rows := strings.Split(strings.TrimSuffix(r.out, "\r\n"), "\r\n")
+	if r.code != ExitOK || len(rows) != 3 || !strings.HasPrefix(rows[2], "period,1,1,,1,1,1,1,0,1,1,") {
+		t.Errorf("exit %d: want one week and its use, got\n%s%s", r.code, r.out, r.err)
+	}
+	if !strings.Contains(r.err, "audits that could not read root's facts are left out of the figures") || !strings.Contains(r.err, "audits=1") {
+		t.Errorf("no warning counting the unread audit:\n%s", r.err)
+	}
+}
+
+// --format html writes one page through the CLI, stamped with the command's
+// clock.
+func TestStudyDemoHTML(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "study.html")
+	r := run(t, "study", "--demo", "--format", "html", "--output", out)
+	if r.code != ExitOK || r.out != "" {
+		t.Fatalf("exit %d, stdout %q: %s", r.code, r.out, r.err)
+	}
+	page, err := os.ReadFile(out)
+	mustDo(t, err)
+	for _, want := range []string{"<!doctype html>", `<time datetime="2026-11-23T12:00:00Z">`, "Root use in the demo fleet",
+		"last rotated more than 90d before"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}

@@ -108,7 +108,11 @@ func periodFigures(p study.Period) []htmlFigure {
 
 // writeStudyHTML writes the study as one self-contained HTML page.
 func writeStudyHTML(w io.Writer, s *Study) error {
-	return writeStudyHTMLAt(w, s, time.Now())
+	at := s.Generated
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return writeStudyHTMLAt(w, s, at)
 }
 
 func writeStudyHTMLAt(w io.Writer, s *Study, now time.Time) error {
@@ -123,6 +127,14 @@ func writeStudyHTMLAt(w io.Writer, s *Study, now time.Time) error {
 		Generated: now,
 		Body:      v,
 	})
+}
+
+// keyAge words the age past which a root key is old.
+func keyAge(s *Study) string {
+	if s.KeyMaxAge <= 0 {
+		return config.FormatDuration(study.DefaultOptions().KeyMaxAge)
+	}
+	return config.FormatDuration(s.KeyMaxAge)
 }
 
 func newStudyView(s *Study) studyView {
@@ -147,7 +159,7 @@ func newStudyView(s *Study) studyView {
 			v.Exact = true
 		}
 	}
-	v.Charts = studyCharts(r.Weeks)
+	v.Charts = studyCharts(r.Weeks, keyAge(s))
 	for _, h := range s.Seed {
 		unit := ""
 		if h.Percent {
@@ -175,7 +187,7 @@ type weeklySeries struct {
 // studyCharts are the weekly series: accounts and organizations using
 // root, console uses with and without MFA, key uses, accounts with root
 // keys and old keys, offending accounts by size.
-func studyCharts(weeks []study.Week) []chart {
+func studyCharts(weeks []study.Week, keyMaxAge string) []chart {
 	specs := []struct {
 		id, title, caption string
 		kind               chartKind
@@ -196,7 +208,7 @@ func studyCharts(weeks []study.Week) []chart {
 			chartStacked, []weeklySeries{
 				{"key uses", "c3", func(w study.Week) int { return w.KeyUses }}}},
 		{"root-keys", "Accounts with root keys",
-			"Accounts with an active root access key at the audit (young ones included), and those whose key was last rotated more than 90 days before.",
+			"Accounts with an active root access key at the audit (young ones included), and those whose key was last rotated more than "+keyMaxAge+" before.",
 			chartLines, []weeklySeries{
 				{"accounts with root keys", "c1", func(w study.Week) int { return w.AccountsWithRootKeys }},
 				{"accounts with old root keys", "bad", func(w study.Week) int { return w.AccountsWithOldRootKeys }}}},

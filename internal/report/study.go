@@ -29,6 +29,12 @@ type Study struct {
 	Seed []study.Headline
 	// MaxOffenders bounds the table's list of repeat offenders (0: 25).
 	MaxOffenders int
+	// KeyMaxAge is the age past which an active root key is old (0: the
+	// default, 90 days), for the words beside the figures.
+	KeyMaxAge time.Duration
+	// Generated is when the study was computed (zero: now), for the HTML
+	// page's header.
+	Generated time.Time
 }
 
 // StudyWriter writes a study in one format.

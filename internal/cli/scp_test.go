@@ -433,3 +433,47 @@ func TestScpSimulateActionsAreInTheManagementPolicy(t *testing.T) {
 		}
 	}
 }
+
+// Generate, attach, audit: the IP allow list 'scp generate' writes,
+// attached in moto to the audit account, is what the audit's
+// root-scp-guardrail then passes, with the ranges and the exemption in
+// its message and evidence. Root rows come from a fake (moto's credential
+// report has none).
+func TestScpGenerateAttachAudit_FakeRootRow(t *testing.T) {
+	m := startMoto(t)
+	ids := scpOrg(t, m.Endpoint)
+	gen := run(t, "scp", "generate", "--kind", "root-ip-allowlist", "--cidr", "203.0.113.0/24,2001:db8::/32", "--format", "json")
+	if gen.code != 0 {
+		t.Fatalf("generate: exit %d: %s", gen.code, gen.err)
+	}
+	ctx := context.Background()
+	cfg, err := collect.LoadConfig(ctx, collect.Options{EndpointURL: m.Endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := organizations.NewFromConfig(cfg)
+	pol, err := org.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String("rootwatch-root-ip-allowlist"), Description: aws.String("root from the corporate ranges"),
+		Type: orgtypes.PolicyTypeServiceControlPolicy, Content: aws.String(strings.TrimSpace(gen.out))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(pol.Policy.PolicySummary.Id)
+	if _, err := org.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: aws.String(id), TargetId: aws.String(ids["audit"])}); err != nil {
+		t.Fatal(err)
+	}
+	d, _, _ := testDeps("")
+	d.AWSClients = withFakeRootRow
+	r := runWith(t, d, "audit", "--org", "--accounts", ids["audit"], "--endpoint-url", m.Endpoint, "--format", "json")
+	if r.code != ExitFailing && r.code != ExitOK {
+		t.Fatalf("audit: exit %d: %s", r.code, r.err)
+	}
+	f := findings(jsonReport(t, r.out))[[2]string{ids["audit"], "root-scp-guardrail"}]
+	want := "root is denied outside 203.0.113.0/24, 2001:db8::/32 (from there it acts without MFA) by rootwatch-root-ip-allowlist (" + id + ") on " + ids["audit"] + " (centralized-root sessions exempted)"
+	if f["status"] != "pass" || f["message"] != want {
+		t.Errorf("root-scp-guardrail: %v %q, want pass %q", f["status"], f["message"], want)
+	}
+	ev, _ := f["evidence"].(map[string]any)
+	if ev["guardrail"] != "deny-outside-ip-ranges" || fmt.Sprint(ev["allowed_ranges"]) != "[203.0.113.0/24 2001:db8::/32]" || ev["assumed_root_exempt"] != true {
+		t.Errorf("evidence %v", ev)
+	}
+}

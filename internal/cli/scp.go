@@ -185,7 +185,7 @@ the output could not be written; 130 interrupted.`,
 	}
 	o.gen.add(cmd)
 	f := cmd.Flags()
-	f.StringSliceVar(&o.targets, "target", nil, "where the guardrail would be attached: the root (r-...), an `OU` (ou-...) or an account ID; repeat it or separate with commas (required)")
+	f.StringSliceVar(&o.targets, "target", nil, "`TARGET` where the guardrail would be attached: the root (r-...), an OU (ou-...) or an account ID; repeat it or separate with commas (required)")
 	f.StringSliceVar(&o.keepRoot, "keep-root", nil, "break-glass `ACCOUNT` IDs whose root must keep a way in; repeat it or separate with commas")
 	f.IntVar(&o.maxPerTarget, "max-scps", scp.DefaultMaxPerTarget, "the quota of SCPs attached to one target (`N`; AWS raised it from 5 in May 2026)")
 	stringOnceVarP(f, &o.format, "format", "f", "table", "output `FORMAT`: "+strings.Join(report.SCPSimulateFormats(), ", "))

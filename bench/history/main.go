@@ -88,6 +88,9 @@ type result struct {
 	// HeapInusePeak is the largest runtime.MemStats.HeapInuse sampled
 	// every 20 ms during the phase.
 	HeapInusePeak uint64 `json:"heap_inuse_peak_bytes"`
+	// OpenSeconds: the part of Seconds spent opening the store (floor,
+	// study).
+	OpenSeconds float64 `json:"open_seconds,omitempty"`
 	// Detail: what the study found, to show it computed something.
 	Detail map[string]any `json:"detail,omitempty"`
 	Load   string         `json:"load"`
@@ -110,7 +113,7 @@ func run() error {
 	flag.Uint64Var(&c.seed, "seed", 1, "seed of the generated fleet")
 	flag.IntVar(&c.fillFindings, "fill-findings", 2, "findings per account in the filled weeks (at most 4)")
 	flag.IntVar(&c.studyWeeks, "study-weeks", 0, "read only the first K weeks in count, floor and study (0: all)")
-	flag.StringVar(&c.phase, "phase", "all", "fill, write, count, floor, study, all, or drop (delete the store)")
+	flag.StringVar(&c.phase, "phase", "all", "fill, write, count, floor, study, all; gen (generate week W only), size (bytes on disk, in rows), drop (delete the store)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the phases to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -190,6 +193,10 @@ func phase(ctx context.Context, c config, name string) (result, error) {
 		err = count(ctx, c, &r)
 	case "floor", "study":
 		err = read(ctx, c, name, &r)
+	case "gen":
+		err = generate(c, &r)
+	case "size":
+		err = size(ctx, c, &r)
 	case "drop":
 		err = drop(ctx, c)
 	default:
@@ -313,6 +320,44 @@ func writeLast(ctx context.Context, c config, r *result) error {
 	return nil
 }
 
+// generate only generates week W's records (what write's time includes
+// besides the store).
+func generate(c config, r *result) error {
+	f := newFleet(c.accounts, c.seed)
+	for rec, err := range f.week(c.weeks-1, checks) {
+		if err != nil {
+			return err
+		}
+		r.Rows++
+		r.Findings += int64(len(rec.Findings))
+	}
+	return nil
+}
+
+// size reports the store's size on disk in Rows (bytes): the SQLite file
+// and its WAL, or pg_database_size.
+func size(ctx context.Context, c config, r *result) error {
+	if c.backend == "postgres" {
+		db, err := sql.Open("pgx", c.admin)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return db.QueryRowContext(ctx, `SELECT pg_database_size($1)`, dbName(c)).Scan(&r.Rows)
+	}
+	path := strings.TrimPrefix(c.url, "sqlite:")
+	for _, suffix := range []string{"", "-wal"} {
+		fi, err := os.Stat(path + suffix)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		if err == nil {
+			r.Rows += fi.Size()
+		}
+	}
+	return nil
+}
+
 func until(c config) time.Time {
 	if c.studyWeeks <= 0 || c.studyWeeks >= c.weeks {
 		return time.Time{}
@@ -349,10 +394,12 @@ func count(ctx context.Context, c config, r *result) error {
 
 // read streams the observations to a no-op (floor) or the study.
 func read(ctx context.Context, c config, name string, r *result) error {
+	start := time.Now()
 	s, err := history.Open(ctx, c.url)
 	if err != nil {
 		return err
 	}
+	r.OpenSeconds = time.Since(start).Seconds()
 	defer s.Close()
 	filter := history.ObservationFilter{Until: until(c)}
 	if !filter.Until.IsZero() {

@@ -565,31 +565,43 @@ func (s *sqlStore) Observations(ctx context.Context, f ObservationFilter, fn fun
 		where, args = append(where, "o.account = ?"), append(args, f.Account)
 	}
 	query := observationsQuery + from + whereClause(where) + ` ORDER BY o.as_of_us, o.account`
-	err := s.each(ctx, query, args, func(rows *sql.Rows) error {
-		var o Observation
-		var asOf int64
-		var created, pwd, k1r, k1u, k2r, k2u, assets, e1, e2, e3 sql.NullInt64
-		if err := rows.Scan(&o.Account, &asOf, &o.RunID, &o.Name, &o.Org, &o.OUPath, &created, &pwd, &o.RootUnread,
-			&o.Keys[0].Active, &k1r, &k1u, &o.Keys[1].Active, &k2r, &k2u, &o.MFA, &assets, &e1, &e2, &e3); err != nil {
-			return err
-		}
-		o.AsOf = time.UnixMicro(asOf).UTC()
-		o.CreatedAt, o.PasswordLastUsed = fromMicros(created), fromMicros(pwd)
-		o.Keys[0].LastRotated, o.Keys[0].LastUsed = fromMicros(k1r), fromMicros(k1u)
-		o.Keys[1].LastRotated, o.Keys[1].LastUsed = fromMicros(k2r), fromMicros(k2u)
-		if assets.Valid {
-			n := int(assets.Int64)
-			o.Assets = &n
-		}
-		if e1.Valid {
-			o.Exact = &ExactCounts{SignIns: int(e1.Int64), SignInsWithoutMFA: int(e2.Int64), KeySignedCalls: int(e3.Int64)}
-		}
-		return fn(o)
-	})
+	var err error
+	if s.dialect == goose.DialectPostgres {
+		err = s.observationsPgx(ctx, query, args, fn)
+	} else {
+		err = s.each(ctx, query, args, func(rows *sql.Rows) error {
+			var o Observation
+			var asOf int64
+			var n [10]sql.NullInt64
+			if err := rows.Scan(&o.Account, &asOf, &o.RunID, &o.Name, &o.Org, &o.OUPath, &n[0], &n[1], &o.RootUnread,
+				&o.Keys[0].Active, &n[2], &n[3], &o.Keys[1].Active, &n[4], &n[5], &o.MFA, &n[6], &n[7], &n[8], &n[9]); err != nil {
+				return err
+			}
+			return fn(o.withFacts(asOf, n))
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("read observations in %s: %w", s.name, err)
 	}
 	return nil
+}
+
+// withFacts sets an observation's times and counts from the columns read:
+// created_at, password_last_used, key 1 rotated and used, key 2 rotated
+// and used, assets, then the three exact counts.
+func (o Observation) withFacts(asOf int64, n [10]sql.NullInt64) Observation {
+	o.AsOf = time.UnixMicro(asOf).UTC()
+	o.CreatedAt, o.PasswordLastUsed = fromMicros(n[0]), fromMicros(n[1])
+	o.Keys[0].LastRotated, o.Keys[0].LastUsed = fromMicros(n[2]), fromMicros(n[3])
+	o.Keys[1].LastRotated, o.Keys[1].LastUsed = fromMicros(n[4]), fromMicros(n[5])
+	if n[6].Valid {
+		a := int(n[6].Int64)
+		o.Assets = &a
+	}
+	if n[7].Valid {
+		o.Exact = &ExactCounts{SignIns: int(n[7].Int64), SignInsWithoutMFA: int(n[8].Int64), KeySignedCalls: int(n[9].Int64)}
+	}
+	return o
 }
 
 func (s *sqlStore) Events(ctx context.Context, f EventFilter, fn func(Event) error) error {

@@ -5,7 +5,9 @@
 # the same run, `SELECT count(*) FROM observations` (the floor), the
 # observations streamed to a no-op (the driver floor) and the study over
 # the whole store, each in a process of its own for its peak memory, over
-# all the weeks and over the first half. See bench/README.md.
+# all the weeks and over the first half; beside the count, two more floors:
+# the count over the table itself (SQLite's count picks its smallest
+# index) and every column read inside the database. See bench/README.md.
 #
 #   bash bench/history.sh
 #
@@ -56,7 +58,7 @@ for b in $BACKENDS; do
 	hb --backend "$b" --phase size >> "$lines"
 	for weeks in 0 $((WEEKS / 2)); do
 		for r in $(seq "$REPEAT"); do
-			for p in count floor study; do
+			for p in count count-table sum-all floor study; do
 				log "$b: $p (weeks ${weeks/#0/all}, round $r)"
 				hb --backend "$b" --phase "$p" --study-weeks "$weeks" >> "$lines" 2>/dev/null
 			done

@@ -31,20 +31,24 @@ type line struct {
 }
 
 type read struct {
-	Weeks              int            `json:"weeks"`
-	Rows               int64          `json:"rows"`
-	CountSeconds       float64        `json:"count_seconds"`
-	FloorSeconds       float64        `json:"floor_seconds"`
-	StudySeconds       float64        `json:"study_seconds"`
-	OpenSeconds        float64        `json:"open_seconds"`
-	StudyOverCount     float64        `json:"study_over_count"`
-	FloorOverCount     float64        `json:"floor_over_count"`
-	StudyOverFloor     float64        `json:"study_over_floor"`
-	StudyVmHWMKB       int64          `json:"study_vm_hwm_kb"`
-	StudyHeapInusePeak uint64         `json:"study_heap_inuse_peak_bytes"`
-	FloorVmHWMKB       int64          `json:"floor_vm_hwm_kb"`
-	Study              map[string]any `json:"study"`
-	Loads              []string       `json:"loads"`
+	Weeks               int            `json:"weeks"`
+	Rows                int64          `json:"rows"`
+	CountSeconds        float64        `json:"count_seconds"`
+	CountTableSeconds   float64        `json:"count_table_seconds"`
+	SumAllSeconds       float64        `json:"sum_all_seconds"`
+	StudyOverSumAll     float64        `json:"study_over_sum_all"`
+	StudyOverCountTable float64        `json:"study_over_count_table"`
+	FloorSeconds        float64        `json:"floor_seconds"`
+	StudySeconds        float64        `json:"study_seconds"`
+	OpenSeconds         float64        `json:"open_seconds"`
+	StudyOverCount      float64        `json:"study_over_count"`
+	FloorOverCount      float64        `json:"floor_over_count"`
+	StudyOverFloor      float64        `json:"study_over_floor"`
+	StudyVmHWMKB        int64          `json:"study_vm_hwm_kb"`
+	StudyHeapInusePeak  uint64         `json:"study_heap_inuse_peak_bytes"`
+	FloorVmHWMKB        int64          `json:"floor_vm_hwm_kb"`
+	Study               map[string]any `json:"study"`
+	Loads               []string       `json:"loads"`
 }
 
 type backend struct {
@@ -135,7 +139,7 @@ func run() error {
 			b.GenerateSeconds = l.Seconds
 		case "size":
 			b.StoreBytes = l.Rows
-		case "count", "floor", "study":
+		case "count", "count-table", "sum-all", "floor", "study":
 			w := l.StudyWeeks
 			if w == 0 {
 				w = l.Weeks
@@ -165,6 +169,13 @@ func run() error {
 		r := reads[k]
 		t := times[k]
 		r.CountSeconds, r.FloorSeconds, r.StudySeconds = median(t["count"]), median(t["floor"]), median(t["study"])
+		r.CountTableSeconds, r.SumAllSeconds = median(t["count-table"]), median(t["sum-all"])
+		if r.CountTableSeconds > 0 {
+			r.StudyOverCountTable = r.StudySeconds / r.CountTableSeconds
+		}
+		if r.SumAllSeconds > 0 {
+			r.StudyOverSumAll = r.StudySeconds / r.SumAllSeconds
+		}
 		if r.CountSeconds > 0 {
 			r.StudyOverCount, r.FloorOverCount = r.StudySeconds/r.CountSeconds, r.FloorSeconds/r.CountSeconds
 		}

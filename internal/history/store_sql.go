@@ -565,11 +565,18 @@ func (s *sqlStore) Observations(ctx context.Context, f ObservationFilter, fn fun
 		where, args = append(where, "o.account = ?"), append(args, f.Account)
 	}
 	query := observationsQuery + from + whereClause(where) + ` ORDER BY o.as_of_us, o.account`
-	var err error
 	if s.dialect == goose.DialectPostgres {
-		err = s.observationsPgx(ctx, query, args, fn)
-	} else {
-		err = s.each(ctx, query, args, func(rows *sql.Rows) error {
+		// No pipeline: with the server on the same 2 cores it was slower
+		// (bench/README.md).
+		if err := s.observationsPgx(ctx, query, args, fn); err != nil {
+			return fmt.Errorf("read observations in %s: %w", s.name, err)
+		}
+		return nil
+	}
+	// SQLite decodes rows in this process: a goroutine of its own does,
+	// while fn counts the previous batch.
+	produce := func(ctx context.Context, emit func(Observation) error) error {
+		return s.each(ctx, query, args, func(rows *sql.Rows) error {
 			var o Observation
 			var asOf int64
 			var n [10]sql.NullInt64
@@ -577,13 +584,80 @@ func (s *sqlStore) Observations(ctx context.Context, f ObservationFilter, fn fun
 				&o.Keys[0].Active, &n[2], &n[3], &o.Keys[1].Active, &n[4], &n[5], &o.MFA, &n[6], &n[7], &n[8], &n[9]); err != nil {
 				return err
 			}
-			return fn(o.withFacts(asOf, n))
+			return emit(o.withFacts(asOf, n))
 		})
 	}
-	if err != nil {
+	if err := pipeline(ctx, produce, fn); err != nil {
 		return fmt.Errorf("read observations in %s: %w", s.name, err)
 	}
 	return nil
+}
+
+// pipelineBatch is how many observations the reading goroutine hands
+// over at a time; at most pipelineDepth+2 batches exist at once.
+const (
+	pipelineBatch = 512
+	pipelineDepth = 2
+)
+
+// pipeline runs produce (the rows read and decoded) in a goroutine of its
+// own and hands what it emits to fn on the caller's goroutine, in order,
+// a batch at a time: the driver's work and the caller's overlap, in
+// bounded memory. An error of fn cancels produce and is returned; else
+// produce's error is.
+func pipeline[T any](ctx context.Context, produce func(context.Context, func(T) error) error, fn func(T) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []T, pipelineDepth)
+	free := make(chan []T, pipelineDepth+1)
+	done := make(chan struct{})
+	var produceErr error
+	go func() {
+		defer close(done)
+		defer close(batches)
+		buf := make([]T, 0, pipelineBatch)
+		send := func() error {
+			select {
+			case batches <- buf:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			select {
+			case buf = <-free:
+				buf = buf[:0]
+			default:
+				buf = make([]T, 0, pipelineBatch)
+			}
+			return nil
+		}
+		produceErr = produce(ctx, func(v T) error {
+			if buf = append(buf, v); len(buf) == pipelineBatch {
+				return send()
+			}
+			return nil
+		})
+		if produceErr == nil && len(buf) > 0 {
+			produceErr = send()
+		}
+	}()
+	var fnErr error
+	for b := range batches {
+		for i := 0; fnErr == nil && i < len(b); i++ {
+			if fnErr = fn(b[i]); fnErr != nil {
+				cancel()
+			}
+		}
+		clear(b)
+		select {
+		case free <- b:
+		default:
+		}
+	}
+	<-done
+	if fnErr != nil {
+		return fnErr
+	}
+	return produceErr
 }
 
 // withFacts sets an observation's times and counts from the columns read:

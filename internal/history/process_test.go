@@ -155,3 +155,34 @@ func TestSQLiteMigrationLease(t *testing.T) {
 		t.Errorf("leases left: %d, %v", n, err)
 	}
 }
+
+// TestStoreOpensWhileAnotherWrites: an up-to-date store opens and reads
+// while another connection holds its write lock (an audit writing a
+// large run): the schema version is read without taking a lock.
+func TestStoreOpensWhileAnotherWrites(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, url string) {
+		s := openT(t, url)
+		if _, err := s.WriteRun(context.Background(), RunInput{WrittenAt: audit, Accounts: Records(sampleRecords(week1)...)}); err != nil {
+			t.Fatal(err)
+		}
+		ss := s.(*sqlStore)
+		tx, err := ss.db.BeginTx(context.Background(), nil) // SQLite: BEGIN IMMEDIATE, the write lock
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		if _, err := tx.Exec(ss.q(`UPDATE runs SET tool_version = ? WHERE id > 0`), "writing"); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		reader, err := Open(ctx, url)
+		if err != nil {
+			t.Fatalf("Open while another writes: %v", err)
+		}
+		defer reader.Close()
+		if runs, err := reader.Runs(ctx); err != nil || len(runs) != 1 || runs[0].ToolVersion != "" {
+			t.Errorf("runs read while another writes = %+v, %v; want the committed run", runs, err)
+		}
+	})
+}

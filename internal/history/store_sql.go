@@ -67,24 +67,9 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store %s: migrations: %w", s.name, err)
 	}
-	// Two rootwatch processes migrating one store take turns: PostgreSQL
-	// by goose's advisory lock (asked for every second, for up to five
-	// minutes), SQLite by a lease (sqliteLocker).
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
-	if s.dialect == goose.DialectPostgres {
-		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
-		if err != nil {
-			return fmt.Errorf("store %s: migration lock: %w", s.name, err)
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	} else {
-		locker, err := newSQLiteLocker()
-		if err != nil {
-			return fmt.Errorf("store %s: migration lock: %w", s.name, err)
-		}
-		opts = append(opts, goose.WithLocker(locker))
-	}
-	p, err := goose.NewProvider(s.dialect, s.db, sub, opts...)
+	// The version is read without a lock: a store that is up to date is
+	// opened without waiting for another process's write or migration.
+	p, err := goose.NewProvider(s.dialect, s.db, sub, goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		return fmt.Errorf("store %s: migrations: %w", s.name, err)
 	}
@@ -101,7 +86,28 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 			s.name, current, ErrNewerSchema, known)
 	}
 	if current == known {
-		return nil // up to date: no lock to wait for
+		return nil
+	}
+	// Two rootwatch processes migrating one store take turns: PostgreSQL
+	// by goose's advisory lock (asked for every second, for up to five
+	// minutes), SQLite by a lease (sqliteLocker). goose reads the versions
+	// again under the lock, so the second applies nothing twice.
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if s.dialect == goose.DialectPostgres {
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+		if err != nil {
+			return fmt.Errorf("store %s: migration lock: %w", s.name, err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	} else {
+		locker, err := newSQLiteLocker()
+		if err != nil {
+			return fmt.Errorf("store %s: migration lock: %w", s.name, err)
+		}
+		opts = append(opts, goose.WithLocker(locker))
+	}
+	if p, err = goose.NewProvider(s.dialect, s.db, sub, opts...); err != nil {
+		return fmt.Errorf("store %s: migrations: %w", s.name, err)
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("store %s: migrate the schema: %w", s.name, err)

@@ -208,7 +208,7 @@ func studyCharts(weeks []study.Week, keyMaxAge string) []chart {
 			chartStacked, []weeklySeries{
 				{"key uses", "c3", func(w study.Week) int { return w.KeyUses }}}},
 		{"root-keys", "Accounts with root keys",
-			"Accounts with an active root access key at the audit (young ones included), and those whose key was last rotated more than "+keyMaxAge+" before.",
+			"Accounts with an active root access key at the audit (young ones included), and those whose key was last rotated more than " + keyMaxAge + " before.",
 			chartLines, []weeklySeries{
 				{"accounts with root keys", "c1", func(w study.Week) int { return w.AccountsWithRootKeys }},
 				{"accounts with old root keys", "bad", func(w study.Week) int { return w.AccountsWithOldRootKeys }}}},

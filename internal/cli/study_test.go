@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -619,6 +620,30 @@ func TestStudyDemoHTML(t *testing.T) {
 		"last rotated more than 90d before"} {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("page lacks %q", want)
+		}
+	}
+}
+
+// Reading a store (study, history) leaves its file as it was: no write, no
+// journal left beside it.
+func TestReadingAStoreDoesNotWriteIt(t *testing.T) {
+	url, db := newStudyStore(t)
+	before, err := os.ReadFile(db)
+	mustDo(t, err)
+	for _, args := range [][]string{{"study"}, {"history"}, {"history", "diff"}, {"history", "account", "111111111111"}} {
+		r := run(t, append(args, "--store", url)...)
+		if r.code != ExitOK {
+			t.Fatalf("%v: exit %d: %s", args, r.code, r.err)
+		}
+		after, err := os.ReadFile(db)
+		mustDo(t, err)
+		if !bytes.Equal(before, after) {
+			t.Errorf("%v changed the store file", args)
+		}
+		for _, suffix := range []string{"-wal", "-journal"} {
+			if fi, err := os.Stat(db + suffix); err == nil && fi.Size() > 0 {
+				t.Errorf("%v left %s of %d bytes", args, filepath.Base(db+suffix), fi.Size())
+			}
 		}
 	}
 }

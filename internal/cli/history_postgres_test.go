@@ -1,74 +1,18 @@
 package cli
 
 import (
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-)
 
-// testPostgres creates a database of the test's own on the PostgreSQL
-// server that ROOTWATCH_TEST_POSTGRES names (an admin URL, as
-// scripts/test.sh sets it), else on the local socket as the current user,
-// and drops it at the end. It returns the database's URL. The test is
-// skipped, saying why, only when the variable is unset and no local server
-// answers; a server the variable names that does not answer fails it.
-func testPostgres(t *testing.T) string {
-	t.Helper()
-	admin, fromEnv := os.LookupEnv("ROOTWATCH_TEST_POSTGRES")
-	fromEnv = fromEnv && admin != ""
-	if !fromEnv {
-		name := "postgres"
-		if u, err := user.Current(); err == nil {
-			name = u.Username
-		}
-		admin = "postgres://" + name + "@/postgres?host=/var/run/postgresql"
-	}
-	db, err := sql.Open("pgx", admin)
-	if err != nil {
-		t.Fatalf("PostgreSQL %s: %v", admin, err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := db.PingContext(ctx); err != nil {
-		if fromEnv {
-			t.Fatalf("ROOTWATCH_TEST_POSTGRES=%s does not answer: %v", admin, err)
-		}
-		t.Skipf("PostgreSQL CLI tests skipped: ROOTWATCH_TEST_POSTGRES is not set and no server answers at %s (%v); scripts/test.sh starts one", admin, err)
-	}
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	name := "rootwatch_cli_test_" + hex.EncodeToString(b)
-	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		if _, err := db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
+	"github.com/rootwatch/rootwatch/internal/history/historytest"
+)
 
 // The history commands read a PostgreSQL store written by 'audit --store'
 // exactly as they read a SQLite one: the same literal outputs.
 func TestHistoryPostgres(t *testing.T) {
-	url := testPostgres(t)
+	url := historytest.Postgres(t)
 	writeHistoryRuns(t, url)
 	t.Run("list", func(t *testing.T) { checkHistoryList(t, url) })
 	t.Run("diff", func(t *testing.T) { checkHistoryDiff(t, url) })
@@ -84,7 +28,7 @@ func TestHistoryPostgres(t *testing.T) {
 // An empty PostgreSQL store holds no runs (exit 2, naming it); one that
 // cannot be reached is exit 4, naming it, and leaves --output alone.
 func TestHistoryPostgresEmptyAndUnreachable(t *testing.T) {
-	url := testPostgres(t)
+	url := historytest.Postgres(t)
 	if r := run(t, "history", "--store", url); r.code != ExitUsage || !strings.Contains(r.err, "store "+url+" holds no runs (keep audits with 'rootwatch audit --store')") {
 		t.Errorf("empty: exit %d, stderr %s", r.code, r.err)
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/rootwatch/rootwatch/internal/history/historytest"
 )
 
 // The study of a PostgreSQL store written by 'audit --store' gives the
@@ -11,7 +13,7 @@ import (
 // every format and under every filter the very output of the same audits
 // kept in SQLite.
 func TestStudyPostgres(t *testing.T) {
-	pg := testPostgres(t)
+	pg := historytest.Postgres(t)
 	week := func(reports ...string) map[string]string {
 		return map[string]string{"a.csv": reports[0], "b.csv": reports[1], "c.csv": reports[2]}
 	}

@@ -2,14 +2,9 @@ package history
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
-	"os/user"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -17,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rootwatch/rootwatch/internal/history/historytest"
 	"github.com/rootwatch/rootwatch/internal/model"
 )
 
@@ -32,55 +28,8 @@ type backend struct {
 func backends() []backend {
 	return []backend{
 		{"sqlite", func(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "history.db") }},
-		{"postgres", freshPostgres},
+		{"postgres", historytest.Postgres},
 	}
-}
-
-// freshPostgres creates a database of its own for the test and drops it at
-// the end.
-func freshPostgres(t testing.TB) string {
-	t.Helper()
-	admin := os.Getenv("ROOTWATCH_TEST_POSTGRES")
-	fromEnv := admin != ""
-	if !fromEnv {
-		name := "postgres"
-		if u, err := user.Current(); err == nil {
-			name = u.Username
-		}
-		admin = "postgres://" + name + "@/postgres?host=/var/run/postgresql"
-	}
-	db, err := sql.Open("pgx", admin)
-	if err != nil {
-		t.Fatalf("ROOTWATCH_TEST_POSTGRES %s: %v", admin, err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := db.PingContext(ctx); err != nil {
-		if fromEnv {
-			t.Fatalf("ROOTWATCH_TEST_POSTGRES=%s does not answer: %v", admin, err)
-		}
-		t.Skipf("PostgreSQL store tests skipped: ROOTWATCH_TEST_POSTGRES is not set and no server answers at %s (%v); scripts/test.sh starts one", admin, err)
-	}
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	dbName := "rootwatch_test_" + hex.EncodeToString(b)
-	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+dbName); err != nil {
-		t.Fatalf("create database %s: %v", dbName, err)
-	}
-	t.Cleanup(func() {
-		if _, err := db.Exec("DROP DATABASE IF EXISTS " + dbName + " WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", dbName, err)
-		}
-	})
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + dbName
-	return u.String()
 }
 
 func forEachBackend(t *testing.T, test func(t *testing.T, url string)) {

@@ -49,5 +49,6 @@ Try it without an AWS account:
 	root.AddCommand(newStudyCmd(d))
 	root.AddCommand(newHistoryCmd(d))
 	root.AddCommand(newScpCmd(d))
+	root.AddCommand(newFixCmd(d))
 	return root
 }

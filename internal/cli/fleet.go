@@ -53,7 +53,7 @@ func applyFleet(d *Deps, fl *fleet.Fleet, snap *model.Snapshot) {
 			"fleet", fl.File, "count", n, "first", strings.Join(res.Missing[:min(n, firstFew)], ","))
 	}
 	if n := len(res.Disagree); n > 0 {
-		log.Warn("the fleet file disagrees with the input: the input's name, organization, OU path or asset counts are kept",
+		log.Warn("the fleet file disagrees with the input: the input's name, organization, OU path, email or asset counts are kept",
 			"fleet", fl.File, "count", n, "first", strings.Join(res.Disagree[:min(n, firstFew)], ","))
 	}
 	if res.Unused > 0 {

@@ -198,6 +198,9 @@ func collectSnapshot(ctx context.Context, d *Deps, in *InputOptions, now time.Ti
 	snap, err := collectInput(ctx, d, in, now)
 	if err == nil {
 		applyFleet(d, fl, snap)
+		// Which accounts share a root email is a fact of the whole fleet:
+		// computed once every input's emails are in, never read from a file.
+		snap.DeriveEmails()
 	}
 	return snap, err
 }

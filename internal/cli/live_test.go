@@ -100,7 +100,7 @@ func TestAuditLive_FakeRootRowReportTimeAndContactInfo(t *testing.T) {
 	}
 	doc := jsonReport(t, r.out)
 	fs := findings(doc)
-	if len(fs) != numRulesFor(t, "contacts", "budgets", "root_usage_alarm") {
+	if len(fs) != numRulesFor(t, "contacts", "primary_contact", "budgets", "root_usage_alarm") {
 		t.Fatalf("%d findings", len(fs))
 	}
 	for check, want := range map[string]string{"root-access-key-present": "fail", "root-mfa-enabled": "pass", "root-hardware-mfa": "pass"} {

@@ -173,7 +173,7 @@ func TestAuditOrg_FakeRootRowReportTimeAndContactInfo(t *testing.T) {
 		t.Errorf("message %v", f["message"])
 	}
 	// Every check but the one that needs CloudTrail (--cloudtrail).
-	if want := 4 * numRulesFor(t, "contacts", "budgets", "root_usage_alarm", "scp", "centralized_root"); len(doc["findings"].([]any)) != want {
+	if want := 4 * numRulesFor(t, "contacts", "primary_contact", "budgets", "root_usage_alarm", "scp", "centralized_root", "email"); len(doc["findings"].([]any)) != want {
 		t.Errorf("%d findings, want %d", len(doc["findings"].([]any)), want)
 	}
 	declared := append(append(collect.BaseActions(), collect.OrgActions()...), collect.Actions(collect.AllCollectors(collect.Options{}))...)

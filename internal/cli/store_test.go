@@ -37,15 +37,15 @@ func TestAuditStoreDemoTwiceIsOneRun(t *testing.T) {
 	if r.code != ExitFailing {
 		t.Fatalf("exit %d: %s", r.code, r.err)
 	}
-	// 12 demo accounts, 14 checks each.
-	if !strings.Contains(r.err, "run 1 written to "+url+" (12 accounts, 168 findings)\n") {
+	// 12 demo accounts, 15 checks each.
+	if !strings.Contains(r.err, "run 1 written to "+url+" (12 accounts, 180 findings)\n") {
 		t.Errorf("stderr: %s", r.err)
 	}
 	jsonReport(t, r.out) // the report is printed as without --store
 
 	d, _, _ = testDeps("")
 	r = runWith(t, d, "audit", "--demo", "--store", url, "--format", "json")
-	if r.code != ExitFailing || !strings.Contains(r.err, "run 1 already in "+url+": the same reports (12 accounts, 168 findings); nothing written\n") {
+	if r.code != ExitFailing || !strings.Contains(r.err, "run 1 already in "+url+": the same reports (12 accounts, 180 findings); nothing written\n") {
 		t.Errorf("second audit: exit %d, stderr %s", r.code, r.err)
 	}
 	_, runs := storeRuns(t, url)
@@ -57,7 +57,7 @@ func TestAuditStoreDemoTwiceIsOneRun(t *testing.T) {
 	d, _, _ = testDeps("")
 	d.Now = func() time.Time { return fixedNow.Add(7 * 24 * time.Hour) }
 	r = runWith(t, d, "audit", "--demo", "--store", url)
-	if !strings.Contains(r.err, "run 2 written to "+url+" (12 accounts, 168 findings)\n") {
+	if !strings.Contains(r.err, "run 2 written to "+url+" (12 accounts, 180 findings)\n") {
 		t.Errorf("a week later: exit %d, stderr %s", r.code, r.err)
 	}
 	st, runs := storeRuns(t, url)

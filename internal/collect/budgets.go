@@ -3,6 +3,7 @@ package collect
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,8 +18,9 @@ import (
 // Budgets reads the account's budgets and their notifications: a stolen
 // root credential is most often used to run up a bill (crypto mining), and a
 // budget alert is what notices. It records facts (type, period, limit,
-// filters, each notification's type, comparison and threshold); the
-// budget-alert rule judges which of them watch for a runaway bill.
+// filters, each notification's type, comparison, threshold and
+// subscribers); the budget-alert and budget-daily-alert rules judge which
+// of them watch for a runaway bill.
 type Budgets struct{}
 
 func (*Budgets) Name() string { return "budgets" }
@@ -26,8 +28,9 @@ func (*Budgets) Name() string { return "budgets" }
 func (*Budgets) Facts() []string { return []string{"budgets"} }
 
 func (*Budgets) Actions() []string {
-	// DescribeBudgets and DescribeNotificationsForBudget are authorised by
-	// the one IAM action budgets:ViewBudget (see ActionName).
+	// DescribeBudgets, DescribeNotificationsForBudget and
+	// DescribeSubscribersForNotification are authorised by the one IAM
+	// action budgets:ViewBudget (see ActionName).
 	return []string{"budgets:ViewBudget"}
 }
 
@@ -88,6 +91,67 @@ func budgetFacts(b budgetstypes.Budget) model.Budget {
 		mb.Filters = append(mb.Filters, "FilterExpression")
 	}
 	return mb
+}
+
+// BudgetSubscribers reads who each budget notification is sent to
+// (budgets:DescribeSubscribersForNotification, one call a notification),
+// after Budgets read the notifications. A collector of its own, so a
+// failure here leaves the budgets and budget-alert's verdict whole: only
+// the checks that count recipients say error.
+type BudgetSubscribers struct{}
+
+func (*BudgetSubscribers) Name() string { return "budget subscribers" }
+
+// Facts: the subscribers are part of the budgets fact.
+func (*BudgetSubscribers) Facts() []string { return []string{"budgets"} }
+
+func (*BudgetSubscribers) Actions() []string { return []string{"budgets:ViewBudget"} }
+
+func (*BudgetSubscribers) Collect(ctx context.Context, cl *Clients, a *model.Account) error {
+	if a.Budgets == nil {
+		return nil // the budgets were not read: Budgets says why
+	}
+	// Read into a copy, so a failure half-way records no subscribers at
+	// all rather than some.
+	list := slices.Clone(*a.Budgets)
+	for i := range list {
+		b := &list[i]
+		if b.Alerts == nil {
+			continue
+		}
+		alerts := slices.Clone(*b.Alerts)
+		for j := range alerts {
+			al := &alerts[j]
+			subs, err := subscribers(ctx, cl.Budgets, a.ID, b.Name, al)
+			if err != nil {
+				return fmt.Errorf("read the subscribers of budget %q's notification %s %s %g %s: %w",
+					b.Name, al.Type, al.Comparison, al.Threshold, al.ThresholdType, err)
+			}
+			al.Subscribers = &subs
+		}
+		b.Alerts = &alerts
+	}
+	a.Budgets = &list
+	return nil
+}
+
+// subscribers reads who a budget notification is sent to, every page.
+func subscribers(ctx context.Context, api BudgetsAPI, account, budget string, al *model.BudgetAlert) ([]model.BudgetSubscriber, error) {
+	out := []model.BudgetSubscriber{}
+	n := budgetstypes.Notification{NotificationType: budgetstypes.NotificationType(al.Type), ComparisonOperator: budgetstypes.ComparisonOperator(al.Comparison),
+		Threshold: al.Threshold, ThresholdType: budgetstypes.ThresholdType(al.ThresholdType)}
+	p := budgets.NewDescribeSubscribersForNotificationPaginator(api, &budgets.DescribeSubscribersForNotificationInput{
+		AccountId: aws.String(account), BudgetName: aws.String(budget), Notification: &n})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range page.Subscribers {
+			out = append(out, model.BudgetSubscriber{Type: string(s.SubscriptionType), Address: aws.ToString(s.Address)})
+		}
+	}
+	return out, nil
 }
 
 // alertFacts records a notification; a threshold type AWS left out is

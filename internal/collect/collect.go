@@ -66,6 +66,7 @@ type AccountAPI interface {
 type BudgetsAPI interface {
 	budgets.DescribeBudgetsAPIClient
 	budgets.DescribeNotificationsForBudgetAPIClient
+	budgets.DescribeSubscribersForNotificationAPIClient
 }
 
 // Clients are the service clients of one account.
@@ -131,12 +132,14 @@ type pending func(ctx context.Context, a *model.Account) error
 
 // AllCollectors returns every per-account collector, in the order they
 // run (later ones read what earlier ones found: root MFA refines the
-// credential report's root, asset counts take its IAM user count).
+// credential report's root, asset counts take its IAM user count, budget
+// subscribers the budgets' notifications).
 func AllCollectors(o Options) []Collector {
 	return []Collector{
 		&AlternateContacts{},
 		&ContactInformation{},
 		&Budgets{},
+		&BudgetSubscribers{},
 		&RootUsageAlarm{Now: o.Now},
 		&CredentialReport{MaxAge: o.MaxReportAge, Poll: o.Poll, Now: o.Now},
 		&RootMFA{},
@@ -221,7 +224,7 @@ func CollectAccount(ctx context.Context, cs []Collector, c *Clients, a *model.Ac
 // runs after them.
 func refines(c Collector) bool {
 	switch c.(type) {
-	case *RootMFA, *AssetCounts:
+	case *RootMFA, *AssetCounts, *BudgetSubscribers:
 		return true
 	}
 	return false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -111,7 +112,7 @@ func instantPoll() Poll {
 
 // End to end through the real SDK against moto: the report is generated,
 // waited for and read, with a root row from the fake (moto has none).
-func TestCollectFromMoto_FakeRootRowReportTimeSummaryAndContactInfo(t *testing.T) {
+func TestCollectFromMoto_FakeRootRowReportTimeSummaryContactInfoAndBudgetSubscribers(t *testing.T) {
 	var mu sync.Mutex
 	var calls []string
 	cfg := motoConfig(t, func(a string) { mu.Lock(); calls = append(calls, a); mu.Unlock() })
@@ -148,6 +149,9 @@ func TestCollectFromMoto_FakeRootRowReportTimeSummaryAndContactInfo(t *testing.T
 	cl.IAM = withRootRow{IAMAPI: cl.IAM, row: rootRow(true), mfa: true}
 	contactInfo := awstest.NewFakeContactInformation(cl.Account)
 	cl.Account = contactInfo
+	// moto lacks DescribeSubscribersForNotification.
+	cl.Budgets = awstest.NewFakeBudgetSubscribers(cl.Budgets, map[string][]budgetstypes.Subscriber{
+		"monthly": {{SubscriptionType: budgetstypes.SubscriptionTypeEmail, Address: aws.String("finops@example.com")}}})
 	cs := Collectors(Options{MaxReportAge: 4 * time.Hour, Poll: instantPoll(), Assets: true, Now: clock})
 	a := model.Account{ID: motoAccount} // as the CLI knows it from STS or the organization
 	if errs := CollectAccount(context.Background(), cs, cl, &a); len(errs) != 0 {
@@ -197,6 +201,9 @@ func TestCollectFromMoto_FakeRootRowReportTimeSummaryAndContactInfo(t *testing.T
 	}
 	if a.Budgets == nil || len(*a.Budgets) != 1 || (*a.Budgets)[0].Name != "monthly" || len((*a.Budgets)[0].Notifications) != 1 {
 		t.Errorf("budgets = %+v", a.Budgets)
+	} else if al := (*a.Budgets)[0].Alerts; al == nil || len(*al) != 1 || (*al)[0].Subscribers == nil ||
+		!reflect.DeepEqual(*(*al)[0].Subscribers, []model.BudgetSubscriber{{Type: "EMAIL", Address: "finops@example.com"}}) {
+		t.Errorf("budget alerts = %+v", al)
 	}
 	if as := a.Assets; as == nil || as.S3Buckets != 1 || as.IAMUsers != 3 || as.Total != 4 || as.Size != "small" || len(as.Regions) == 0 {
 		t.Errorf("assets = %+v", a.Assets)

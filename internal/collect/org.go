@@ -40,6 +40,9 @@ func OrgActions() []string {
 // OrgAccount is an account of the organization with where it sits.
 type OrgAccount struct {
 	ID, Name, Status string
+	// Email is the account's email address in Organizations: its root
+	// user's email.
+	Email string
 	// OUPath is the path of OU names from the root, e.g. "Root/Workloads".
 	OUPath string
 	// OUIDs are the IDs of the root and every OU above the account.
@@ -101,7 +104,7 @@ func WalkAccounts(ctx context.Context, api OrgAPI, emit func(OrgAccount)) (accou
 				if status == "" {
 					status = string(a.Status) // Status is retired for State; emulators may still send only Status
 				}
-				acct := OrgAccount{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Status: status, OUPath: path, OUIDs: ids}
+				acct := OrgAccount{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Email: aws.ToString(a.Email), Status: status, OUPath: path, OUIDs: ids}
 				accounts = append(accounts, acct)
 				if emit != nil {
 					emit(acct)

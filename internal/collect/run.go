@@ -196,7 +196,7 @@ func RunOrg(ctx context.Context, cfg aws.Config, current, partition string, o Ru
 			return // cancelled: g.Wait says why
 		}
 		g.Go(func() error {
-			a := model.Account{ID: m.ID, Name: m.Name, Partition: partition, Org: org.ID, OUPath: m.OUPath, IsManagement: m.ID == org.ManagementAccount}
+			a := model.Account{ID: m.ID, Name: m.Name, Email: m.Email, Partition: partition, Org: org.ID, OUPath: m.OUPath, IsManagement: m.ID == org.ManagementAccount}
 			errs := r.member(gctx, scps, m, &a)
 			r.accounts.Release(1)
 			// Centralized root access is the organization's: every member

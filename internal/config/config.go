@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -29,6 +30,9 @@ type Config struct {
 	// FailOn is the lowest severity of a failing finding that makes the
 	// exit code 1.
 	FailOn string `yaml:"fail_on"`
+	// ConsumerMailDomains, when given, replaces the default list of
+	// personal mail domains that root-email-dedicated refuses.
+	ConsumerMailDomains []string `yaml:"consumer_mail_domains"`
 	// Checks holds per-check settings by check ID.
 	Checks map[string]CheckConfig `yaml:"checks"`
 }
@@ -44,21 +48,46 @@ type Params struct {
 	Window      time.Duration
 	KeyMaxAge   time.Duration
 	GracePeriod time.Duration
+	// ConsumerMailDomains are personal mail providers' domains, lower
+	// case: a root email there is someone's own mailbox.
+	ConsumerMailDomains []string
+}
+
+// DefaultConsumerMailDomains are the best-known personal mail providers'
+// domains.
+func DefaultConsumerMailDomains() []string {
+	return []string{"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "yahoo.com", "ymail.com",
+		"icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de", "web.de", "mail.ru",
+		"yandex.ru", "qq.com", "163.com"}
 }
 
 // DefaultParams are the thresholds of the seed study and the benchmarks.
 func DefaultParams() Params {
 	day := 24 * time.Hour
-	return Params{Window: 7 * day, KeyMaxAge: 90 * day, GracePeriod: 30 * day}
+	return Params{Window: 7 * day, KeyMaxAge: 90 * day, GracePeriod: 30 * day, ConsumerMailDomains: DefaultConsumerMailDomains()}
 }
 
 // Map returns the params as rules see them.
 func (p Params) Map() map[string]any {
-	return map[string]any{"window": p.Window, "key_max_age": p.KeyMaxAge, "grace_period": p.GracePeriod}
+	return map[string]any{"window": p.Window, "key_max_age": p.KeyMaxAge, "grace_period": p.GracePeriod,
+		"consumer_mail_domains": slices.Clone(p.ConsumerMailDomains)}
 }
 
-// Set changes one parameter by name from its text form.
+// Set changes one parameter by name from its text form: a duration, or
+// for consumer_mail_domains a comma-separated list of domains.
 func (p *Params) Set(name, value string) error {
+	if name == "consumer_mail_domains" {
+		var list []string // "" is the empty list
+		if strings.TrimSpace(value) != "" {
+			list = strings.Split(value, ",")
+		}
+		ds, err := MailDomains(list)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		p.ConsumerMailDomains = ds
+		return nil
+	}
 	d, err := ParseDuration(value)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -74,7 +103,7 @@ func (p *Params) Set(name, value string) error {
 	case "grace_period":
 		p.GracePeriod = d
 	default:
-		return fmt.Errorf("unknown parameter %q (known: window, key_max_age, grace_period)", name)
+		return fmt.Errorf("unknown parameter %q (known: window, key_max_age, grace_period, consumer_mail_domains)", name)
 	}
 	return nil
 }
@@ -145,7 +174,34 @@ func (c *Config) Params(base Params) (Params, error) {
 			return base, err
 		}
 	}
+	if c.ConsumerMailDomains != nil {
+		ds, err := MailDomains(c.ConsumerMailDomains)
+		if err != nil {
+			return base, fmt.Errorf("consumer_mail_domains: %w", err)
+		}
+		base.ConsumerMailDomains = ds
+	}
 	return base, nil
+}
+
+// MailDomains checks and folds a list of mail domains: lower case, spaces
+// and a leading "@" dropped, each once; a domain needs a dot and no "@",
+// space or control character. An empty list is allowed (no domain is
+// personal).
+func MailDomains(in []string) ([]string, error) {
+	out := []string{}
+	for _, d := range in {
+		d = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "@"))
+		bad := d == "" || !strings.Contains(d, ".") || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") ||
+			strings.ContainsFunc(d, func(r rune) bool { return r == '@' || r <= ' ' || r == 0x7f || r == ',' })
+		if bad {
+			return nil, fmt.Errorf("%q is not a mail domain (e.g. gmail.com)", d)
+		}
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }
 
 // checkKeys refuses a mapping key that t (a struct with yaml tags, or a

@@ -67,10 +67,10 @@ func TestParseConfig(t *testing.T) {
 // known key; a key far from all of them lists the known ones.
 func TestParseConfigUnknownKeySuggests(t *testing.T) {
 	for in, want := range map[string]string{
-		"window: 7d\nwidow: 7d\n": `config bad.yaml: line 2: unknown key "widow" (did you mean "window"?) (known keys: window, key_max_age, grace_period, fail_on, checks)`,
-		"key-max-age: 30d\n":      `config bad.yaml: line 1: unknown key "key-max-age" (did you mean "key_max_age"?) (known keys: window, key_max_age, grace_period, fail_on, checks)`,
+		"window: 7d\nwidow: 7d\n": `config bad.yaml: line 2: unknown key "widow" (did you mean "window"?) (known keys: window, key_max_age, grace_period, fail_on, consumer_mail_domains, checks)`,
+		"key-max-age: 30d\n":      `config bad.yaml: line 1: unknown key "key-max-age" (did you mean "key_max_age"?) (known keys: window, key_max_age, grace_period, fail_on, consumer_mail_domains, checks)`,
 		"checks:\n  root-mfa-enabled: {severity: low, disable: true}\n": `config bad.yaml: line 2: unknown key "checks.root-mfa-enabled.disable" (did you mean "disabled"?) (known keys of checks.root-mfa-enabled: severity, disabled)`,
-		"colour_scheme: dark\n": `config bad.yaml: line 1: unknown key "colour_scheme" (known keys: window, key_max_age, grace_period, fail_on, checks)`,
+		"colour_scheme: dark\n": `config bad.yaml: line 1: unknown key "colour_scheme" (known keys: window, key_max_age, grace_period, fail_on, consumer_mail_domains, checks)`,
 	} {
 		_, err := Parse("bad.yaml", strings.NewReader(in))
 		if err == nil || err.Error() != want {
@@ -106,5 +106,50 @@ func TestDidYouMean(t *testing.T) {
 		if got := DidYouMean(word, known); got != want {
 			t.Errorf("DidYouMean(%q) = %q, want %q", word, got, want)
 		}
+	}
+}
+
+func TestConsumerMailDomains(t *testing.T) {
+	p := DefaultParams()
+	if len(p.ConsumerMailDomains) != 21 || p.ConsumerMailDomains[0] != "gmail.com" || p.ConsumerMailDomains[20] != "163.com" {
+		t.Errorf("default domains = %v", p.ConsumerMailDomains)
+	}
+	c, err := Parse("c.yaml", strings.NewReader("consumer_mail_domains: [Example-Mail.COM, '@home.example', example-mail.com]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Params(DefaultParams())
+	if err != nil || strings.Join(got.ConsumerMailDomains, ",") != "example-mail.com,home.example" {
+		t.Errorf("from the file: %v, %v", got.ConsumerMailDomains, err)
+	}
+	// An empty list in the file is no personal domain at all.
+	c, err = Parse("c.yaml", strings.NewReader("consumer_mail_domains: []\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Params(DefaultParams()); err != nil || len(got.ConsumerMailDomains) != 0 {
+		t.Errorf("empty list: %v, %v", got.ConsumerMailDomains, err)
+	}
+	// A file without the key keeps the default.
+	c, err = Parse("c.yaml", strings.NewReader("window: 7d\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.Params(DefaultParams()); len(got.ConsumerMailDomains) != 21 {
+		t.Errorf("no key: %v", got.ConsumerMailDomains)
+	}
+	if err := p.Set("consumer_mail_domains", "a.example, B.example"); err != nil || strings.Join(p.ConsumerMailDomains, ",") != "a.example,b.example" {
+		t.Errorf("Set: %v, %v", p.ConsumerMailDomains, err)
+	}
+	if m := p.Map()["consumer_mail_domains"].([]string); len(m) != 2 {
+		t.Errorf("Map: %v", m)
+	}
+	for _, in := range []string{"consumer_mail_domains: [gmail]\n", "consumer_mail_domains: [a@b.com]\n", "consumer_mail_domains: ['a b.com']\n", "consumer_mail_domains: ['']\n", "consumer_mail_domains: gmail.com\n"} {
+		if _, err := Parse("bad.yaml", strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), "bad.yaml") {
+			t.Errorf("%q: %v, want an error naming the file", in, err)
+		}
+	}
+	if err := p.Set("consumer_mail_domains", "gmail.com,,x.org"); err == nil {
+		t.Error("an empty domain in a list accepted")
 	}
 }

@@ -2,11 +2,15 @@
 // gives each account its name, organization, OU path and the asset counts
 // of the seed study's size buckets, which credential reports do not hold.
 //
-// The file's first line is a header naming exactly these columns, in any
-// order, each once:
+// The file's first line is a header naming these columns, in any order,
+// each once:
 //
 //	account_id, account_name, org_id, org_name, ou_path,
 //	iam_users, rds_instances, s3_buckets, ec2_instances, trails
+//
+// and, optionally, email: the root user's email address (the account's
+// email in AWS Organizations), which root-email-dedicated judges; empty
+// when unknown. Any other column is refused.
 //
 // The file is RFC 4180 CSV (quoted fields may hold commas, quotes and line
 // breaks); a UTF-8 byte order mark and CRLF line ends are accepted, blank
@@ -26,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/mail"
 	"os"
 	"regexp"
 	"strconv"
@@ -47,10 +52,15 @@ const maxCount = 1<<31 - 1
 var columns = [...]string{
 	"account_id", "account_name", "org_id", "org_name", "ou_path",
 	"iam_users", "rds_instances", "s3_buckets", "ec2_instances", "trails",
+	"email",
 }
 
-// Columns returns the header's column names.
+// Columns returns the header's column names, the required ones first
+// (RequiredColumns), then the optional ones.
 func Columns() []string { return columns[:] }
+
+// RequiredColumns returns the columns every header names.
+func RequiredColumns() []string { return columns[:numRequired] }
 
 const (
 	colAccountID = iota
@@ -63,7 +73,10 @@ const (
 	colS3Buckets
 	colEC2Instances
 	colTrails
+	colEmail
 	numColumns
+	// numRequired: the columns before colEmail are required.
+	numRequired = colEmail
 )
 
 // orgIDPattern is the form AWS gives organization IDs.
@@ -75,6 +88,8 @@ type Account struct {
 	Name   string
 	OrgID  string
 	OUPath string
+	// Email is the root user's email address; "" when not given.
+	Email string
 	// Assets are the counts with their total and size bucket; nil when the
 	// line leaves the counts empty.
 	Assets *model.Assets
@@ -215,7 +230,7 @@ func parse(ctx context.Context, r io.Reader, name string, limit int64) (*Fleet, 
 
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, &Error{File: name, Msg: "is empty: want a header line (" + strings.Join(columns[:], ",") + ") and a line per account"}
+		return nil, &Error{File: name, Msg: "is empty: want a header line (" + strings.Join(columns[:numRequired], ",") + ") and a line per account"}
 	}
 	if err != nil {
 		return nil, readErr(err)
@@ -228,7 +243,9 @@ func parse(ctx context.Context, r io.Reader, name string, limit int64) (*Fleet, 
 	}
 	names := make([]string, len(header)) // the column name of each field
 	for c, p := range pos {
-		names[p] = columns[c]
+		if p >= 0 {
+			names[p] = columns[c]
+		}
 	}
 
 	fl := &Fleet{File: name, OrgNames: map[string]string{}, index: map[string]int{}}
@@ -263,7 +280,12 @@ func parse(ctx context.Context, r io.Reader, name string, limit int64) (*Fleet, 
 			return nil, &Error{File: name, Line: l, Column: len(header) + 1,
 				Msg: fmt.Sprintf("extra field: the line has %d fields, the header %d", len(rec), len(header))}
 		}
-		field := func(col int) string { return strings.TrimSpace(rec[pos[col]]) }
+		field := func(col int) string {
+			if pos[col] < 0 {
+				return "" // an optional column the file leaves out
+			}
+			return strings.TrimSpace(rec[pos[col]])
+		}
 
 		a := Account{ID: field(colAccountID), Name: field(colAccountName), OrgID: field(colOrgID), OUPath: field(colOUPath), Line: line}
 		if err := checkAccountID(a.ID); err != "" {
@@ -271,6 +293,11 @@ func parse(ctx context.Context, r io.Reader, name string, limit int64) (*Fleet, 
 		}
 		if prev, dup := fl.index[a.ID]; dup {
 			return nil, at(colAccountID, "account %s is listed twice, on lines %d and %d", a.ID, fl.Accounts[prev].Line, line)
+		}
+		if a.Email = field(colEmail); a.Email != "" {
+			if msg := checkEmail(a.Email); msg != "" {
+				return nil, at(colEmail, "%s", msg)
+			}
 		}
 		orgName := field(colOrgName)
 		if a.OrgID != "" && !orgIDPattern.MatchString(a.OrgID) {
@@ -352,15 +379,26 @@ func readHeader(header []string, name string, line int) ([numColumns]int, error)
 		pos[c] = i
 	}
 	var missing []string
-	for c, p := range pos {
+	for c, p := range pos[:numRequired] {
 		if p < 0 {
 			missing = append(missing, columns[c])
 		}
 	}
 	if len(missing) > 0 {
-		return pos, &Error{File: name, Line: line, Msg: "the header lacks column(s) " + strings.Join(missing, ", ") + "; all of " + strings.Join(columns[:], ", ") + " are needed, in any order"}
+		return pos, &Error{File: name, Line: line, Msg: "the header lacks column(s) " + strings.Join(missing, ", ") + "; all of " +
+			strings.Join(columns[:numRequired], ", ") + " are needed, in any order (email may be added)"}
 	}
 	return pos, nil
+}
+
+// checkEmail says what is wrong with a root email address, or "": one
+// plain address (local@domain), no display name, no comment.
+func checkEmail(s string) string {
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Name != "" || addr.Address != s || !strings.Contains(s, "@") {
+		return fmt.Sprintf("%q is not an email address: want one plain address such as aws-prod@example.com", s)
+	}
+	return ""
 }
 
 // checkAccountID says what is wrong with an account ID, or "".
@@ -418,7 +456,7 @@ type Applied struct {
 	// Unused is the number of the fleet's accounts not in the snapshot.
 	Unused int
 	// Disagree are the accounts whose input already held a name,
-	// organization, OU path or asset counts other than the fleet's: the
+	// organization, OU path, email or asset counts other than the fleet's: the
 	// input's are kept.
 	Disagree []string
 }
@@ -458,6 +496,7 @@ func (f *Fleet) Apply(snap *model.Snapshot) Applied {
 		fill(&a.Name, fa.Name)
 		fill(&a.Org, fa.OrgID)
 		fill(&a.OUPath, fa.OUPath)
+		fill(&a.Email, fa.Email)
 		if fa.Assets != nil {
 			if a.Assets == nil {
 				as := *fa.Assets

@@ -89,7 +89,7 @@ func FuzzParse(f *testing.F) {
 		w := csv.NewWriter(&buf)
 		_ = w.Write(Columns())
 		for _, a := range fl.Accounts {
-			rec := []string{a.ID, a.Name, a.OrgID, fl.OrgNames[a.OrgID], a.OUPath, "", "", "", "", ""}
+			rec := []string{a.ID, a.Name, a.OrgID, fl.OrgNames[a.OrgID], a.OUPath, "", "", "", "", "", a.Email}
 			if as := a.Assets; as != nil {
 				for i, n := range []int{as.IAMUsers, as.RDSInstances, as.S3Buckets, as.EC2Instances, as.Trails} {
 					rec[5+i] = strconv.Itoa(n)

@@ -104,7 +104,7 @@ func TestSizeOf(t *testing.T) {
 // Every optional fact a rule may need is one HasFact knows.
 func TestOptionalFactsAreKnown(t *testing.T) {
 	a := Account{FailedCollectors: []string{"alternate contacts", "contact information", "budgets", "trails and root usage alarm",
-		"service control policies", "centralized root access"}, CloudTrail: &RootActivity{}}
+		"service control policies", "centralized root access"}, CloudTrail: &RootActivity{}, Email: "aws-prod@example.com"}
 	for _, f := range OptionalFacts() {
 		if !a.HasFact(f) {
 			t.Errorf("HasFact(%q) is false for an account that tried to collect everything", f)

@@ -56,6 +56,21 @@ type Account struct {
 	IsManagement bool   `json:"is_management,omitempty"`
 	// CreatedAt is when the account (its root user) was created.
 	CreatedAt time.Time `json:"created_at"`
+	// Email is the root user's email address: the account's email in AWS
+	// Organizations (a live --org audit) or a fleet file's email column;
+	// "" when not known (credential reports hold none).
+	Email string `json:"email,omitempty"`
+	// EmailSharedWith (derived, see DeriveEmails) are the other accounts
+	// of the snapshot whose root email is the same address, case aside.
+	EmailSharedWith []string `json:"email_shared_with,omitempty"`
+	// EmailInboxSharedWith (derived) are the other accounts whose address
+	// differs only by a +tag in the local part (team+prod@ and team+dev@):
+	// distinct addresses to AWS, one inbox to whoever reads it.
+	EmailInboxSharedWith []string `json:"email_inbox_shared_with,omitempty"`
+	// EmailPeersUnlisted (derived) is set when the snapshot says part of
+	// the organization's accounts could not be listed: another account
+	// may share the address unseen.
+	EmailPeersUnlisted bool `json:"email_peers_unlisted,omitempty"`
 
 	CredentialReport *CredentialReportInfo `json:"credential_report,omitempty"`
 	Root             *Root                 `json:"root,omitempty"`
@@ -347,12 +362,24 @@ type BudgetAlert struct {
 	// ThresholdType is PERCENTAGE (of the limit; AWS's default) or
 	// ABSOLUTE_VALUE (in the limit's unit).
 	ThresholdType string `json:"threshold_type"`
+	// Subscribers are who the notification is sent to (budgets:
+	// DescribeSubscribersForNotification); nil in snapshots written before
+	// they were recorded.
+	Subscribers *[]BudgetSubscriber `json:"subscribers,omitempty"`
+}
+
+// BudgetSubscriber is one recipient of a budget notification.
+type BudgetSubscriber struct {
+	// Type is EMAIL or SNS.
+	Type string `json:"type"`
+	// Address is the email address or the SNS topic's ARN.
+	Address string `json:"address"`
 }
 
 // OptionalFacts are the facts only some inputs collect, by the names
 // HasFact and a rule's needs use.
 func OptionalFacts() []string {
-	return []string{"contacts", "primary_contact", "budgets", "root_usage_alarm", "scp", "centralized_root", "cloudtrail"}
+	return []string{"contacts", "primary_contact", "budgets", "root_usage_alarm", "scp", "centralized_root", "cloudtrail", "email"}
 }
 
 // HasFact reports whether a fact that only some inputs collect was
@@ -373,6 +400,8 @@ func (a *Account) HasFact(name string) bool {
 		return a.CentralizedRoot != nil || a.failed("centralized root access")
 	case "cloudtrail":
 		return a.CloudTrail != nil || a.failed("cloudtrail")
+	case "email":
+		return a.Email != ""
 	}
 	return false
 }

@@ -160,3 +160,16 @@ func TestBudgetSubscribersFail_FakeOverMoto(t *testing.T) {
 		t.Errorf("budget-alert = %s (%s), want pass: the budgets were read", f.Status, f.Message)
 	}
 }
+
+// Every Budgets read, the subscribers' included, is authorised by
+// budgets:ViewBudget: the collector declares no other action.
+func TestBudgetSubscribersAction(t *testing.T) {
+	for _, op := range []string{"DescribeBudgets", "DescribeNotificationsForBudget", "DescribeSubscribersForNotification"} {
+		if got := ActionName("Budgets", op); got != "budgets:ViewBudget" {
+			t.Errorf("%s is authorised by %s, want budgets:ViewBudget", op, got)
+		}
+	}
+	if got := (&BudgetSubscribers{}).Actions(); len(got) != 1 || got[0] != "budgets:ViewBudget" {
+		t.Errorf("declared %v", got)
+	}
+}

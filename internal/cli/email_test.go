@@ -154,3 +154,47 @@ func TestAuditFleetRootEmail(t *testing.T) {
 		t.Errorf("root-email-dedicated ran without emails; stderr %s", r.err)
 	}
 }
+
+// When part of the organization cannot be listed (an OU denied, from a
+// fake over moto), no account's root email is proven unique: the listed
+// accounts' root-email-dedicated says error, the run exits 3.
+func TestAuditOrgRootEmailDeniedOU_FakeDeniedRootRowReportTime(t *testing.T) {
+	m := startMoto(t)
+	ids := mustOrg(t, m.Endpoint)
+	cfg, err := collect.LoadConfig(context.Background(), collect.Options{EndpointURL: m.Endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := organizations.NewFromConfig(cfg)
+	roots, err := org.ListRoots(context.Background(), &organizations.ListRootsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ous, err := org.ListOrganizationalUnitsForParent(context.Background(), &organizations.ListOrganizationalUnitsForParentInput{ParentId: roots.Roots[0].Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var workloads string
+	for _, ou := range ous.OrganizationalUnits {
+		if aws.ToString(ou.Name) == "Workloads" {
+			workloads = aws.ToString(ou.Id)
+		}
+	}
+	d, _, _ := testDeps("")
+	d.AWSClients = withFakeRootRow
+	d.OrgAPI = func(cfg aws.Config) collect.OrgAPI { return deniedOU{organizations.NewFromConfig(cfg), workloads} }
+	r := runWith(t, d, "audit", "--org", "--endpoint-url", m.Endpoint, "--format", "json", "--checks", "root-email-dedicated")
+	if r.code != ExitPartial {
+		t.Fatalf("exit %d, want 3; stderr %s", r.code, r.err)
+	}
+	fs := findings(jsonReport(t, r.out))
+	for _, id := range []string{"123456789012", ids["audit"]} {
+		f := fs[[2]string{id, "root-email-dedicated"}]
+		if f["status"] != "error" || f["message"] != "some of the organization's accounts were not listed (see errors): whether another account shares this root email address is not known" {
+			t.Errorf("%s: %v %v", id, f["status"], f["message"])
+		}
+	}
+	if len(fs) != 2 {
+		t.Errorf("%d findings, want 2 (the listed accounts)", len(fs))
+	}
+}

@@ -255,7 +255,7 @@ func runAudit(ctx context.Context, o *AuditOptions) error {
 		notRun = append(notRun, r.ID)
 	}
 	if len(notRun) > 0 && len(snap.Accounts) > 0 { // with no account read, the input is what failed
-		log.Info("checks not run: this input does not collect their facts (contacts, budgets and alarms: a live audit; SCPs and centralized root access: --org; sign-ins: --cloudtrail)",
+		log.Info("checks not run: this input does not collect their facts (contacts, budgets and alarms: a live audit; SCPs and centralized root access: --org; root emails: --org or the fleet file's email column; sign-ins: --cloudtrail)",
 			"checks", strings.Join(notRun, ","))
 	}
 	eng, err := engine.New(builtin, engOpts)

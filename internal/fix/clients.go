@@ -111,6 +111,10 @@ func call[In, Out any, Opt any](ctx context.Context, c Call, fn func(context.Con
 // Execute makes one call with an account's clients in the call's region,
 // and returns what later calls and undo need of its answer.
 func Execute(ctx context.Context, cl Clients, c Call) (map[string]string, error) {
+	svc, _, _ := strings.Cut(c.Action, ":")
+	if missing := map[string]bool{"sns": cl.SNS == nil, "logs": cl.Logs == nil, "cloudwatch": cl.CloudWatch == nil, "events": cl.Events == nil}[svc]; missing {
+		return nil, fmt.Errorf("%s: no %s client", c.Action, svc)
+	}
 	switch c.Action {
 	case "sns:CreateTopic":
 		out, err := call(ctx, c, cl.SNS.CreateTopic)

@@ -1,0 +1,268 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/rootwatch/rootwatch/internal/fix"
+)
+
+// runFixWith runs the fix command built with hooks (fakes behind the
+// calls it makes).
+func runFixWith(t *testing.T, d *Deps, hooks fixHooks, args ...string) result {
+	t.Helper()
+	cmd := newFixCommand(d, hooks)
+	cmd.SetArgs(args)
+	cmd.SetIn(d.In)
+	cmd.SetOut(d.Out)
+	cmd.SetErr(d.ErrOut)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	err := cmd.Execute()
+	code, _ := ExitCode(err)
+	r := result{out: d.Out.(*bytes.Buffer).String(), err: d.ErrOut.(*bytes.Buffer).String(), code: code}
+	if err != nil {
+		r.err += err.Error()
+	}
+	return r
+}
+
+// deniedFilter stands in for an account whose role may not put metric
+// filters: logs:PutMetricFilter is refused with AccessDenied, as AWS
+// refuses it.
+type deniedFilter struct{ fix.LogsAPI }
+
+func (deniedFilter) PutMetricFilter(context.Context, *cloudwatchlogs.PutMetricFilterInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.PutMetricFilterOutput, error) {
+	return nil, &smithy.OperationError{ServiceID: "CloudWatch Logs", OperationName: "PutMetricFilter",
+		Err: &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform logs:PutMetricFilter"}}
+}
+
+// AccessDenied on one step, through moto with the refusal from a fake:
+// the step before it is applied, it fails naming account and step, the
+// account's later steps are not applied, the exit is 3; planning again
+// plans only what is not in place, and a saved plan applies.
+func TestFixAccessDeniedOnAStep_FakeDeniedFilterAndTrailDelivery(t *testing.T) {
+	m := startMoto(t)
+	seedTrail(t, m.Endpoint)
+	dir := t.TempDir()
+	hooks := fixHooks{reach: func(_ string, r fix.Reach) fix.Reach {
+		return func(region string) fix.Clients {
+			c := r(region)
+			c.Logs = deniedFilter{c.Logs}
+			return c
+		}
+	}}
+	d, _, _ := testDeps("")
+	d.AWSClients = withTrailDelivered
+	logPath := filepath.Join(dir, "run.jsonl")
+	r := runFixWith(t, d, hooks, "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com", "--apply", "--yes", "--log", logPath)
+	if r.code != ExitPartial {
+		t.Fatalf("exit %d, want 3: %s\n%s", r.code, r.err, r.out)
+	}
+	want := "applied  alarm/123456789012/us-east-1/topic:rootwatch-root-activity  account 123456789012\n" +
+		"failed   alarm/123456789012/us-east-1/metric-filter:ct/rootwatch-root-usage  account 123456789012  account 123456789012, step alarm/123456789012/us-east-1/metric-filter:ct/rootwatch-root-usage: logs:PutMetricFilter: operation error CloudWatch Logs: PutMetricFilter, api error AccessDeniedException: not authorized to perform logs:PutMetricFilter (its calls were undone)\n" +
+		"skipped  alarm/123456789012/us-east-1/alarm:rootwatch-root-usage  account 123456789012  not applied: step alarm/123456789012/us-east-1/metric-filter:ct/rootwatch-root-usage failed\n" +
+		"skipped  alarm/123456789012/us-east-1/rule:rootwatch-root-activity  account 123456789012  not applied: step alarm/123456789012/us-east-1/metric-filter:ct/rootwatch-root-usage failed\n"
+	if r.out != want {
+		t.Errorf("results:\n%s\nwant\n%s", r.out, want)
+	}
+	var lines []string
+	for _, e := range readRunLog(t, logPath) {
+		lines = append(lines, e.Step+" "+e.Action+" "+e.Result)
+	}
+	wantLines := []string{
+		"alarm/123456789012/us-east-1/topic:rootwatch-root-activity sns:CreateTopic ok",
+		"alarm/123456789012/us-east-1/topic:rootwatch-root-activity sns:SetTopicAttributes ok",
+		"alarm/123456789012/us-east-1/topic:rootwatch-root-activity sns:Subscribe ok",
+		"alarm/123456789012/us-east-1/metric-filter:ct/rootwatch-root-usage logs:PutMetricFilter error",
+		"alarm/123456789012/us-east-1/alarm:rootwatch-root-usage  skipped",
+		"alarm/123456789012/us-east-1/rule:rootwatch-root-activity  skipped",
+	}
+	if !slices.Equal(lines, wantLines) {
+		t.Errorf("run log:\n%s", strings.Join(lines, "\n"))
+	}
+
+	// Planned again (the refusal gone): the topic is in place, the rest
+	// is planned; saved, then applied from the file.
+	planPath := filepath.Join(dir, "plan.json")
+	d, _, _ = testDeps("")
+	d.AWSClients = withTrailDelivered
+	r = runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com", "--plan-out", planPath, "--format", "json")
+	if r.code != ExitFailing {
+		t.Fatalf("again: exit %d: %s", r.code, r.err)
+	}
+	p, err := fix.ReadPlan(strings.NewReader(r.out), "stdout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range p.Steps {
+		ids = append(ids, s.ID)
+	}
+	if !slices.Equal(ids, []string{"alarm/123456789012/us-east-1/metric-filter:ct/rootwatch-root-usage", "alarm/123456789012/us-east-1/alarm:rootwatch-root-usage",
+		"alarm/123456789012/us-east-1/rule:rootwatch-root-activity"}) {
+		t.Errorf("planned again: %v", ids)
+	}
+	// A saved plan older than --max-plan-age is refused.
+	d, _, _ = testDeps("")
+	d.Now = func() time.Time { return fixedNow.Add(25 * time.Hour) }
+	r = runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--plan", planPath, "--apply", "--yes", "--log", filepath.Join(dir, "stale.jsonl"))
+	if r.code != ExitUsage || !strings.Contains(r.err, "plan "+planPath+" rests on evidence of account 123456789012 from 2026-11-23T12:00:00Z, 25h0m0s old, more than --max-plan-age 24h0m0s: plan again from a new audit") {
+		t.Errorf("stale plan: exit %d: %s", r.code, r.err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "stale.jsonl")); !os.IsNotExist(err) {
+		t.Errorf("a refused plan opened a run log: %v", err)
+	}
+	// Within the age, it applies, and the audit passes.
+	d, _, _ = testDeps("")
+	d.Now = func() time.Time { return fixedNow.Add(time.Hour) }
+	r = runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--plan", planPath, "--apply", "--yes", "--log", filepath.Join(dir, "saved.jsonl"))
+	if r.code != 0 || strings.Count(r.out, "applied  ") != 3 {
+		t.Fatalf("saved plan: exit %d: %s\n%s", r.code, r.err, r.out)
+	}
+	if st, _ := rootUsageFinding(t, m.Endpoint); st != "pass" {
+		t.Errorf("after the saved plan: %s", st)
+	}
+}
+
+// On a terminal --apply asks first; anything but y applies nothing.
+func TestFixConfirms_FakeTrailDelivery(t *testing.T) {
+	m := startMoto(t)
+	seedTrail(t, m.Endpoint)
+	rec := &recorder{}
+	d, _, _ := testDeps("n\n")
+	d.AWSClients, d.AWSRecord, d.ErrIsTerminal = withTrailDelivered, rec.record, true
+	r := runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com", "--apply", "--log", filepath.Join(t.TempDir(), "run.jsonl"))
+	if r.code != ExitUsage || !strings.Contains(r.err, "Apply 4 steps in 1 accounts? [y/N] ") || !strings.HasSuffix(r.err, "not applied: not confirmed") {
+		t.Errorf("declined: exit %d: %s", r.code, r.err)
+	}
+	if calls := rec.take(); slices.ContainsFunc(calls, mutating) {
+		t.Errorf("declined, yet: %v", calls)
+	}
+	d, _, _ = testDeps("y\n")
+	d.AWSClients, d.ErrIsTerminal = withTrailDelivered, true
+	r = runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com", "--apply", "--log", filepath.Join(t.TempDir(), "run.jsonl"))
+	if r.code != 0 || strings.Count(r.out, "applied  ") != 4 {
+		t.Errorf("confirmed: exit %d: %s\n%s", r.code, r.err, r.out)
+	}
+}
+
+// No trail: the step is blocked, saying what to do by hand; exit 3, and
+// nothing to apply.
+func TestFixBlockedWithoutTrail(t *testing.T) {
+	m := startMoto(t)
+	d, _, _ := testDeps("")
+	r := runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com")
+	if r.code != ExitPartial {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	for _, want := range []string{
+		"Plan: 0 step(s) in 0 account(s) to apply, 1 blocked. Nothing changes without --apply.",
+		"1. alarm/123456789012/trail  [alarm] account 123456789012\n",
+		"   why: root-usage-alarm fails: no trail: CloudTrail does not record this account's activity\n",
+		"   BLOCKED: the chain breaks before a log group: rootwatch fix does not create trails or their delivery to CloudWatch Logs;",
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("lacks %q:\n%s", want, r.out)
+		}
+	}
+}
+
+// A snapshot or report of accounts the credentials cannot act on is
+// refused before anything is read of them, naming the account.
+func TestFixRefusesAnotherOrganization(t *testing.T) {
+	m := startMoto(t)
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "demo.json")
+	if r := run(t, "snapshot", "--demo", "--output", snap); r.code != 0 {
+		t.Fatalf("snapshot: %d %s", r.code, r.err)
+	}
+	report := filepath.Join(dir, "report.json")
+	if r := run(t, "audit", "--demo", "--format", "json", "--output", report, "--fail-on", "none"); r.code != 0 {
+		t.Fatalf("audit: %d %s", r.code, r.err)
+	}
+	for _, in := range [][]string{{"--snapshot", snap}, {"--report", report}} {
+		r := run(t, append([]string{"fix", "--endpoint-url", m.Endpoint}, in...)...)
+		if r.code != ExitUsage || !strings.Contains(r.err, "is not the credentials' account 123456789012, which is in no organization") {
+			t.Errorf("%v, no organization: exit %d: %s", in, r.code, r.err)
+		}
+	}
+	cfg := seedTrail(t, m.Endpoint)
+	out, err := organizations.NewFromConfig(cfg).CreateOrganization(context.Background(), &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := aws.ToString(out.Organization.Id)
+	for _, in := range [][]string{{"--snapshot", snap}, {"--report", report}} {
+		r := run(t, append([]string{"fix", "--endpoint-url", m.Endpoint}, in...)...)
+		if r.code != ExitUsage || !strings.Contains(r.err, ", the credentials to organization "+org+": plan from an audit of this organization") ||
+			!strings.Contains(r.err, "belongs to organization o-") {
+			t.Errorf("%v, another organization: exit %d: %s", in, r.code, r.err)
+		}
+	}
+}
+
+// A JSON report plans what the live audit plans.
+func TestFixFromReport_FakeTrailDelivery(t *testing.T) {
+	m := startMoto(t)
+	seedTrail(t, m.Endpoint)
+	report := filepath.Join(t.TempDir(), "report.json")
+	d, _, _ := testDeps("")
+	d.AWSClients = withTrailDelivered
+	if r := runWith(t, d, "audit", "--endpoint-url", m.Endpoint, "--format", "json", "--output", report, "--checks", "root-usage-alarm", "--fail-on", "none"); r.code != 0 {
+		t.Fatalf("audit: %d %s", r.code, r.err)
+	}
+	rec := &recorder{}
+	d, _, _ = testDeps("")
+	d.AWSRecord = rec.record
+	r := runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--report", report, "--notify", "email:sec@example.com", "--format", "json")
+	if r.code != ExitFailing {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	p, err := fix.ReadPlan(strings.NewReader(r.out), "stdout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Steps) != 4 || p.Steps[1].Target != "arn:aws:logs:us-east-1:123456789012:log-group:ct" || !p.Evidence["123456789012"].Equal(fixedNow) {
+		t.Errorf("plan: %+v", p)
+	}
+	// From a report, no trail is read: only the detection's state.
+	if calls := rec.take(); slices.Contains(calls, "cloudtrail:DescribeTrails") || slices.ContainsFunc(calls, mutating) {
+		t.Errorf("calls: %v", calls)
+	}
+}
+
+func TestFixFlagErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--yes"}, "--yes confirms --apply: give --apply too"},
+		{[]string{"--keep-root", "12345"}, `--keep-root "12345": not a 12-digit account ID`},
+		{[]string{"--accounts", "abc"}, `--accounts "abc": not a 12-digit account ID`},
+		{[]string{"--only", "budget"}, `--only: unknown step kind "budget": want one of alarm`},
+		{[]string{"--notify", "sms:+15555550100"}, `--notify "sms:+15555550100": protocol "sms": want email or https`},
+		{[]string{"--demo"}, "fix acts on AWS: plan from a live audit, --snapshot, --report or --plan, not --demo or credential reports"},
+		{[]string{"--plan", "p.json", "--only", "alarm"}, "--plan applies a saved plan as it is: --only and --notify shape a new plan"},
+		{[]string{"--plan", "p.json", "--report", "r.json"}, "give one of --snapshot, --report and --plan"},
+		{[]string{"--format", "csv"}, `--format "csv": want table or json`},
+		{[]string{"--log", "x.jsonl"}, "--log is the run log of --apply: give --apply too"},
+		{[]string{"--report", "r.json", "--org"}, "--org audits live: it does not go with --report or --plan"},
+	} {
+		r := run(t, append([]string{"fix"}, c.args...)...)
+		if r.code != ExitUsage || !strings.Contains(r.err, c.msg) {
+			t.Errorf("%v: exit %d: %s\nwant %s", c.args, r.code, r.err, c.msg)
+		}
+	}
+}

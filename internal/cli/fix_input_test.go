@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/rootwatch/rootwatch/internal/fix"
+	"github.com/rootwatch/rootwatch/internal/history"
 )
 
 // runFixWith runs the fix command built with hooks (fakes behind the
@@ -264,5 +265,57 @@ func TestFixFlagErrors(t *testing.T) {
 		if r.code != ExitUsage || !strings.Contains(r.err, c.msg) {
 			t.Errorf("%v: exit %d: %s\nwant %s", c.args, r.code, r.err, c.msg)
 		}
+	}
+}
+
+// With --store, a saved plan is refused when the store holds an audit of
+// one of its accounts newer than the evidence the plan rests on.
+func TestFixPlanOlderThanStoredAudit_FakeTrailDelivery(t *testing.T) {
+	m := startMoto(t)
+	seedTrail(t, m.Endpoint)
+	dir := t.TempDir()
+	planPath := filepath.Join(dir, "plan.json")
+	d, _, _ := testDeps("")
+	d.AWSClients = withTrailDelivered
+	if r := runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com", "--plan-out", planPath); r.code != ExitFailing {
+		t.Fatalf("plan: exit %d: %s", r.code, r.err)
+	}
+	storeURL := "sqlite:" + filepath.Join(dir, "history.db")
+	ctx := context.Background()
+	st, err := history.Open(ctx, storeURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(asOf time.Time) {
+		t.Helper()
+		_, err := st.WriteRun(ctx, history.RunInput{WrittenAt: asOf, ToolVersion: "test",
+			Accounts: history.Records(history.AccountRecord{Observation: history.Observation{Account: motoAccountID, AsOf: asOf}})})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An audit as old as the plan's evidence does not refuse it.
+	write(fixedNow)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, _, _ = testDeps("")
+	r := runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--plan", planPath, "--store", storeURL)
+	if r.code != ExitFailing {
+		t.Fatalf("store with the same audit: exit %d: %s", r.code, r.err)
+	}
+	st, err = history.Open(ctx, storeURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(fixedNow.Add(30 * time.Minute))
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, _, _ = testDeps("")
+	r = runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--plan", planPath, "--store", storeURL, "--apply", "--yes", "--log", filepath.Join(dir, "run.jsonl"))
+	if r.code != ExitUsage || !strings.Contains(r.err, "plan "+planPath+" rests on evidence of account 123456789012 from 2026-11-23T12:00:00Z, and store ") ||
+		!strings.Contains(r.err, " holds a newer audit of it (2026-11-23T12:30:00Z): plan again from that audit") {
+		t.Errorf("newer audit: exit %d: %s", r.code, r.err)
 	}
 }

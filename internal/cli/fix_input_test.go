@@ -11,11 +11,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
+	"github.com/rootwatch/rootwatch/internal/collect"
 	"github.com/rootwatch/rootwatch/internal/fix"
 	"github.com/rootwatch/rootwatch/internal/history"
 )
@@ -318,4 +322,89 @@ func TestFixPlanOlderThanStoredAudit_FakeTrailDelivery(t *testing.T) {
 		!strings.Contains(r.err, " holds a newer audit of it (2026-11-23T12:30:00Z): plan again from that audit") {
 		t.Errorf("newer audit: exit %d: %s", r.code, r.err)
 	}
+}
+
+// An organization in moto, a trail in the management account and in a
+// member: --org plans both; AccessDenied on the member's metric filter
+// (a fake) stops the member's remaining steps while the management
+// account's are all applied, and its audit then passes.
+func TestFixOrgOneAccountDenied_FakeDeniedFilterAndTrailDelivery(t *testing.T) {
+	m := startMoto(t)
+	cfg := seedTrail(t, m.Endpoint)
+	ctx := context.Background()
+	org := organizations.NewFromConfig(cfg)
+	if _, err := org.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
+		t.Fatal(err)
+	}
+	created, err := org.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String("prod"), Email: aws.String("prod@example.com")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := aws.ToString(created.CreateAccountStatus.AccountId)
+	seedTrailIn(t, collect.AssumeRole(cfg, collect.RoleARN("aws", member, defaultRoleName), ""), member)
+
+	hooks := fixHooks{reach: func(account string, r fix.Reach) fix.Reach {
+		if account != member {
+			return r
+		}
+		return func(region string) fix.Clients {
+			c := r(region)
+			c.Logs = deniedFilter{c.Logs}
+			return c
+		}
+	}}
+	d, _, _ := testDeps("")
+	d.AWSClients = withTrailDelivered
+	r := runFixWith(t, d, hooks, "--org", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com", "--apply", "--yes", "--log", filepath.Join(t.TempDir(), "run.jsonl"))
+	if r.code != ExitPartial {
+		t.Fatalf("exit %d: %s\n%s", r.code, r.err, r.out)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(r.out), "\n") {
+		f := strings.Fields(line)
+		got = append(got, f[0]+" "+f[1])
+	}
+	mgmt := "alarm/" + motoAccountID + "/us-east-1/"
+	mem := "alarm/" + member + "/us-east-1/"
+	want := []string{
+		"applied " + mgmt + "topic:rootwatch-root-activity", "applied " + mgmt + "metric-filter:ct/rootwatch-root-usage",
+		"applied " + mgmt + "alarm:rootwatch-root-usage", "applied " + mgmt + "rule:rootwatch-root-activity",
+		"applied " + mem + "topic:rootwatch-root-activity", "failed " + mem + "metric-filter:ct/rootwatch-root-usage",
+		"skipped " + mem + "alarm:rootwatch-root-usage", "skipped " + mem + "rule:rootwatch-root-activity",
+	}
+	// Accounts in ID order (the member's ID is moto's choice); steps in
+	// plan order within each.
+	slices.SortStableFunc(got, func(a, b string) int { return strings.Compare(strings.Fields(a)[1][:18], strings.Fields(b)[1][:18]) })
+	slices.SortStableFunc(want, func(a, b string) int { return strings.Compare(strings.Fields(a)[1][:18], strings.Fields(b)[1][:18]) })
+	if !slices.Equal(got, want) {
+		t.Errorf("results:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if !strings.Contains(r.err, "step failed") || !strings.Contains(r.err, "account="+member) {
+		t.Errorf("stderr does not name the failed account: %s", r.err)
+	}
+	if st, _ := rootUsageFinding(t, m.Endpoint); st != "pass" {
+		t.Errorf("management account after: %s", st)
+	}
+}
+
+// seedTrailIn makes seedTrail's trail in another account of moto.
+func seedTrailIn(t *testing.T, cfg aws.Config, account string) {
+	t.Helper()
+	ctx := context.Background()
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	bucket := "trail-bucket-" + account
+	must(s3.NewFromConfig(cfg).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))
+	must(cloudwatchlogs.NewFromConfig(cfg).CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("ct")}))
+	ct := cloudtrail.NewFromConfig(cfg)
+	must(ct.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("main"), S3BucketName: aws.String(bucket), IsMultiRegionTrail: aws.Bool(true),
+		CloudWatchLogsLogGroupArn: aws.String("arn:aws:logs:us-east-1:" + account + ":log-group:ct:*"),
+		CloudWatchLogsRoleArn:     aws.String("arn:aws:iam::" + account + ":role/ct")}))
+	must(ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("main")}))
+	must(ct.PutEventSelectors(ctx, &cloudtrail.PutEventSelectorsInput{TrailName: aws.String("main"),
+		EventSelectors: []cttypes.EventSelector{{IncludeManagementEvents: aws.Bool(true), ReadWriteType: cttypes.ReadWriteTypeAll}}}))
 }

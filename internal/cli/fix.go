@@ -101,7 +101,9 @@ stops that account's remaining steps; other accounts go on. Every call is
 appended to the run log (--log, JSON lines: time, account, step, action,
 params, result, output, undo).
 
-A saved plan (--plan) is refused when its evidence is older than
+A saved plan (--plan) is applied as it was planned (its calls are puts and
+creates that AWS treats as idempotent), keeping its --keep-root accounts, and
+is refused when its evidence is older than
 --max-plan-age, when the credentials' account or organization is not the
 plan's, or, with --store, when an account was audited again after the
 evidence the plan rests on.
@@ -474,8 +476,12 @@ func (o *FixOptions) readPlan(ctx context.Context, w *world, st history.Store, n
 				o.PlanPath, acct, at.Format(time.RFC3339), st, newer.UTC().Format(time.RFC3339))
 		}
 	}
-	if len(o.KeepRoot) == 0 {
-		o.KeepRoot = p.KeepRoot
+	// The plan's break-glass accounts stay protected, whatever
+	// --keep-root adds.
+	for _, a := range p.KeepRoot {
+		if !slices.Contains(o.KeepRoot, a) {
+			o.KeepRoot = append(o.KeepRoot, a)
+		}
 	}
 	return p, nil
 }

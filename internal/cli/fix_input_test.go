@@ -155,11 +155,18 @@ func TestFixConfirms_FakeTrailDelivery(t *testing.T) {
 	if calls := rec.take(); slices.ContainsFunc(calls, mutating) {
 		t.Errorf("declined, yet: %v", calls)
 	}
+	// Confirmed; the run log goes to the current directory, named by the
+	// run's time.
+	dir := t.TempDir()
+	t.Chdir(dir)
 	d, _, _ = testDeps("y\n")
 	d.AWSClients, d.ErrIsTerminal = withTrailDelivered, true
-	r = runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com", "--apply", "--log", filepath.Join(t.TempDir(), "run.jsonl"))
+	r = runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com", "--apply")
 	if r.code != 0 || strings.Count(r.out, "applied  ") != 4 {
 		t.Errorf("confirmed: exit %d: %s\n%s", r.code, r.err, r.out)
+	}
+	if n := len(readRunLog(t, filepath.Join(dir, "rootwatch-fix-20261123T120000Z.jsonl"))); n != 7 {
+		t.Errorf("default run log: %d lines, want 7", n)
 	}
 }
 
@@ -407,4 +414,48 @@ func seedTrailIn(t *testing.T, cfg aws.Config, account string) {
 	must(ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("main")}))
 	must(ct.PutEventSelectors(ctx, &cloudtrail.PutEventSelectorsInput{TrailName: aws.String("main"),
 		EventSelectors: []cttypes.EventSelector{{IncludeManagementEvents: aws.Bool(true), ReadWriteType: cttypes.ReadWriteTypeAll}}}))
+}
+
+// A step that would touch a break-glass root's credentials is dropped,
+// whether --keep-root names the account or the saved plan does (a later
+// --keep-root adds to the plan's, never replaces it).
+func TestFixKeepRootDropsRootCredentialSteps(t *testing.T) {
+	m := startMoto(t)
+	dir := t.TempDir()
+	write := func(keep []string) string {
+		t.Helper()
+		p := &fix.Plan{Version: fix.PlanVersion, CreatedAt: fixedNow, Evidence: map[string]time.Time{motoAccountID: fixedNow}, KeepRoot: keep,
+			Steps: []fix.Step{
+				{ID: "root-credentials/" + motoAccountID, Account: motoAccountID, Kind: "root-credentials", TouchesRootCredentials: true,
+					Calls: []fix.Call{{Action: "iam:DeleteLoginProfile", Params: map[string]any{}}}},
+				{ID: "alarm/" + motoAccountID + "/us-east-1/alarm:rootwatch-root-usage", Account: motoAccountID, Region: "us-east-1", Kind: "alarm",
+					Calls: []fix.Call{{Action: "cloudwatch:DeleteAlarms", Params: map[string]any{"AlarmNames": []any{"x"}}}}},
+			}}
+		path := filepath.Join(dir, strings.Join(append([]string{"plan"}, keep...), "-")+".json")
+		var b bytes.Buffer
+		if err := p.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	for _, args := range [][]string{
+		{"--plan", write([]string{motoAccountID})},
+		{"--plan", write([]string{motoAccountID}), "--keep-root", "111111111111"},
+		{"--plan", write(nil), "--keep-root", motoAccountID},
+	} {
+		r := run(t, append([]string{"fix", "--endpoint-url", m.Endpoint, "--format", "json"}, args...)...)
+		if r.code != ExitFailing {
+			t.Fatalf("%v: exit %d: %s", args, r.code, r.err)
+		}
+		p, err := fix.ReadPlan(strings.NewReader(r.out), "stdout")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Steps) != 1 || p.Steps[0].Kind != "alarm" || !slices.Contains(p.KeepRoot, motoAccountID) {
+			t.Errorf("%v: %+v", args, p)
+		}
+	}
 }

@@ -92,17 +92,106 @@ func (k *Alarm) Plan(ctx context.Context, t Target, reach Reach, o Options) ([]S
 	if owner != acct {
 		return nil, nil // judged, and fixed, in the log group's account
 	}
-	cl := reach(region)
-	st, err := readAlarmState(ctx, cl, partition, region, acct, group)
-	if err != nil {
-		return nil, fmt.Errorf("read the root-usage detection of account %s in %s: %w", acct, region, err)
+	// The rule's regions: the log group's, and the partition's global
+	// region, where console sign-ins and the calls of IAM, Organizations
+	// and the other global services are recorded.
+	regions := []string{region}
+	if g := globalRegion(partition); g != "" && g != region {
+		regions = append(regions, g)
 	}
+	states := map[string]*alarmState{}
+	for i, r := range regions {
+		st, err := readAlarmState(ctx, reach(r), partition, r, acct, group, i == 0)
+		if err != nil {
+			return nil, fmt.Errorf("read the root-usage detection of account %s in %s: %w", acct, r, err)
+		}
+		states[r] = st
+	}
+	st := states[region]
 	topic := TopicARN(partition, region, acct)
 	why := "root-usage-alarm fails: " + f.Message
-	id := func(target string) string { return "alarm/" + acct + "/" + region + "/" + target }
+	id := func(r, target string) string { return "alarm/" + acct + "/" + r + "/" + target }
+	// Every topic notifies --notify and whom the log group region's topic
+	// already notifies.
+	notify := slices.Clone(o.Notify)
+	for _, e := range st.subs {
+		if !slices.Contains(notify, e) {
+			notify = append(notify, e)
+		}
+	}
+	if len(notify) == 0 {
+		return []Step{{ID: id(region, "topic:"+TopicName), Account: acct, Region: region, Kind: k.Name(), Target: topic, Finding: ref, Why: why,
+			Blocked: "nobody to notify: the topic has no subscription; give --notify email:ADDRESS or https:URL"}}, nil
+	}
 	var steps []Step
 
-	// The topic first: the alarm and the rule notify it.
+	// The topics first: the alarm and the rules notify them.
+	for _, r := range regions {
+		s, err := topicStep(acct, partition, r, states[r], notify)
+		if err != nil {
+			return nil, err
+		}
+		if s != nil {
+			s.ID, s.Kind, s.Finding = id(r, "topic:"+TopicName), k.Name(), ref
+			s.Why = why + "; " + s.Why
+			steps = append(steps, *s)
+		}
+	}
+
+	// The metric filter.
+	want := map[string]any{"LogGroupName": group, "FilterName": FilterName, "FilterPattern": FilterPattern,
+		"MetricTransformations": []any{map[string]any{"MetricName": MetricName, "MetricNamespace": Namespace, "MetricValue": "1"}}}
+	if !filterMatches(st.filter) {
+		c := Call{Action: "logs:PutMetricFilter", Params: want,
+			Undo: []Call{{Action: "logs:DeleteMetricFilter", Params: map[string]any{"LogGroupName": group, "FilterName": FilterName}}}}
+		if st.filter != nil {
+			c.Undo = []Call{{Action: "logs:PutMetricFilter", Params: filterParams(group, *st.filter)}}
+		}
+		steps = append(steps, Step{ID: id(region, "metric-filter:"+group+"/"+FilterName), Account: acct, Region: region, Kind: k.Name(),
+			Target: ra.LogGroupARN, Finding: ref, Why: why + "; the CIS metric filter on log group " + group + " (trail " + ra.Trail + ") counts each root use as 1 in " + Namespace + "/" + MetricName,
+			Calls: []Call{c}})
+	}
+
+	// The alarm.
+	if !alarmMatches(st.alarm, topic) {
+		c := Call{Action: "cloudwatch:PutMetricAlarm", Params: alarmParams(topic),
+			Undo: []Call{{Action: "cloudwatch:DeleteAlarms", Params: map[string]any{"AlarmNames": []any{AlarmName}}}}}
+		if st.alarm != nil {
+			c.Undo = []Call{{Action: "cloudwatch:PutMetricAlarm", Params: alarmParamsOf(*st.alarm)}}
+		}
+		steps = append(steps, Step{ID: id(region, "alarm:"+AlarmName), Account: acct, Region: region, Kind: k.Name(), Target: AlarmName, Finding: ref,
+			Why: why + "; the alarm fires on one root use in 5 minutes and notifies " + TopicName, Calls: []Call{c}})
+	}
+
+	// The EventBridge rules and their targets.
+	for _, r := range regions {
+		if calls := ruleCalls(states[r], TopicARN(partition, r, acct)); len(calls) > 0 {
+			steps = append(steps, Step{ID: id(r, "rule:"+RuleName), Account: acct, Region: r, Kind: k.Name(), Target: RuleName, Finding: ref,
+				Why:   why + "; the EventBridge rule sends every root sign-in and root API call recorded in " + r + " to the topic " + TopicName + " there as it happens",
+				Calls: calls})
+		}
+	}
+	return steps, nil
+}
+
+// globalRegion is where a partition's global services and console
+// sign-ins are recorded; "" when not known.
+func globalRegion(partition string) string {
+	switch partition {
+	case "aws":
+		return "us-east-1"
+	case "aws-us-gov":
+		return "us-gov-west-1"
+	case "aws-cn":
+		return "cn-north-1"
+	}
+	return ""
+}
+
+// topicStep is the calls that give a region the root-activity topic with
+// its policy and subscriptions; nil when it has them.
+func topicStep(acct, partition, region string, st *alarmState, notify []Endpoint) (*Step, error) {
+	topic := TopicARN(partition, region, acct)
 	var calls []Call
 	policy := st.policy
 	if !st.topicExists {
@@ -121,7 +210,7 @@ func (k *Alarm) Plan(ctx context.Context, t Target, reach Reach, o Options) ([]S
 		}
 		calls = append(calls, c)
 	}
-	for _, e := range o.Notify {
+	for _, e := range notify {
 		if slices.Contains(st.subs, e) {
 			continue
 		}
@@ -129,44 +218,18 @@ func (k *Alarm) Plan(ctx context.Context, t Target, reach Reach, o Options) ([]S
 			Params: map[string]any{"TopicArn": topic, "Protocol": e.Protocol, "Endpoint": e.Endpoint, "ReturnSubscriptionArn": true},
 			Undo:   []Call{{Action: "sns:Unsubscribe", Params: map[string]any{"SubscriptionArn": "${SubscriptionArn}"}}}})
 	}
-	if len(st.subs) == 0 && len(o.Notify) == 0 {
-		return []Step{{ID: id("topic:" + TopicName), Account: acct, Region: region, Kind: k.Name(), Target: topic, Finding: ref, Why: why,
-			Blocked: "nobody to notify: the topic has no subscription; give --notify email:ADDRESS or https:URL"}}, nil
+	if len(calls) == 0 {
+		return nil, nil
 	}
-	if len(calls) > 0 {
-		steps = append(steps, Step{ID: id("topic:" + TopicName), Account: acct, Region: region, Kind: k.Name(), Target: topic, Finding: ref,
-			Why: why + "; the SNS topic " + TopicName + " notifies " + endpointsWords(o.Notify, st.subs) +
-				" (an email subscription notifies once its recipient confirms it) and lets EventBridge publish to it", Calls: calls})
-	}
+	return &Step{Account: acct, Region: region, Target: topic, Calls: calls,
+		Why: "the SNS topic " + TopicName + " in " + region + " notifies " + endpointsWords(notify) +
+			" (an email subscription notifies once its recipient confirms it) and lets EventBridge publish to it"}, nil
+}
 
-	// The metric filter.
-	want := map[string]any{"LogGroupName": group, "FilterName": FilterName, "FilterPattern": FilterPattern,
-		"MetricTransformations": []any{map[string]any{"MetricName": MetricName, "MetricNamespace": Namespace, "MetricValue": "1"}}}
-	if !filterMatches(st.filter) {
-		c := Call{Action: "logs:PutMetricFilter", Params: want,
-			Undo: []Call{{Action: "logs:DeleteMetricFilter", Params: map[string]any{"LogGroupName": group, "FilterName": FilterName}}}}
-		if st.filter != nil {
-			c.Undo = []Call{{Action: "logs:PutMetricFilter", Params: filterParams(group, *st.filter)}}
-		}
-		steps = append(steps, Step{ID: id("metric-filter:" + group + "/" + FilterName), Account: acct, Region: region, Kind: k.Name(),
-			Target: ra.LogGroupARN, Finding: ref, Why: why + "; the CIS metric filter on log group " + group + " (trail " + ra.Trail + ") counts each root use as 1 in " + Namespace + "/" + MetricName,
-			Calls: []Call{c}})
-	}
-
-	// The alarm.
-	wantAlarm := alarmParams(topic)
-	if !alarmMatches(st.alarm, topic) {
-		c := Call{Action: "cloudwatch:PutMetricAlarm", Params: wantAlarm,
-			Undo: []Call{{Action: "cloudwatch:DeleteAlarms", Params: map[string]any{"AlarmNames": []any{AlarmName}}}}}
-		if st.alarm != nil {
-			c.Undo = []Call{{Action: "cloudwatch:PutMetricAlarm", Params: alarmParamsOf(*st.alarm)}}
-		}
-		steps = append(steps, Step{ID: id("alarm:" + AlarmName), Account: acct, Region: region, Kind: k.Name(), Target: AlarmName, Finding: ref,
-			Why: why + "; the alarm fires on one root use in 5 minutes and notifies " + TopicName, Calls: []Call{c}})
-	}
-
-	// The EventBridge rule and its target.
-	calls = nil
+// ruleCalls are the calls that put the EventBridge rule and its target,
+// the region's topic, in place; none when they are.
+func ruleCalls(st *alarmState, topic string) []Call {
+	var calls []Call
 	if !ruleMatches(st.rule) {
 		c := Call{Action: "events:PutRule", Params: map[string]any{"Name": RuleName, "EventPattern": EventPattern, "State": "ENABLED",
 			"Description": "rootwatch: every root sign-in and root API call, to SNS topic " + TopicName}}
@@ -186,12 +249,7 @@ func (k *Alarm) Plan(ctx context.Context, t Target, reach Reach, o Options) ([]S
 		}
 		calls = append(calls, c)
 	}
-	if len(calls) > 0 {
-		steps = append(steps, Step{ID: id("rule:" + RuleName), Account: acct, Region: region, Kind: k.Name(), Target: RuleName, Finding: ref,
-			Why:   why + "; the EventBridge rule sends every root sign-in and root API call seen in " + region + " to " + TopicName + " as it happens",
-			Calls: calls})
-	}
-	return steps, nil
+	return calls
 }
 
 // TopicARN is the root-activity topic's ARN.
@@ -220,7 +278,9 @@ func notFound(err error) bool {
 	return false
 }
 
-func readAlarmState(ctx context.Context, cl Clients, partition, region, account, group string) (*alarmState, error) {
+// readAlarmState reads the region's topic and rule and, in the log
+// group's region (logGroup), the metric filter and the alarm.
+func readAlarmState(ctx context.Context, cl Clients, partition, region, account, group string, logGroup bool) (*alarmState, error) {
 	st := &alarmState{}
 	topic := TopicARN(partition, region, account)
 	attrs, err := cl.SNS.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(topic)})
@@ -245,25 +305,9 @@ func readAlarmState(ctx context.Context, cl Clients, partition, region, account,
 			}
 		}
 	}
-	fp := cloudwatchlogs.NewDescribeMetricFiltersPaginator(cl.Logs, &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String(group), FilterNamePrefix: aws.String(FilterName)})
-	for p := fp; p.HasMorePages(); {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("logs:DescribeMetricFilters %s: %w", group, err)
-		}
-		for _, f := range page.MetricFilters {
-			if aws.ToString(f.FilterName) == FilterName {
-				st.filter = &f
-			}
-		}
-	}
-	al, err := cl.CloudWatch.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{AlarmName}})
-	if err != nil {
-		return nil, fmt.Errorf("cloudwatch:DescribeAlarms %s: %w", AlarmName, err)
-	}
-	for _, a := range al.MetricAlarms {
-		if aws.ToString(a.AlarmName) == AlarmName {
-			st.alarm = &a
+	if logGroup {
+		if err := readFilterAndAlarm(ctx, cl, group, st); err != nil {
+			return nil, err
 		}
 	}
 	rule, err := cl.Events.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String(RuleName)})
@@ -292,6 +336,33 @@ func readAlarmState(ctx context.Context, cl Clients, partition, region, account,
 		}
 	}
 	return st, nil
+}
+
+// readFilterAndAlarm reads rootwatch's metric filter on the log group and
+// its alarm.
+func readFilterAndAlarm(ctx context.Context, cl Clients, group string, st *alarmState) error {
+	fp := cloudwatchlogs.NewDescribeMetricFiltersPaginator(cl.Logs, &cloudwatchlogs.DescribeMetricFiltersInput{LogGroupName: aws.String(group), FilterNamePrefix: aws.String(FilterName)})
+	for p := fp; p.HasMorePages(); {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("logs:DescribeMetricFilters %s: %w", group, err)
+		}
+		for _, f := range page.MetricFilters {
+			if aws.ToString(f.FilterName) == FilterName {
+				st.filter = &f
+			}
+		}
+	}
+	al, err := cl.CloudWatch.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{AlarmName}})
+	if err != nil {
+		return fmt.Errorf("cloudwatch:DescribeAlarms %s: %w", AlarmName, err)
+	}
+	for _, a := range al.MetricAlarms {
+		if aws.ToString(a.AlarmName) == AlarmName {
+			st.alarm = &a
+		}
+	}
+	return nil
 }
 
 func filterMatches(f *logstypes.MetricFilter) bool {
@@ -419,7 +490,14 @@ type Endpoint struct {
 	Endpoint string `json:"endpoint"`
 }
 
-func (e Endpoint) String() string { return e.Protocol + ":" + e.Endpoint }
+// String is the endpoint as --notify takes it: email:ADDRESS, or the
+// https URL.
+func (e Endpoint) String() string {
+	if e.Protocol == "https" {
+		return e.Endpoint
+	}
+	return e.Protocol + ":" + e.Endpoint
+}
 
 // ParseNotify reads --notify's endpoints: email:ADDRESS or https:URL
 // (https://...), comma-separated by the flag.
@@ -454,19 +532,10 @@ func ParseNotify(list []string) ([]Endpoint, error) {
 	return slices.Compact(out), nil
 }
 
-func endpointsWords(notify, existing []Endpoint) string {
-	all := slices.Clone(existing)
-	for _, e := range notify {
-		if !slices.Contains(all, e) {
-			all = append(all, e)
-		}
-	}
+func endpointsWords(eps []Endpoint) string {
 	var words []string
-	for _, e := range all {
+	for _, e := range eps {
 		words = append(words, e.String())
-	}
-	if len(words) == 0 {
-		return "nobody"
 	}
 	return strings.Join(words, ", ") + " (" + strconv.Itoa(len(words)) + ")"
 }

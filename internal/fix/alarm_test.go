@@ -72,6 +72,28 @@ func (f *fakeState) ListTargetsByRule(context.Context, *eventbridge.ListTargetsB
 
 func (f *fakeState) reach(string) Clients { return Clients{Logs: f, CloudWatch: f, SNS: f, Events: f} }
 
+// fakeRegions are an account's regions; a region not listed has nothing.
+type fakeRegions map[string]*fakeState
+
+func (f fakeRegions) reach(region string) Clients {
+	st, ok := f[region]
+	if !ok {
+		st = &fakeState{}
+	}
+	return st.reach(region)
+}
+
+// inPlace is a region with rootwatch's topic (subscribed by sec@example.com)
+// and rule as rootwatch wants them.
+func inPlace(region string) *fakeState {
+	topic := TopicARN("aws", region, acct)
+	policy, _, _ := withEventsStatement(defaultTopicPolicy(topic, acct), topic)
+	return &fakeState{policy: policy,
+		subs:    []snstypes.Subscription{{Protocol: aws.String("email"), Endpoint: aws.String("sec@example.com"), SubscriptionArn: aws.String(topic + ":1")}},
+		rule:    &eventbridge.DescribeRuleOutput{Name: aws.String(RuleName), State: ebtypes.RuleStateEnabled, EventPattern: aws.String(EventPattern)},
+		targets: []ebtypes.Target{{Id: aws.String(RuleTargetID), Arn: aws.String(topic)}}}
+}
+
 const (
 	acct       = "111111111111"
 	topicARN   = "arn:aws:sns:eu-west-1:111111111111:rootwatch-root-activity"
@@ -85,7 +107,12 @@ func failingTarget(ra *model.RootUsageAlarm, msg string) Target {
 
 func planAlarm(t *testing.T, tg Target, st *fakeState, notify ...Endpoint) []Step {
 	t.Helper()
-	steps, err := (&Alarm{}).Plan(context.Background(), tg, st.reach, Options{Notify: notify})
+	return planRegions(t, tg, fakeRegions{"eu-west-1": st, "us-east-1": inPlace("us-east-1")}, notify...)
+}
+
+func planRegions(t *testing.T, tg Target, regions fakeRegions, notify ...Endpoint) []Step {
+	t.Helper()
+	steps, err := (&Alarm{}).Plan(context.Background(), tg, regions.reach, Options{Notify: notify})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,23 +140,33 @@ func TestFilterPatternIsCIS(t *testing.T) {
 func TestAlarmPlanFromNothing_Fake(t *testing.T) {
 	tg := failingTarget(&model.RootUsageAlarm{Trail: "main", LogGroup: "trail-logs", LogGroupARN: logGroupID, Missing: "log group trail-logs has no metric filter for root use (the CIS pattern)"},
 		"log group trail-logs has no metric filter for root use (the CIS pattern)")
-	steps := planAlarm(t, tg, &fakeState{}, Endpoint{"email", "sec@example.com"}, Endpoint{"https", "https://hooks.example.com/root"})
+	steps := planRegions(t, tg, fakeRegions{}, Endpoint{"email", "sec@example.com"}, Endpoint{"https", "https://hooks.example.com/root"})
 	want := []string{
 		"alarm/111111111111/eu-west-1/topic:rootwatch-root-activity sns:CreateTopic",
 		"alarm/111111111111/eu-west-1/topic:rootwatch-root-activity sns:SetTopicAttributes",
 		"alarm/111111111111/eu-west-1/topic:rootwatch-root-activity sns:Subscribe",
 		"alarm/111111111111/eu-west-1/topic:rootwatch-root-activity sns:Subscribe",
+		"alarm/111111111111/us-east-1/topic:rootwatch-root-activity sns:CreateTopic",
+		"alarm/111111111111/us-east-1/topic:rootwatch-root-activity sns:SetTopicAttributes",
+		"alarm/111111111111/us-east-1/topic:rootwatch-root-activity sns:Subscribe",
+		"alarm/111111111111/us-east-1/topic:rootwatch-root-activity sns:Subscribe",
 		"alarm/111111111111/eu-west-1/metric-filter:trail-logs/rootwatch-root-usage logs:PutMetricFilter",
 		"alarm/111111111111/eu-west-1/alarm:rootwatch-root-usage cloudwatch:PutMetricAlarm",
 		"alarm/111111111111/eu-west-1/rule:rootwatch-root-activity events:PutRule",
 		"alarm/111111111111/eu-west-1/rule:rootwatch-root-activity events:PutTargets",
+		"alarm/111111111111/us-east-1/rule:rootwatch-root-activity events:PutRule",
+		"alarm/111111111111/us-east-1/rule:rootwatch-root-activity events:PutTargets",
 	}
 	if got := calls(steps); !slices.Equal(got, want) {
 		t.Fatalf("calls:\n%s", strings.Join(got, "\n"))
 	}
-	if s := steps[0]; s.Finding != (FindingRef{Check: "root-usage-alarm", ID: "f1"}) || s.Target != topicARN ||
-		s.Why != "root-usage-alarm fails: log group trail-logs has no metric filter for root use (the CIS pattern); the SNS topic rootwatch-root-activity notifies email:sec@example.com, https:https://hooks.example.com/root (2) (an email subscription notifies once its recipient confirms it) and lets EventBridge publish to it" {
+	if s := steps[0]; s.Finding != (FindingRef{Check: "root-usage-alarm", ID: "f1"}) || s.Target != topicARN || s.Region != "eu-west-1" ||
+		s.Why != "root-usage-alarm fails: log group trail-logs has no metric filter for root use (the CIS pattern); the SNS topic rootwatch-root-activity in eu-west-1 notifies email:sec@example.com, https://hooks.example.com/root (2) (an email subscription notifies once its recipient confirms it) and lets EventBridge publish to it" {
 		t.Errorf("topic step: %+v", s)
+	}
+	if s := steps[5]; s.Region != "us-east-1" || !strings.Contains(s.Calls[1].String(), `"Arn":"arn:aws:sns:us-east-1:111111111111:rootwatch-root-activity"`) ||
+		s.Why != "root-usage-alarm fails: log group trail-logs has no metric filter for root use (the CIS pattern); the EventBridge rule sends every root sign-in and root API call recorded in us-east-1 to the topic rootwatch-root-activity there as it happens" {
+		t.Errorf("us-east-1 rule step: %+v", s)
 	}
 	pol := steps[0].Calls[1].Params["AttributeValue"].(string)
 	wantPol := `{"Version":"2008-10-17","Id":"__default_policy_ID","Statement":[{"Sid":"__default_statement_ID","Effect":"Allow","Principal":{"AWS":"*"},` +
@@ -142,10 +179,10 @@ func TestAlarmPlanFromNothing_Fake(t *testing.T) {
 	if u := steps[0].Calls[1].Undo; u != nil {
 		t.Errorf("a new topic's policy needs no undo (DeleteTopic): %+v", u)
 	}
-	if u := steps[1].Calls[0].Undo; len(u) != 1 || u[0].String() != `logs:DeleteMetricFilter {"FilterName":"rootwatch-root-usage","LogGroupName":"trail-logs"}` {
+	if u := steps[2].Calls[0].Undo; len(u) != 1 || u[0].String() != `logs:DeleteMetricFilter {"FilterName":"rootwatch-root-usage","LogGroupName":"trail-logs"}` {
 		t.Errorf("filter undo: %+v", u)
 	}
-	if u := steps[3].Calls[1].Undo; len(u) != 1 || u[0].String() != `events:RemoveTargets {"Ids":["rootwatch-root-activity-topic"],"Rule":"rootwatch-root-activity"}` {
+	if u := steps[4].Calls[1].Undo; len(u) != 1 || u[0].String() != `events:RemoveTargets {"Ids":["rootwatch-root-activity-topic"],"Rule":"rootwatch-root-activity"}` {
 		t.Errorf("target undo: %+v", u)
 	}
 }
@@ -200,6 +237,19 @@ func TestAlarmPlanPartlyInPlace_Fake(t *testing.T) {
 	st.alarms[0].ActionsEnabled = aws.Bool(false)
 	if got := calls(planAlarm(t, tg, st)); !slices.Equal(got, []string{"alarm/111111111111/eu-west-1/alarm:rootwatch-root-usage cloudwatch:PutMetricAlarm"}) {
 		t.Errorf("actions off: %v", got)
+	}
+	// With no --notify, a new us-east-1 topic gets the subscriptions of
+	// the log group region's topic.
+	st.alarms[0].ActionsEnabled = aws.Bool(true)
+	steps = planRegions(t, tg, fakeRegions{"eu-west-1": st})
+	if got := calls(steps); !slices.Equal(got, []string{
+		"alarm/111111111111/us-east-1/topic:rootwatch-root-activity sns:CreateTopic",
+		"alarm/111111111111/us-east-1/topic:rootwatch-root-activity sns:SetTopicAttributes",
+		"alarm/111111111111/us-east-1/topic:rootwatch-root-activity sns:Subscribe",
+		"alarm/111111111111/us-east-1/rule:rootwatch-root-activity events:PutRule",
+		"alarm/111111111111/us-east-1/rule:rootwatch-root-activity events:PutTargets",
+	}) || steps[0].Calls[2].Params["Endpoint"] != "sec@example.com" {
+		t.Errorf("us-east-1 from eu-west-1's subscriptions: %v", got)
 	}
 }
 

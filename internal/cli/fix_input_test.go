@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -348,7 +349,7 @@ func TestFixOrgOneAccountDenied_FakeDeniedFilterAndTrailDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	member := aws.ToString(created.CreateAccountStatus.AccountId)
-	seedTrailIn(t, collect.AssumeRole(cfg, collect.RoleARN("aws", member, defaultRoleName), ""), member)
+	seedTrailIn(t, collect.AssumeRole(cfg, collect.RoleARN("aws", member, defaultRoleName), ""), member, "us-east-1")
 
 	hooks := fixHooks{reach: func(account string, r fix.Reach) fix.Reach {
 		if account != member {
@@ -394,8 +395,9 @@ func TestFixOrgOneAccountDenied_FakeDeniedFilterAndTrailDelivery(t *testing.T) {
 	}
 }
 
-// seedTrailIn makes seedTrail's trail in another account of moto.
-func seedTrailIn(t *testing.T, cfg aws.Config, account string) {
+// seedTrailIn makes seedTrail's trail in an account of moto, its log
+// group in logRegion.
+func seedTrailIn(t *testing.T, cfg aws.Config, account, logRegion string) {
 	t.Helper()
 	ctx := context.Background()
 	must := func(_ any, err error) {
@@ -406,10 +408,11 @@ func seedTrailIn(t *testing.T, cfg aws.Config, account string) {
 	}
 	bucket := "trail-bucket-" + account
 	must(s3.NewFromConfig(cfg).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))
-	must(cloudwatchlogs.NewFromConfig(cfg).CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("ct")}))
+	must(cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.Region = logRegion }).CreateLogGroup(ctx,
+		&cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("ct")}))
 	ct := cloudtrail.NewFromConfig(cfg)
 	must(ct.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("main"), S3BucketName: aws.String(bucket), IsMultiRegionTrail: aws.Bool(true),
-		CloudWatchLogsLogGroupArn: aws.String("arn:aws:logs:us-east-1:" + account + ":log-group:ct:*"),
+		CloudWatchLogsLogGroupArn: aws.String("arn:aws:logs:" + logRegion + ":" + account + ":log-group:ct:*"),
 		CloudWatchLogsRoleArn:     aws.String("arn:aws:iam::" + account + ":role/ct")}))
 	must(ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("main")}))
 	must(ct.PutEventSelectors(ctx, &cloudtrail.PutEventSelectorsInput{TrailName: aws.String("main"),
@@ -457,5 +460,51 @@ func TestFixKeepRootDropsRootCredentialSteps(t *testing.T) {
 		if len(p.Steps) != 1 || p.Steps[0].Kind != "alarm" || !slices.Contains(p.KeepRoot, motoAccountID) {
 			t.Errorf("%v: %+v", args, p)
 		}
+	}
+}
+
+// A log group in eu-west-1: the filter, alarm, topic and rule there, and a
+// topic and rule in us-east-1 for console sign-ins and global calls; the
+// audit passes, and a second run plans nothing.
+func TestFixAlarmTwoRegions_FakeTrailDelivery(t *testing.T) {
+	m := startMoto(t)
+	cfg, err := collect.LoadConfig(context.Background(), collect.Options{EndpointURL: m.Endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seedTrailIn(t, cfg, motoAccountID, "eu-west-1")
+	if st, msg := rootUsageFinding(t, m.Endpoint); st != "fail" || msg != "log group ct has no metric filter for root use (the CIS pattern)" {
+		t.Fatalf("before: %s %q", st, msg)
+	}
+	d, _, _ := testDeps("")
+	d.AWSClients = withTrailDelivered
+	r := runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com", "--apply", "--yes", "--log", filepath.Join(t.TempDir(), "run.jsonl"))
+	want := "applied  alarm/123456789012/eu-west-1/topic:rootwatch-root-activity  account 123456789012\n" +
+		"applied  alarm/123456789012/us-east-1/topic:rootwatch-root-activity  account 123456789012\n" +
+		"applied  alarm/123456789012/eu-west-1/metric-filter:ct/rootwatch-root-usage  account 123456789012\n" +
+		"applied  alarm/123456789012/eu-west-1/alarm:rootwatch-root-usage  account 123456789012\n" +
+		"applied  alarm/123456789012/eu-west-1/rule:rootwatch-root-activity  account 123456789012\n" +
+		"applied  alarm/123456789012/us-east-1/rule:rootwatch-root-activity  account 123456789012\n"
+	if r.code != 0 || r.out != want {
+		t.Fatalf("apply: exit %d: %s\n%s", r.code, r.err, r.out)
+	}
+	if st, msg := rootUsageFinding(t, m.Endpoint); st != "pass" ||
+		msg != "trail main → filter rootwatch-root-usage → alarm rootwatch-root-usage → arn:aws:sns:eu-west-1:123456789012:rootwatch-root-activity (1 confirmed subscription(s))" {
+		t.Errorf("after: %s %q", st, msg)
+	}
+	for _, region := range []string{"eu-west-1", "us-east-1"} {
+		out, err := eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.Region = region }).ListTargetsByRule(context.Background(),
+			&eventbridge.ListTargetsByRuleInput{Rule: aws.String("rootwatch-root-activity")})
+		if err != nil {
+			t.Fatalf("%s: %v", region, err)
+		}
+		if len(out.Targets) != 1 || aws.ToString(out.Targets[0].Arn) != "arn:aws:sns:"+region+":123456789012:rootwatch-root-activity" {
+			t.Errorf("%s: targets %+v", region, out.Targets)
+		}
+	}
+	d, _, _ = testDeps("")
+	d.AWSClients = withTrailDelivered
+	if r := runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com"); r.code != 0 || r.out != "Nothing to do.\n" {
+		t.Errorf("again: exit %d, out %q: %s", r.code, r.out, r.err)
 	}
 }

@@ -89,7 +89,11 @@ Step kinds (--only):
          the alarm rootwatch-root-usage (Sum >= 1 in 5 minutes), the SNS
          topic rootwatch-root-activity with the --notify subscriptions, and
          the EventBridge rule rootwatch-root-activity sending every root
-         sign-in and root API call of the log group's region to the topic.
+         sign-in and root API call to the topic as it happens: in the log
+         group's region and in us-east-1 (where console sign-ins and the
+         calls of IAM and other global services are recorded), each with
+         a topic of its region. Root calls in other regions are caught
+         by the alarm (the trail is multi-region).
          A chain broken before the log group (no trail, not multi-region,
          not logging, no delivery to CloudWatch Logs) is shown blocked: fix
          does not create trails.

@@ -46,8 +46,10 @@ const (
 // Alarm puts the CIS root-usage detection in place where root-usage-alarm
 // fails: on the log group of the account's trail, the CIS metric filter and
 // an alarm on its metric, notifying an SNS topic with the --notify
-// subscriptions; and an EventBridge rule in the same region sending every
-// root sign-in and root API call to that topic as it happens. It never
+// subscriptions; and an EventBridge rule sending every root sign-in and
+// root API call to a topic as it happens, in that region and in the
+// partition's global region (us-east-1), each with a topic of its own
+// region (EventBridge targets SNS topics of the rule's region only). It never
 // creates trails or their delivery to CloudWatch Logs: a chain broken
 // before the log group is a Blocked step saying what to do.
 type Alarm struct{}

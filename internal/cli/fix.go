@@ -52,6 +52,8 @@ type FixOptions struct {
 	accounts   []string
 	roleName   string
 	externalID string
+	// unread are the accounts the audit could not read.
+	unread []fix.AccountError
 
 	// hooks are tests' way in; zero in the binary.
 	hooks fixHooks
@@ -381,6 +383,14 @@ func (o *FixOptions) targets(ctx context.Context, w *world, now time.Time) ([]fi
 	for _, e := range snap.Errors {
 		o.Deps.logger().Warn("not read or collected", "account", e.Account, "source", e.Source, "error", e.Message)
 	}
+	// Accounts the audit could not read at all are not planned: said in
+	// the plan, not taken for "nothing to do".
+	o.unread = nil
+	for _, e := range snap.Errors {
+		if e.Account != "" && !slices.ContainsFunc(snap.Accounts, func(a model.Account) bool { return a.ID == e.Account }) {
+			o.unread = append(o.unread, fix.AccountError{Account: e.Account, Error: "not audited: " + e.Source + ": " + e.Message})
+		}
+	}
 	if len(snap.Accounts) == 0 {
 		return nil, "", &ExitError{Code: ExitUsage, Err: nothingRead("planned", &o.InputOptions, snap)}
 	}
@@ -407,6 +417,11 @@ func (o *FixOptions) targets(ctx context.Context, w *world, now time.Time) ([]fi
 // plan plans every target, refusing accounts of another organization.
 func (o *FixOptions) plan(ctx context.Context, w *world, targets []fix.Target, org string, now time.Time) (*fix.Plan, error) {
 	p := &fix.Plan{Version: fix.PlanVersion, CreatedAt: now, Organization: w.org, Evidence: map[string]time.Time{}}
+	for _, e := range o.unread {
+		if len(o.accounts) == 0 || slices.Contains(o.accounts, e.Account) {
+			p.Errors = append(p.Errors, e)
+		}
+	}
 	for _, t := range targets {
 		if len(o.accounts) > 0 && !slices.Contains(o.accounts, t.Account.ID) {
 			continue
@@ -603,7 +618,11 @@ func writePlan(w io.Writer, format string, p *fix.Plan) error {
 		}
 	}
 	for _, e := range p.Errors {
-		fmt.Fprintf(bw, "\nnot planned: account %s (%s): %s\n", e.Account, e.Kind, termSafe(e.Error))
+		kind := ""
+		if e.Kind != "" {
+			kind = " (" + e.Kind + ")"
+		}
+		fmt.Fprintf(bw, "\nnot planned: account %s%s: %s\n", e.Account, kind, termSafe(e.Error))
 	}
 	return bw.Flush()
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -506,5 +507,75 @@ func TestFixAlarmTwoRegions_FakeTrailDelivery(t *testing.T) {
 	d.AWSClients = withTrailDelivered
 	if r := runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com"); r.code != 0 || r.out != "Nothing to do.\n" {
 		t.Errorf("again: exit %d, out %q: %s", r.code, r.out, r.err)
+	}
+}
+
+// trailsDenied stands in for a role that may not read the trails.
+type trailsDenied struct{ collect.CloudTrailAPI }
+
+func (trailsDenied) DescribeTrails(context.Context, *cloudtrail.DescribeTrailsInput, ...func(*cloudtrail.Options)) (*cloudtrail.DescribeTrailsOutput, error) {
+	return nil, &smithy.OperationError{ServiceID: "CloudTrail", OperationName: "DescribeTrails",
+		Err: &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized"}}
+}
+
+// A check the audit could not judge is not "nothing to do": the account is
+// listed as not planned, exit 3.
+func TestFixAuditErrorIsNotNothing_FakeTrailsDenied(t *testing.T) {
+	m := startMoto(t)
+	d, _, _ := testDeps("")
+	d.AWSClients = func(cfg aws.Config, _ string) *collect.Clients {
+		c := collect.NewClients(cfg)
+		c.CloudTrail = trailsDenied{c.CloudTrail}
+		return c
+	}
+	r := runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com")
+	want := "\nnot planned: account 123456789012 (alarm): root-usage-alarm could not be judged in account 123456789012 (the trails, metric filters or alarms could not be read (see errors)): nothing is planned until an audit reads it\n"
+	if r.code != ExitPartial || !strings.HasSuffix(r.out, want) {
+		t.Errorf("exit %d: %q\n%s", r.code, r.out, r.err)
+	}
+}
+
+// A snapshot plans as the live audit does, as of its collection time; an
+// account it could not read is listed as not planned.
+func TestFixFromSnapshot_FakeTrailDelivery(t *testing.T) {
+	m := startMoto(t)
+	seedTrail(t, m.Endpoint)
+	path := filepath.Join(t.TempDir(), "snap.json")
+	d, _, _ := testDeps("")
+	d.AWSClients = withTrailDelivered
+	// Exit 3: moto has no contact information nor root row (collectors
+	// the alarm does not need).
+	if r := runWith(t, d, "snapshot", "--endpoint-url", m.Endpoint, "--output", path); r.code != ExitPartial {
+		t.Fatalf("snapshot: %d %s", r.code, r.err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["errors"] = []any{map[string]any{"account": "222222222222", "source": "sts:AssumeRole", "message": "AccessDenied: not authorized"}}
+	raw, err = json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, _, _ = testDeps("")
+	d.Now = func() time.Time { return fixedNow.Add(2 * time.Hour) }
+	r := runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--snapshot", path, "--notify", "email:sec@example.com", "--format", "json")
+	if r.code != ExitPartial {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	p, err := fix.ReadPlan(strings.NewReader(r.out), "stdout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Steps) != 4 || !p.Evidence[motoAccountID].Equal(fixedNow) || !p.CreatedAt.Equal(fixedNow.Add(2*time.Hour)) ||
+		!slices.Equal(p.Errors, []fix.AccountError{{Account: "222222222222", Error: "not audited: sts:AssumeRole: AccessDenied: not authorized"}}) {
+		t.Errorf("plan: %d steps, evidence %v, created %v, errors %+v", len(p.Steps), p.Evidence, p.CreatedAt, p.Errors)
 	}
 }

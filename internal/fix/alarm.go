@@ -19,6 +19,8 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
+
+	"github.com/rootwatch/rootwatch/internal/model"
 )
 
 // What the detection steps put in place; the names are rootwatch's so a
@@ -71,6 +73,9 @@ type alarmState struct {
 // Plan plans the detection's steps for a failing root-usage-alarm.
 func (k *Alarm) Plan(ctx context.Context, t Target, reach Reach, o Options) ([]Step, error) {
 	f, ok := t.Finding(AlarmCheck)
+	if ok && f.Status == model.StatusError {
+		return nil, fmt.Errorf("root-usage-alarm could not be judged in account %s (%s): nothing is planned until an audit reads it", t.Account.ID, f.Message)
+	}
 	if !ok || !failing(f) {
 		return nil, nil
 	}

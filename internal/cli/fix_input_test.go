@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
 
 	"github.com/rootwatch/rootwatch/internal/collect"
@@ -577,5 +580,49 @@ func TestFixFromSnapshot_FakeTrailDelivery(t *testing.T) {
 	if len(p.Steps) != 4 || !p.Evidence[motoAccountID].Equal(fixedNow) || !p.CreatedAt.Equal(fixedNow.Add(2*time.Hour)) ||
 		!slices.Equal(p.Errors, []fix.AccountError{{Account: "222222222222", Error: "not audited: sts:AssumeRole: AccessDenied: not authorized"}}) {
 		t.Errorf("plan: %d steps, evidence %v, created %v, errors %+v", len(p.Steps), p.Evidence, p.CreatedAt, p.Errors)
+	}
+}
+
+// deniedSubscribe stands in for a role that may not subscribe endpoints.
+type deniedSubscribe struct{ fix.SNSAPI }
+
+func (deniedSubscribe) Subscribe(context.Context, *sns.SubscribeInput, ...func(*sns.Options)) (*sns.SubscribeOutput, error) {
+	return nil, &smithy.OperationError{ServiceID: "SNS", OperationName: "Subscribe",
+		Err: &smithy.GenericAPIError{Code: "AuthorizationError", Message: "not authorized to perform SNS:Subscribe"}}
+}
+
+// Nothing half-applied, through moto: the topic step's third call is
+// refused (a fake), so the topic it created is deleted again.
+func TestFixStepRolledBackInMoto_FakeDeniedSubscribeAndTrailDelivery(t *testing.T) {
+	m := startMoto(t)
+	cfg := seedTrail(t, m.Endpoint)
+	hooks := fixHooks{reach: func(_ string, r fix.Reach) fix.Reach {
+		return func(region string) fix.Clients {
+			c := r(region)
+			c.SNS = deniedSubscribe{c.SNS}
+			return c
+		}
+	}}
+	d, _, _ := testDeps("")
+	d.AWSClients = withTrailDelivered
+	logPath := filepath.Join(t.TempDir(), "run.jsonl")
+	r := runFixWith(t, d, hooks, "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com", "--apply", "--yes", "--log", logPath)
+	if r.code != ExitPartial || !strings.HasPrefix(r.out, "failed   alarm/123456789012/us-east-1/topic:rootwatch-root-activity  account 123456789012  account 123456789012, step alarm/123456789012/us-east-1/topic:rootwatch-root-activity: sns:Subscribe: ") ||
+		!strings.Contains(r.out, "AuthorizationError: not authorized to perform SNS:Subscribe (its calls were undone)\n") {
+		t.Fatalf("exit %d: %s\n%s", r.code, r.err, r.out)
+	}
+	var lines []string
+	for _, e := range readRunLog(t, logPath) {
+		lines = append(lines, fmt.Sprintf("%s %s rollback=%v", e.Action, e.Result, e.Rollback))
+	}
+	want := []string{"sns:CreateTopic ok rollback=false", "sns:SetTopicAttributes ok rollback=false", "sns:Subscribe error rollback=false",
+		"sns:DeleteTopic ok rollback=true", " skipped rollback=false", " skipped rollback=false", " skipped rollback=false"}
+	if !slices.Equal(lines, want) {
+		t.Errorf("run log:\n%s", strings.Join(lines, "\n"))
+	}
+	_, err := sns.NewFromConfig(cfg).GetTopicAttributes(context.Background(), &sns.GetTopicAttributesInput{TopicArn: aws.String("arn:aws:sns:us-east-1:123456789012:rootwatch-root-activity")})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "NotFound" {
+		t.Errorf("the topic is still there after the rollback: %v", err)
 	}
 }

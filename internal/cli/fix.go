@@ -193,6 +193,9 @@ func (o *FixOptions) check() error {
 	if o.PlanPath != "" && (len(o.Only) > 0 || len(o.Notify) > 0) {
 		return usageError("--plan applies a saved plan as it is: --only and --notify shape a new plan")
 	}
+	if o.PlanPath == "-" && o.Apply && !o.Yes {
+		return usageError("--plan - reads the plan from standard input, where the confirmation would be read: give --yes")
+	}
 	if o.PlanOut != "" && o.PlanPath != "" {
 		return usageError("--plan-out saves a new plan: it does not go with --plan")
 	}

@@ -276,6 +276,7 @@ func TestFixFlagErrors(t *testing.T) {
 		{[]string{"--format", "csv"}, `--format "csv": want table or json`},
 		{[]string{"--log", "x.jsonl"}, "--log is the run log of --apply: give --apply too"},
 		{[]string{"--report", "r.json", "--org"}, "--org audits live: it does not go with --report or --plan"},
+		{[]string{"--plan", "-", "--apply"}, "--plan - reads the plan from standard input, where the confirmation would be read: give --yes"},
 	} {
 		r := run(t, append([]string{"fix"}, c.args...)...)
 		if r.code != ExitUsage || !strings.Contains(r.err, c.msg) {
@@ -624,5 +625,38 @@ func TestFixStepRolledBackInMoto_FakeDeniedSubscribeAndTrailDelivery(t *testing.
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != "NotFound" {
 		t.Errorf("the topic is still there after the rollback: %v", err)
+	}
+}
+
+// A saved plan read from standard input, applied, with the results as
+// JSON.
+func TestFixPlanFromStdinResultsJSON(t *testing.T) {
+	m := startMoto(t)
+	p := &fix.Plan{Version: fix.PlanVersion, CreatedAt: fixedNow, Evidence: map[string]time.Time{motoAccountID: fixedNow},
+		Steps: []fix.Step{{ID: "alarm/" + motoAccountID + "/us-east-1/alarm:old", Account: motoAccountID, Region: "us-east-1", Kind: "alarm",
+			Calls: []fix.Call{{Action: "cloudwatch:DeleteAlarms", Params: map[string]any{"AlarmNames": []any{"old"}}}}}}}
+	var b bytes.Buffer
+	if err := p.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(t.TempDir(), "run.jsonl")
+	d, _, _ := testDeps(b.String())
+	r := runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--plan", "-", "--apply", "--yes", "--format", "json", "--log", logPath)
+	want := `{
+  "results": [
+    {
+      "step": "alarm/123456789012/us-east-1/alarm:old",
+      "account": "123456789012",
+      "kind": "alarm",
+      "status": "applied"
+    }
+  ]
+}
+`
+	if r.code != 0 || r.out != want {
+		t.Errorf("exit %d: %s\n%s", r.code, r.out, r.err)
+	}
+	if e := readRunLog(t, logPath); len(e) != 1 || e[0].Action != "cloudwatch:DeleteAlarms" || e[0].Result != "ok" || e[0].Region != "us-east-1" {
+		t.Errorf("run log: %+v", e)
 	}
 }

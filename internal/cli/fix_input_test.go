@@ -660,3 +660,28 @@ func TestFixPlanFromStdinResultsJSON(t *testing.T) {
 		t.Errorf("run log: %+v", e)
 	}
 }
+
+// A report fix reads is refused, never a crash, whatever it holds; what
+// it accepts names only 12-digit accounts, once each.
+func FuzzReadFixReport(f *testing.F) {
+	f.Add(`{"generated_at":"2026-11-23T12:00:00Z","accounts":[{"id":"123456789012"}],"findings":[{"id":"f","check":"root-usage-alarm","status":"fail","account":"123456789012","evidence":{"log_group_arn":"arn:aws:logs:us-east-1:123456789012:log-group:ct"}}]}`)
+	f.Add(`{"generated_at":"2026-11-23T12:00:00Z","accounts":[],"findings":[{"check":"root-usage-alarm","account":"x","evidence":[1]}]}`)
+	f.Add(`{"generated_at":"2026-11-23T12:00:00Z","accounts":[{"id":"123456789012"}],"findings":[{"check":"root-usage-alarm","account":"123456789012","evidence":"x"}]}`)
+	f.Add(`[]`)
+	f.Fuzz(func(t *testing.T, s string) {
+		targets, _, err := readFixReport("-", strings.NewReader(s), map[string]bool{fix.AlarmCheck: true})
+		if err != nil {
+			if code, _ := ExitCode(err); code != ExitUsage {
+				t.Fatalf("exit %d for a bad report: %v", code, err)
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for _, tg := range targets {
+			if !fix.IsAccountID(tg.Account.ID) || seen[tg.Account.ID] {
+				t.Fatalf("account %q accepted", tg.Account.ID)
+			}
+			seen[tg.Account.ID] = true
+		}
+	})
+}

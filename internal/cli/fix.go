@@ -278,6 +278,8 @@ type world struct {
 	current   string
 	partition string
 	org       string // "" outside an organization
+	// management is the organization's management account.
+	management string
 }
 
 func (o *FixOptions) world(ctx context.Context) (*world, error) {
@@ -299,7 +301,7 @@ func (o *FixOptions) world(ctx context.Context) (*world, error) {
 	var ae smithy.APIError
 	switch {
 	case err == nil:
-		w.org = org.ID
+		w.org, w.management = org.ID, org.ManagementAccount
 	case errors.As(err, &ae) && ae.ErrorCode() == "AWSOrganizationsNotInUseException":
 	default:
 		if ctx.Err() != nil {
@@ -445,7 +447,34 @@ func (o *FixOptions) plan(ctx context.Context, w *world, targets []fix.Target, o
 			return nil, err
 		}
 		p.Evidence[t.Account.ID] = t.AsOf.UTC()
-		steps, errs := fix.PlanAccount(ctx, t, o.reach(w, t.Account.ID), fix.Options{Notify: o.notify}, o.Only)
+		steps, errs := fix.PlanAccount(ctx, t, o.reach(w, t.Account.ID), o.fixOptions(), o.Only)
+		p.Steps = append(p.Steps, steps...)
+		p.Errors = append(p.Errors, errs...)
+		for _, e := range errs {
+			o.Deps.logger().Warn("not planned", "account", e.Account, "kind", e.Kind, "error", e.Error)
+		}
+	}
+	// The organization's kinds plan from every target together, with the
+	// credentials' clients (the management account or a delegated
+	// administrator); outside an organization there is nothing for them.
+	if w.org != "" {
+		var in []fix.Target
+		for _, t := range targets {
+			if len(o.accounts) == 0 || slices.Contains(o.accounts, t.Account.ID) {
+				in = append(in, t)
+			}
+		}
+		org := fix.Org{ID: w.org, Management: w.management, Current: w.current, Reach: o.reach(w, w.current), AsOf: now}
+		steps, errs := fix.PlanOrg(ctx, org, in, o.fixOptions(), o.Only)
+		for _, s := range steps {
+			// Steps made from the credentials' account rest on the
+			// organization as read now, besides their accounts' audit.
+			for _, a := range []string{s.Account, s.Via} {
+				if _, ok := p.Evidence[a]; a != "" && !ok {
+					p.Evidence[a] = now
+				}
+			}
+		}
 		p.Steps = append(p.Steps, steps...)
 		p.Errors = append(p.Errors, errs...)
 		for _, e := range errs {
@@ -453,6 +482,11 @@ func (o *FixOptions) plan(ctx context.Context, w *world, targets []fix.Target, o
 		}
 	}
 	return p, nil
+}
+
+// fixOptions are the planners' options from the flags.
+func (o *FixOptions) fixOptions() fix.Options {
+	return fix.Options{Notify: o.notify, KeepRoot: o.KeepRoot}
 }
 
 // readPlan reads --plan and refuses a plan that is stale or made for

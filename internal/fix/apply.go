@@ -1,9 +1,11 @@
 package fix
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -87,11 +89,22 @@ func (a *Applier) Apply(ctx context.Context, steps []Step) []StepResult {
 }
 
 func (a *Applier) applyAccount(ctx context.Context, acct string, steps []Step, idx []int, results []*StepResult) {
-	reach, err := a.Reach(ctx, acct)
+	// Each account whose credentials make calls is reached once: acct's
+	// own, or a step's Via.
+	reaches := map[string]Reach{}
+	errs := map[string]error{}
+	reachOf := func(s Step) (Reach, error) {
+		by := cmp.Or(s.Via, acct)
+		if _, ok := reaches[by]; !ok && errs[by] == nil {
+			reaches[by], errs[by] = a.Reach(ctx, by)
+		}
+		return reaches[by], errs[by]
+	}
 	stopped := ""
 	for _, i := range idx {
 		s := steps[i]
 		r := &StepResult{Step: s.ID, Account: acct, Kind: s.Kind}
+		reach, err := reachOf(s)
 		results[i] = r
 		switch {
 		case stopped != "":
@@ -99,7 +112,7 @@ func (a *Applier) applyAccount(ctx context.Context, acct string, steps []Step, i
 			a.Log.write(a.now(), Entry{Account: acct, Step: s.ID, Result: Skipped, Error: r.Error})
 			continue
 		case err != nil:
-			r.Status, r.Error = Failed, fmt.Sprintf("reach account %s: %v", acct, err)
+			r.Status, r.Error = Failed, fmt.Sprintf("reach account %s: %v", cmp.Or(s.Via, acct), err)
 			a.Log.write(a.now(), Entry{Account: acct, Step: s.ID, Result: Failed, Error: r.Error})
 			stopped = "step " + s.ID + " failed"
 			continue
@@ -128,9 +141,14 @@ func (a *Applier) applyStep(ctx context.Context, cl Clients, s Step, r *StepResu
 		exec = Execute
 	}
 	var done []made
+	// results are the step's calls' results so far, filling "${Name}" in
+	// later calls.
+	results := map[string]string{}
 	for _, c := range s.Calls {
+		c.Params = resolveValue(c.Params, results).(map[string]any)
 		res, err := exec(ctx, cl, c)
-		undo := resolve(c.Undo, res)
+		maps.Copy(results, res)
+		undo := resolve(c.Undo, results)
 		e := Entry{Account: s.Account, Region: s.Region, Step: s.ID, Action: c.Action, Params: c.Params, Output: res, Undo: undo, Result: "ok"}
 		if err != nil {
 			e.Result, e.Error, e.Undo = "error", err.Error(), nil

@@ -261,3 +261,34 @@ func TestExecuteRefusesUnknown_Fake(t *testing.T) {
 		t.Errorf("unknown action: %v", err)
 	}
 }
+
+// A step with Via is made with Via's clients, and a later call of a step
+// gets an earlier call's result in place of "${Name}".
+func TestApplyViaAndEarlierResults_Fake(t *testing.T) {
+	var got []string
+	exec := func(_ context.Context, cl Clients, c Call) (map[string]string, error) {
+		got = append(got, cl.Logs.(accountMarker).account+" "+c.String())
+		if c.Action == "organizations:CreatePolicy" {
+			return map[string]string{"PolicyId": "p-abcd1234"}, nil
+		}
+		return nil, nil
+	}
+	a := &Applier{Reach: reachFake, Execute: exec, Now: func() time.Time { return applyTime }}
+	rs := a.Apply(context.Background(), []Step{{
+		ID: "scp/111111111111", Account: "111111111111", Via: "999999999999", Kind: "scp",
+		Calls: []Call{
+			{Action: "organizations:CreatePolicy", Params: map[string]any{"Name": "rootwatch-deny-root"}},
+			{Action: "organizations:AttachPolicy", Params: map[string]any{"PolicyId": "${PolicyId}", "TargetId": "111111111111"}},
+		},
+	}})
+	want := []string{
+		`999999999999 organizations:CreatePolicy {"Name":"rootwatch-deny-root"}`,
+		`999999999999 organizations:AttachPolicy {"PolicyId":"p-abcd1234","TargetId":"111111111111"}`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(rs) != 1 || rs[0].Status != Applied || rs[0].Account != "111111111111" {
+		t.Errorf("results: %+v", rs)
+	}
+}

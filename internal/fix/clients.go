@@ -109,8 +109,19 @@ func call[In, Out any, Opt any](ctx context.Context, c Call, fn func(context.Con
 }
 
 // Execute makes one call with an account's clients in the call's region,
-// and returns what later calls and undo need of its answer.
+// and returns what later calls and undo need of its answer. Each kind's
+// services have their own executor: add a case for a new service.
 func Execute(ctx context.Context, cl Clients, c Call) (map[string]string, error) {
+	svc, _, _ := strings.Cut(c.Action, ":")
+	switch svc {
+	case "sns", "logs", "cloudwatch", "events":
+		return executeAlarm(ctx, cl, c)
+	}
+	return nil, fmt.Errorf("%s: not an action rootwatch fix makes", c.Action)
+}
+
+// executeAlarm makes the alarm kind's calls.
+func executeAlarm(ctx context.Context, cl Clients, c Call) (map[string]string, error) {
 	svc, _, _ := strings.Cut(c.Action, ":")
 	if missing := map[string]bool{"sns": cl.SNS == nil, "logs": cl.Logs == nil, "cloudwatch": cl.CloudWatch == nil, "events": cl.Events == nil}[svc]; missing {
 		return nil, fmt.Errorf("%s: no %s client", c.Action, svc)

@@ -34,6 +34,9 @@ func (t Target) Finding(check string) (model.Finding, bool) {
 type Options struct {
 	// Notify are the endpoints the root-activity topic must have.
 	Notify []Endpoint
+	// KeepRoot are break-glass accounts: no step touches their root
+	// credentials or takes away their root's way in.
+	KeepRoot []string
 }
 
 // Reach gives an account's clients in a region.
@@ -52,6 +55,33 @@ type Kind interface {
 	// a Blocked step when the finding cannot be fixed by API calls alone.
 	// An error means the live state could not be read.
 	Plan(ctx context.Context, t Target, reach Reach, o Options) ([]Step, error)
+}
+
+// Org is the organization as fix reaches it, for the kinds whose calls
+// are made from its management account (or a delegated administrator) on
+// behalf of the members.
+type Org struct {
+	ID string
+	// Management is the management account's ID.
+	Management string
+	// Current is the credentials' account: the management account or a
+	// delegated administrator; steps made from it have Via = Current.
+	Current string
+	// Reach gives Current's clients.
+	Reach Reach
+	// AsOf is when the organization was read (planning time).
+	AsOf time.Time
+}
+
+// OrgKind is a kind whose steps are planned once for the organization from
+// every target together (an SCP placed on an OU covers many accounts).
+// Its Plan, for one account, returns nothing.
+type OrgKind interface {
+	Kind
+	// PlanOrg returns the steps for the targets; an AccountError names an
+	// account (or the organization's management account, for the whole)
+	// that could not be planned.
+	PlanOrg(ctx context.Context, org Org, targets []Target, o Options) ([]Step, []AccountError)
 }
 
 // Kinds are the step kinds, in the order their steps run in an account.
@@ -80,16 +110,40 @@ func CheckKinds(kinds []string) error {
 // for want of a fact a fix puts in place.
 func failing(f model.Finding) bool { return f.Status == model.StatusFail }
 
+// chosen are the kinds picked by --only (all when empty).
+func chosen(kinds []string) []Kind {
+	var out []Kind
+	for _, k := range Kinds() {
+		if len(kinds) == 0 || slices.Contains(kinds, k.Name()) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// PlanOrg runs the chosen organization kinds on the targets.
+func PlanOrg(ctx context.Context, org Org, targets []Target, o Options, kinds []string) ([]Step, []AccountError) {
+	var steps []Step
+	var errs []AccountError
+	for _, k := range chosen(kinds) {
+		ok, isOrg := k.(OrgKind)
+		if !isOrg {
+			continue
+		}
+		s, e := ok.PlanOrg(ctx, org, targets, o)
+		steps = append(steps, s...)
+		errs = append(errs, e...)
+	}
+	return steps, errs
+}
+
 // PlanAccount runs the chosen kinds (all when kinds is empty) on one
 // account. Kinds that fail to read the live state are returned as errors;
 // the others' steps are kept.
 func PlanAccount(ctx context.Context, t Target, reach Reach, o Options, kinds []string) ([]Step, []AccountError) {
 	var steps []Step
 	var errs []AccountError
-	for _, k := range Kinds() {
-		if len(kinds) > 0 && !slices.Contains(kinds, k.Name()) {
-			continue
-		}
+	for _, k := range chosen(kinds) {
 		s, err := k.Plan(ctx, t, reach, o)
 		if err != nil {
 			errs = append(errs, AccountError{Account: t.Account.ID, Kind: k.Name(), Error: err.Error()})

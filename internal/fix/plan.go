@@ -68,8 +68,19 @@ type Step struct {
 	Blocked string `json:"blocked,omitempty"`
 	// TouchesRootCredentials marks steps that change a root user's
 	// credentials: never planned for KeepRoot accounts.
-	TouchesRootCredentials bool   `json:"touches_root_credentials,omitempty"`
-	Calls                  []Call `json:"calls,omitempty"`
+	TouchesRootCredentials bool `json:"touches_root_credentials,omitempty"`
+	// Via, when set, is the account whose credentials make the calls (the
+	// organization's management account or a delegated administrator)
+	// for a step that changes Account from outside it: an SCP attached to
+	// it, its root credentials deleted in an sts:AssumeRoot session. The
+	// step still belongs to Account: its failure stops Account's
+	// remaining steps, not Via's.
+	Via string `json:"via,omitempty"`
+	// Covers are the accounts a step made once for many changes (an SCP
+	// attached to an OU covers its accounts): --accounts and --keep-root
+	// look at them too.
+	Covers []string `json:"covers,omitempty"`
+	Calls  []Call   `json:"calls,omitempty"`
 }
 
 // FindingRef names a finding: its check and stable ID.
@@ -81,7 +92,9 @@ type FindingRef struct {
 // Call is one AWS API call: Action as IAM names it ("logs:PutMetricFilter")
 // and its parameters as the API names them. Undo are the calls that take
 // it back, in order; a string parameter "${Name}" in them stands for the
-// call's result Name (a subscription's ARN, known once it is made).
+// call's result Name (a subscription's ARN, known once it is made), and in
+// a later call of the same step for the result Name of an earlier call (a
+// policy created, then attached by its ID).
 type Call struct {
 	Action string         `json:"action"`
 	Params map[string]any `json:"params"`
@@ -187,6 +200,14 @@ func ReadPlan(r io.Reader, name string) (*Plan, error) {
 		if _, ok := p.Evidence[s.Account]; !ok {
 			return nil, fmt.Errorf("read plan %s: step %s: no evidence time for account %s", name, s.ID, s.Account)
 		}
+		if s.Via != "" && !IsAccountID(s.Via) {
+			return nil, fmt.Errorf("read plan %s: step %s: via %q is not a 12-digit account ID", name, s.ID, s.Via)
+		}
+		for _, a := range s.Covers {
+			if !IsAccountID(a) {
+				return nil, fmt.Errorf("read plan %s: step %s: covers %q, not a 12-digit account ID", name, s.ID, a)
+			}
+		}
 		for j, c := range s.Calls {
 			if !validAction(c.Action) {
 				return nil, fmt.Errorf("read plan %s: step %s call %d: action %q is not service:Operation", name, s.ID, j+1, c.Action)
@@ -214,13 +235,17 @@ func IsAccountID(s string) bool {
 	return true
 }
 
-// Narrow keeps the steps of the given kinds and accounts (all when empty),
-// and drops steps touching root credentials in keepRoot accounts.
+// Narrow keeps the steps of the given kinds and accounts (all when empty;
+// a step made for many accounts is kept when one of them is given), and
+// drops steps touching root credentials in keepRoot accounts.
 func (p *Plan) Narrow(kinds, accounts, keepRoot []string) {
 	p.KeepRoot = slices.Clone(keepRoot)
 	p.Steps = slices.DeleteFunc(p.Steps, func(s Step) bool {
+		in := func(list []string) bool {
+			return slices.Contains(list, s.Account) || slices.ContainsFunc(s.Covers, func(a string) bool { return slices.Contains(list, a) })
+		}
 		return len(kinds) > 0 && !slices.Contains(kinds, s.Kind) ||
-			len(accounts) > 0 && !slices.Contains(accounts, s.Account) ||
-			s.TouchesRootCredentials && slices.Contains(keepRoot, s.Account)
+			len(accounts) > 0 && !in(accounts) ||
+			s.TouchesRootCredentials && in(keepRoot)
 	})
 }

@@ -143,3 +143,41 @@ func TestCheckKinds(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// A step made once for many accounts (Covers) is kept by --accounts when
+// one of them is given, and dropped by --keep-root when it touches the
+// root credentials of one of them.
+func TestNarrowCovers(t *testing.T) {
+	steps := func() *Plan {
+		return &Plan{Steps: []Step{
+			{ID: "scp/999999999999/ou-ab12-cdef3456", Account: "999999999999", Kind: "scp", Covers: []string{"111111111111", "222222222222"}},
+			{ID: "creds/999999999999/333333333333", Account: "999999999999", Kind: "creds", TouchesRootCredentials: true, Covers: []string{"333333333333"}},
+		}}
+	}
+	p := steps()
+	p.Narrow(nil, []string{"222222222222"}, nil)
+	if len(p.Steps) != 1 || p.Steps[0].ID != "scp/999999999999/ou-ab12-cdef3456" {
+		t.Errorf("--accounts 222222222222 kept %+v, want the SCP step covering it", p.Steps)
+	}
+	p = steps()
+	p.Narrow(nil, nil, []string{"333333333333"})
+	if len(p.Steps) != 1 || p.Steps[0].ID != "scp/999999999999/ou-ab12-cdef3456" {
+		t.Errorf("--keep-root 333333333333 kept %+v, want only the SCP step", p.Steps)
+	}
+}
+
+// A plan naming a Via or Covers account that is not an account ID is not
+// a plan.
+func TestReadPlanRefusesBadVia(t *testing.T) {
+	for _, tc := range []struct{ field, want string }{
+		{`"via": "mgmt"`, `via "mgmt" is not a 12-digit account ID`},
+		{`"covers": ["12345"]`, `covers "12345", not a 12-digit account ID`},
+	} {
+		doc := `{"version":1,"created_at":"2026-11-23T12:00:00Z","evidence":{"111111111111":"2026-11-23T12:00:00Z"},
+"steps":[{"id":"scp/x","account":"111111111111","kind":"scp","target":"p","finding":{"check":"root-scp-guardrail"},"why":"w",` + tc.field + `}]}`
+		_, err := ReadPlan(strings.NewReader(doc), "plan.json")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %q", tc.field, err, tc.want)
+		}
+	}
+}

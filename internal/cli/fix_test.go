@@ -143,7 +143,7 @@ func TestFixAlarmEndToEnd_FakeTrailDelivery(t *testing.T) {
 	if i := slices.IndexFunc(calls, mutating); i >= 0 {
 		t.Fatalf("the dry run made %s; calls %v", calls[i], calls)
 	}
-	for _, want := range []string{"sns:GetTopicAttributes", "logs:DescribeMetricFilters", "cloudwatch:DescribeAlarms", "eventbridge:DescribeRule"} { // collect.ActionName names the service by its SDK ID
+	for _, want := range []string{"sns:GetTopicAttributes", "logs:DescribeMetricFilters", "cloudwatch:DescribeAlarms", "events:DescribeRule"} {
 		if !slices.Contains(calls, want) {
 			t.Errorf("the dry run did not read %s: %v", want, calls)
 		}

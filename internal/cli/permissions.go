@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rootwatch/rootwatch/internal/collect"
+	"github.com/rootwatch/rootwatch/internal/fix"
 )
 
 type policyStatement struct {
@@ -29,11 +30,12 @@ const (
 	forMember     = "member"     // the role --org assumes in each member
 	forS3Logs     = "s3-logs"    // reading CloudTrail logs from S3: trail s3://, audit --cloudtrail s3://
 	forAthena     = "athena"     // trail --athena
+	forFix        = "fix"        // fix: its planning reads and --apply's changes
 )
 
 // permissionsFor are the values --for accepts, in the order help lists them.
 func permissionsFor() []string {
-	return []string{forAll, forManagement, forMember, forS3Logs, forAthena}
+	return []string{forAll, forManagement, forMember, forS3Logs, forAthena, forFix}
 }
 
 // s3LogActions are what reading CloudTrail logs from S3 calls (trail's
@@ -100,7 +102,19 @@ func PermissionsPolicy(role string) policyDocument {
 		add("RootwatchAthenaQuery", athenaActions())
 		add("RootwatchAthenaS3", athenaS3Actions())
 	}
+	if role == forFix {
+		// Never part of "all": the only policy that changes AWS.
+		add("RootwatchFixPlanRead", sortedUnique(fix.ReadActions()))
+		add("RootwatchFixApply", sortedUnique(fix.Actions()))
+	}
 	return doc
+}
+
+// sortedUnique is a policy's action list: sorted, each once.
+func sortedUnique(actions []string) []string {
+	out := slices.Clone(actions)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func newPermissionsCmd(d *Deps) *cobra.Command {
@@ -112,9 +126,10 @@ func newPermissionsCmd(d *Deps) *cobra.Command {
 		Long: `Print the IAM policy document with exactly the actions rootwatch calls. Every
 action is a read, except iam:GenerateCredentialReport, which asks IAM to
 refresh the account's credential report, and the S3 writes Athena makes to
-the query output location.
+the query output location; and, only with --for fix, the changes 'fix --apply'
+makes.
 
-  --for all         every statement below, in one policy (the default)
+  --for all         every read statement below, in one policy (the default)
   --for member      the role 'audit --org' assumes in each member account, and
                     what 'rootwatch audit' with no input needs in its account
   --for management  the account 'audit --org' runs from (the management account
@@ -125,12 +140,18 @@ the query output location.
                     and kms:Decrypt for logs encrypted with SSE-KMS)
   --for athena      'trail --athena': the Athena query, the table in Glue, and
                     Athena's S3 reads of the logs and writes of the results
+  --for fix         'rootwatch fix': the reads it makes to plan (beyond the
+                    audit's: give the member/management policy too when it
+                    audits live) and the changes --apply makes, in the
+                    accounts and the management account it acts in. Never
+                    part of "all": attach it only where fixes are applied
 
 Resource is "*" throughout: narrow the S3 and KMS statements to the log
 bucket, the output location and their keys where you know them.`,
 		Example: `  rootwatch permissions --for member > member-role-policy.json
   aws iam create-policy --policy-name rootwatch-audit --policy-document file://member-role-policy.json
-  rootwatch permissions --for s3-logs`,
+  rootwatch permissions --for s3-logs
+  rootwatch permissions --for fix > fix-policy.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.Contains(permissionsFor(), role) {

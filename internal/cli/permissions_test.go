@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -74,6 +75,13 @@ func TestPermissionsForEveryRole(t *testing.T) {
 			"RootwatchOrganization": org, "RootwatchAssumeRoot": assumeRoot}},
 		{[]string{"--for", "s3-logs"}, map[string][]string{"RootwatchCloudTrailLogsRead": logs}},
 		{[]string{"--for", "athena"}, map[string][]string{"RootwatchAthenaQuery": athena, "RootwatchAthenaS3": athenaS3}},
+		{[]string{"--for", "fix"}, map[string][]string{
+			"RootwatchFixPlanRead": {"cloudwatch:DescribeAlarms", "events:DescribeRule", "events:ListTargetsByRule", "logs:DescribeMetricFilters",
+				"sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic"},
+			"RootwatchFixApply": {"cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm", "events:DeleteRule", "events:PutRule", "events:PutTargets",
+				"events:RemoveTargets", "logs:DeleteMetricFilter", "logs:PutMetricFilter", "sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes",
+				"sns:Subscribe", "sns:Unsubscribe"},
+		}},
 	} {
 		got := policyActions(t, c.args...)
 		for sid := range got {
@@ -94,12 +102,12 @@ func TestPermissionsForEveryRole(t *testing.T) {
 // other value.
 func TestPermissionsForValues(t *testing.T) {
 	r := run(t, "permissions", "--for", "everyone")
-	if r.code != ExitUsage || !strings.Contains(r.err, `--for "everyone": want one of all, management, member, s3-logs, athena`) {
+	if r.code != ExitUsage || !strings.Contains(r.err, `--for "everyone": want one of all, management, member, s3-logs, athena, fix`) {
 		t.Errorf("--for everyone: exit %d, %q", r.code, r.err)
 	}
 	help := run(t, "permissions", "--help").out
 	for _, v := range []string{"--for all", "--for member", "--for management", "--for s3-logs", "--for athena",
-		"WHO the policy is for: all, management, member, s3-logs, athena"} {
+		"--for fix", "WHO the policy is for: all, management, member, s3-logs, athena, fix"} {
 		if !strings.Contains(help, v) {
 			t.Errorf("help lacks %q:\n%s", v, help)
 		}
@@ -182,4 +190,46 @@ func TestPermissionsCoverWhatIsCalled(t *testing.T) {
 			}
 		}
 	}
+}
+
+// fixPolicyCovers checks that every AWS call a fix run made (recorded as
+// collect.ActionName names them: IAM's names) is allowed by the policies
+// 'permissions --for fix' and '--for management' print (the live audit
+// fix runs first needs the latter), and that the run needed each action
+// of must.
+func fixPolicyCovers(t *testing.T, calls, must []string) {
+	t.Helper()
+	var allowed []string
+	for _, role := range []string{"fix", "management"} {
+		for _, acts := range policyActions(t, "--for", role) {
+			allowed = append(allowed, acts...)
+		}
+	}
+	for _, c := range calls {
+		if !slices.Contains(allowed, c) {
+			t.Errorf("fix called %s, which neither --for fix nor --for management allows", c)
+		}
+	}
+	for _, a := range must {
+		if !slices.Contains(calls, a) {
+			t.Errorf("%s was not needed: calls %v", a, calls)
+		}
+	}
+}
+
+// What fix really calls to plan and apply the alarm kind, through the
+// real SDK against moto, is in its policy. The trail's delivery to
+// CloudWatch Logs comes from a fake (moto has none).
+func TestFixPermissionsCoverWhatIsCalled_FakeTrailDelivery(t *testing.T) {
+	m := startMoto(t)
+	seedTrail(t, m.Endpoint)
+	rec := &recorder{}
+	d, _, _ := testDeps("")
+	d.AWSClients, d.AWSRecord = withTrailDelivered, rec.record
+	r := runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com", "--apply", "--yes", "--log", filepath.Join(t.TempDir(), "run.jsonl"))
+	if r.code != 0 {
+		t.Fatalf("apply: exit %d: %s", r.code, r.err)
+	}
+	fixPolicyCovers(t, rec.take(), []string{"events:DescribeRule", "sns:GetTopicAttributes", "sns:CreateTopic", "sns:SetTopicAttributes", "sns:Subscribe",
+		"logs:PutMetricFilter", "cloudwatch:PutMetricAlarm", "events:PutRule", "events:PutTargets"})
 }

@@ -282,15 +282,22 @@ func RecordActions(record func(action string)) func(*middleware.Stack) error {
 
 // ActionName turns an SDK service ID and operation into the IAM action
 // that authorises it: mostly the same name, except for services whose
-// actions are named otherwise (every Budgets read is budgets:ViewBudget).
+// actions are named otherwise (every Budgets read is budgets:ViewBudget,
+// every Budgets change budgets:ModifyBudget; EventBridge's prefix is
+// events).
 func ActionName(serviceID, operation string) string {
 	prefix := strings.ToLower(strings.ReplaceAll(serviceID, " ", ""))
 	switch serviceID {
 	case "CloudWatch Logs":
 		prefix = "logs"
+	case "EventBridge":
+		prefix = "events"
 	case "Budgets":
 		if strings.HasPrefix(operation, "Describe") {
 			return "budgets:ViewBudget"
+		}
+		if strings.HasPrefix(operation, "Create") || strings.HasPrefix(operation, "Update") || strings.HasPrefix(operation, "Delete") {
+			return "budgets:ModifyBudget"
 		}
 	case "S3":
 		if operation == "ListBuckets" {

@@ -99,6 +99,21 @@ Step kinds (--only):
          A chain broken before the log group (no trail, not multi-region,
          not logging, no delivery to CloudWatch Logs) is shown blocked: fix
          does not create trails.
+  root-access
+         where centralized-root-access fails, from the management account
+         (or the IAM delegated administrator): trusted access for IAM
+         (organizations:EnableAWSServiceAccess iam.amazonaws.com), then
+         iam:EnableOrganizationsRootCredentialsManagement and
+         iam:EnableOrganizationsRootSessions, each only when off; then, per
+         member whose root still holds credentials, a step that opens an
+         sts:AssumeRoot session (IAMDeleteRootUserCredentials) and deletes
+         exactly what the plan lists, read in an IAMAuditRootUserCredentials
+         session: the password, access keys, signing certificates, and MFA
+         devices (deactivated; virtual ones deleted). DELETIONS CANNOT BE
+         UNDONE. Until RootCredentialsManagement is on, member steps are
+         shown blocked: apply, then plan again. --keep-root accounts are
+         never reached, not even read; the management account's root is not
+         one centralized root access manages.
 
 Applying: --apply asks "Apply N steps in M accounts? [y/N]" on a terminal;
 elsewhere it needs --yes. Steps run account by account in plan order; a
@@ -377,6 +392,9 @@ func (o *FixOptions) targets(ctx context.Context, w *world, now time.Time) ([]fi
 				o.facts[f] = true
 			}
 		}
+	}
+	if checks[fix.RootAccessCheck] {
+		o.facts["root"] = true // the check judges the root's credentials too
 	}
 	snap, err := collectSnapshot(ctx, o.Deps, &o.InputOptions, now)
 	if err != nil {

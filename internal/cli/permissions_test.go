@@ -76,11 +76,13 @@ func TestPermissionsForEveryRole(t *testing.T) {
 		{[]string{"--for", "s3-logs"}, map[string][]string{"RootwatchCloudTrailLogsRead": logs}},
 		{[]string{"--for", "athena"}, map[string][]string{"RootwatchAthenaQuery": athena, "RootwatchAthenaS3": athenaS3}},
 		{[]string{"--for", "fix"}, map[string][]string{
-			"RootwatchFixPlanRead": {"cloudwatch:DescribeAlarms", "events:DescribeRule", "events:ListTargetsByRule", "logs:DescribeMetricFilters",
-				"sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic"},
+			"RootwatchFixPlanRead": {"cloudwatch:DescribeAlarms", "events:DescribeRule", "events:ListTargetsByRule", "iam:ListOrganizationsFeatures", "logs:DescribeMetricFilters",
+				"organizations:ListAWSServiceAccessForOrganization", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sts:AssumeRoot"},
 			"RootwatchFixApply": {"cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm", "events:DeleteRule", "events:PutRule", "events:PutTargets",
-				"events:RemoveTargets", "logs:DeleteMetricFilter", "logs:PutMetricFilter", "sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes",
-				"sns:Subscribe", "sns:Unsubscribe"},
+				"events:RemoveTargets", "iam:DisableOrganizationsRootCredentialsManagement", "iam:DisableOrganizationsRootSessions",
+				"iam:EnableOrganizationsRootCredentialsManagement", "iam:EnableOrganizationsRootSessions",
+				"logs:DeleteMetricFilter", "logs:PutMetricFilter", "organizations:DisableAWSServiceAccess", "organizations:EnableAWSServiceAccess",
+				"sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe", "sts:AssumeRoot"},
 		}},
 	} {
 		got := policyActions(t, c.args...)

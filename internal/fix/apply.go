@@ -141,6 +141,21 @@ func (a *Applier) applyStep(ctx context.Context, cl Clients, s Step, r *StepResu
 		exec = Execute
 	}
 	var done []made
+	if s.RootSession != nil {
+		// The step's calls are made as a member's root: the session is
+		// opened first, so a refusal there changes nothing. Its
+		// credentials are never logged.
+		e := Entry{Account: s.Account, Region: s.Region, Step: s.ID, Action: "sts:AssumeRoot", Params: s.RootSession.params(), Result: "ok"}
+		var err error
+		if cl, err = openRootSession(ctx, cl, *s.RootSession); err != nil {
+			e.Result, e.Error = "error", err.Error()
+			a.Log.write(a.now(), e)
+			r.Status, r.Call, r.RolledBack = Failed, "sts:AssumeRoot", true
+			r.Error = fmt.Sprintf("account %s, step %s: sts:AssumeRoot (%s): %v: nothing was changed", s.Account, s.ID, s.RootSession.TaskPolicyArn, err)
+			return
+		}
+		a.Log.write(a.now(), e)
+	}
 	// results are the step's calls' results so far, filling "${Name}" in
 	// later calls.
 	results := map[string]string{}
@@ -149,7 +164,7 @@ func (a *Applier) applyStep(ctx context.Context, cl Clients, s Step, r *StepResu
 		res, err := exec(ctx, cl, c)
 		maps.Copy(results, res)
 		undo := resolve(c.Undo, results)
-		e := Entry{Account: s.Account, Region: s.Region, Step: s.ID, Action: c.Action, Params: c.Params, Output: res, Undo: undo, Result: "ok"}
+		e := Entry{Account: s.Account, Region: s.Region, Step: s.ID, Action: c.Action, Params: c.Params, Output: res, Undo: undo, Irreversible: c.Irreversible, Result: "ok"}
 		if err != nil {
 			e.Result, e.Error, e.Undo = "error", err.Error(), nil
 			a.Log.write(a.now(), e)
@@ -172,6 +187,16 @@ func (a *Applier) rollback(ctx context.Context, cl Clients, s Step, done []made,
 		exec = Execute
 	}
 	ok := true
+	var kept []string
+	for _, d := range done {
+		if d.call.Irreversible {
+			kept = append(kept, d.call.String())
+		}
+	}
+	if len(kept) > 0 {
+		ok = false
+		r.Error += "; made before the failure, and they cannot be undone: " + strings.Join(kept, "; ")
+	}
 	for i := len(done) - 1; i >= 0; i-- {
 		for _, u := range done[i].undo {
 			_, err := exec(ctx, cl, u)
@@ -249,6 +274,9 @@ type Entry struct {
 	Output map[string]string `json:"output,omitempty"`
 	// Undo are the calls that take this one back.
 	Undo []Call `json:"undo,omitempty"`
+	// Irreversible: nothing takes this call back (a root credential
+	// deleted).
+	Irreversible bool `json:"irreversible,omitempty"`
 	// Rollback marks an undo call made because a later call of its step
 	// failed.
 	Rollback bool `json:"rollback,omitempty"`

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 )
 
@@ -55,6 +57,13 @@ type Clients struct {
 	CloudWatch CloudWatchAPI
 	SNS        SNSAPI
 	Events     EventsAPI
+	// Root access: Organizations' trusted access for IAM, IAM's
+	// centralized root access features, sts:AssumeRoot sessions, and IAM
+	// as a member's root in the session a step opens (set by the applier).
+	OrgAccess   OrgServiceAccessAPI
+	IAMOrg      IAMOrgFeaturesAPI
+	RootSession RootSessionFunc
+	RootIAM     RootIAMAPI
 }
 
 // NewReach builds the real SDK clients of an account from its
@@ -64,23 +73,26 @@ func NewReach(cfg aws.Config) Reach {
 		rc := cfg.Copy()
 		rc.Region = region
 		return Clients{Logs: cloudwatchlogs.NewFromConfig(rc), CloudWatch: cloudwatch.NewFromConfig(rc),
-			SNS: sns.NewFromConfig(rc), Events: eventbridge.NewFromConfig(rc)}
+			SNS: sns.NewFromConfig(rc), Events: eventbridge.NewFromConfig(rc),
+			OrgAccess: organizations.NewFromConfig(rc), IAMOrg: iam.NewFromConfig(rc), RootSession: newRootSession(rc)}
 	}
 }
 
 // Actions are the mutating actions Execute makes: what `fix --apply`
 // needs beyond the audit's reads.
 func Actions() []string {
-	return []string{"cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm",
+	return append([]string{"cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm",
 		"events:DeleteRule", "events:PutRule", "events:PutTargets", "events:RemoveTargets",
 		"logs:DeleteMetricFilter", "logs:PutMetricFilter",
-		"sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe"}
+		"sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe"},
+		RootAccessActions()...)
 }
 
 // ReadActions are the reads the planners make on top of the audit's.
 func ReadActions() []string {
-	return []string{"cloudwatch:DescribeAlarms", "events:DescribeRule", "events:ListTargetsByRule",
-		"logs:DescribeMetricFilters", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic"}
+	return append([]string{"cloudwatch:DescribeAlarms", "events:DescribeRule", "events:ListTargetsByRule",
+		"logs:DescribeMetricFilters", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic"},
+		RootAccessReadActions()...)
 }
 
 // decode turns a call's parameters into the SDK input: parameters are
@@ -113,6 +125,9 @@ func call[In, Out any, Opt any](ctx context.Context, c Call, fn func(context.Con
 // services have their own executor: add a case for a new service.
 func Execute(ctx context.Context, cl Clients, c Call) (map[string]string, error) {
 	svc, _, _ := strings.Cut(c.Action, ":")
+	if isRootAccessAction(c.Action) {
+		return executeRootAccess(ctx, cl, c)
+	}
 	switch svc {
 	case "sns", "logs", "cloudwatch", "events":
 		return executeAlarm(ctx, cl, c)

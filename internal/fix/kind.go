@@ -85,7 +85,7 @@ type OrgKind interface {
 }
 
 // Kinds are the step kinds, in the order their steps run in an account.
-func Kinds() []Kind { return []Kind{&Alarm{}} }
+func Kinds() []Kind { return []Kind{&Alarm{}, &RootAccess{}} }
 
 // KindNames are the names --only accepts.
 func KindNames() []string {

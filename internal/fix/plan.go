@@ -80,7 +80,11 @@ type Step struct {
 	// attached to an OU covers its accounts): --accounts and --keep-root
 	// look at them too.
 	Covers []string `json:"covers,omitempty"`
-	Calls  []Call   `json:"calls,omitempty"`
+	// RootSession, when set, is the sts:AssumeRoot session the step's
+	// calls are made in, as TargetPrincipal's root: the applier opens it
+	// with Via's credentials before the first call (root-access kind).
+	RootSession *RootSession `json:"root_session,omitempty"`
+	Calls       []Call       `json:"calls,omitempty"`
 }
 
 // FindingRef names a finding: its check and stable ID.
@@ -99,6 +103,9 @@ type Call struct {
 	Action string         `json:"action"`
 	Params map[string]any `json:"params"`
 	Undo   []Call         `json:"undo,omitempty"`
+	// Irreversible marks a call nothing can take back (a root credential
+	// deleted): when a later call of its step fails, it stays made.
+	Irreversible bool `json:"irreversible,omitempty"`
 }
 
 // String is the call on one line: the action and its parameters as JSON.
@@ -207,6 +214,9 @@ func ReadPlan(r io.Reader, name string) (*Plan, error) {
 			if !IsAccountID(a) {
 				return nil, fmt.Errorf("read plan %s: step %s: covers %q, not a 12-digit account ID", name, s.ID, a)
 			}
+		}
+		if rs := s.RootSession; rs != nil && (rs.TargetPrincipal != s.Account || s.Via == "" || !validRootTaskPolicy(rs.TaskPolicyArn)) {
+			return nil, fmt.Errorf("read plan %s: step %s: root_session must be of the step's account %s, made via another account, with an AWS root-task policy", name, s.ID, s.Account)
 		}
 		for j, c := range s.Calls {
 			if !validAction(c.Action) {

@@ -1,0 +1,595 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/rootwatch/rootwatch/internal/awstest"
+	"github.com/rootwatch/rootwatch/internal/collect"
+	"github.com/rootwatch/rootwatch/internal/fix"
+)
+
+// rootWorld is what moto cannot emulate of centralized root access, shared
+// by the audit's clients and fix's: trusted access for IAM (moto rejects
+// iam.amazonaws.com), IAM's RootCredentialsManagement and RootSessions,
+// sts:AssumeRoot, and each member root's credentials as its session sees
+// them (moto's credential report has no root row). It records every call
+// made to it, as "account action detail".
+type rootWorld struct {
+	mu                             sync.Mutex
+	trusted, credentials, sessions bool
+	roots                          map[string]*rootCreds
+	calls                          []string
+	// all are every call made, never taken.
+	all []string
+	// deny refuses "account action" with AccessDenied.
+	deny map[string]bool
+}
+
+// rootCreds are a member root's credentials.
+type rootCreds struct {
+	password bool
+	keys     []string
+	mfa      []string
+}
+
+func (w *rootWorld) record(acct, action, detail string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls = append(w.calls, strings.TrimSpace(acct+" "+action+" "+detail))
+	w.all = append(w.all, strings.TrimSpace(acct+" "+action+" "+detail))
+	if w.deny[acct+" "+action] {
+		return &smithy.OperationError{ServiceID: "IAM", OperationName: strings.TrimPrefix(action, "iam:"),
+			Err: &smithy.GenericAPIError{Code: "AccessDenied", Message: "explicit deny in a service control policy"}}
+	}
+	return nil
+}
+
+func (w *rootWorld) take() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c := w.calls
+	w.calls = nil
+	return c
+}
+
+// open is sts:AssumeRoot from the management account.
+func (w *rootWorld) open(_ context.Context, target, policy string) (fix.RootIAMAPI, error) {
+	if err := w.record(motoAccountID, "sts:AssumeRoot", target+" "+strings.TrimPrefix(policy, "arn:aws:iam::aws:policy/root-task/")); err != nil {
+		return nil, err
+	}
+	if !w.credentials {
+		return nil, &smithy.GenericAPIError{Code: "AccessDenied", Message: "centralized root access is not enabled"}
+	}
+	return rootSessionFake{w: w, acct: target, deleting: policy == fix.DeleteRootTaskPolicy}, nil
+}
+
+// hooks put the world behind fix's clients of the management account.
+func (w *rootWorld) hooks() fixHooks {
+	return fixHooks{reach: func(account string, r fix.Reach) fix.Reach {
+		if account != motoAccountID {
+			return r
+		}
+		return func(region string) fix.Clients {
+			c := r(region)
+			c.OrgAccess = trustedAccessFake{c.OrgAccess, w}
+			c.IAMOrg = orgFeaturesFake{w}
+			c.RootSession = w.open
+			return c
+		}
+	}}
+}
+
+// auditClients are the audit's clients: moto's, with the root rows and
+// the organization's features from the world, and contact information
+// from a fake (moto has none).
+func (w *rootWorld) auditClients(cfg aws.Config, account string) *collect.Clients {
+	c := collect.NewClients(cfg)
+	c.Account = awstest.NewFakeContactInformation(c.Account)
+	c.IAM = rootReportFake{motoRootRow{c.IAM, account}, account, w}
+	return c
+}
+
+// trustedAccessFake lists moto's trusted services and the world's IAM;
+// it turns IAM's on and off in the world.
+type trustedAccessFake struct {
+	fix.OrgServiceAccessAPI
+	w *rootWorld
+}
+
+func (f trustedAccessFake) ListAWSServiceAccessForOrganization(ctx context.Context, in *organizations.ListAWSServiceAccessForOrganizationInput, o ...func(*organizations.Options)) (*organizations.ListAWSServiceAccessForOrganizationOutput, error) {
+	out, err := f.OrgServiceAccessAPI.ListAWSServiceAccessForOrganization(ctx, in, o...)
+	if err == nil && f.w.trusted {
+		out.EnabledServicePrincipals = append(out.EnabledServicePrincipals, orgtypes.EnabledServicePrincipal{ServicePrincipal: aws.String("iam.amazonaws.com")})
+	}
+	return out, err
+}
+
+func (f trustedAccessFake) EnableAWSServiceAccess(_ context.Context, in *organizations.EnableAWSServiceAccessInput, _ ...func(*organizations.Options)) (*organizations.EnableAWSServiceAccessOutput, error) {
+	if err := f.w.record(motoAccountID, "organizations:EnableAWSServiceAccess", aws.ToString(in.ServicePrincipal)); err != nil {
+		return nil, err
+	}
+	f.w.trusted = true
+	return &organizations.EnableAWSServiceAccessOutput{}, nil
+}
+
+func (f trustedAccessFake) DisableAWSServiceAccess(_ context.Context, in *organizations.DisableAWSServiceAccessInput, _ ...func(*organizations.Options)) (*organizations.DisableAWSServiceAccessOutput, error) {
+	if err := f.w.record(motoAccountID, "organizations:DisableAWSServiceAccess", aws.ToString(in.ServicePrincipal)); err != nil {
+		return nil, err
+	}
+	f.w.trusted = false
+	return &organizations.DisableAWSServiceAccessOutput{}, nil
+}
+
+// orgFeaturesFake is IAM's centralized root access features.
+type orgFeaturesFake struct{ w *rootWorld }
+
+func (w *rootWorld) features() *iam.ListOrganizationsFeaturesOutput {
+	out := &iam.ListOrganizationsFeaturesOutput{OrganizationId: aws.String("o-fake")}
+	if w.credentials {
+		out.EnabledFeatures = append(out.EnabledFeatures, iamtypes.FeatureTypeRootCredentialsManagement)
+	}
+	if w.sessions {
+		out.EnabledFeatures = append(out.EnabledFeatures, iamtypes.FeatureTypeRootSessions)
+	}
+	return out
+}
+
+func (f orgFeaturesFake) ListOrganizationsFeatures(context.Context, *iam.ListOrganizationsFeaturesInput, ...func(*iam.Options)) (*iam.ListOrganizationsFeaturesOutput, error) {
+	if err := f.w.record(motoAccountID, "iam:ListOrganizationsFeatures", ""); err != nil {
+		return nil, err
+	}
+	return f.w.features(), nil
+}
+
+func (f orgFeaturesFake) EnableOrganizationsRootCredentialsManagement(context.Context, *iam.EnableOrganizationsRootCredentialsManagementInput, ...func(*iam.Options)) (*iam.EnableOrganizationsRootCredentialsManagementOutput, error) {
+	if err := f.w.record(motoAccountID, "iam:EnableOrganizationsRootCredentialsManagement", ""); err != nil {
+		return nil, err
+	}
+	f.w.credentials = true
+	return &iam.EnableOrganizationsRootCredentialsManagementOutput{}, nil
+}
+
+func (f orgFeaturesFake) EnableOrganizationsRootSessions(context.Context, *iam.EnableOrganizationsRootSessionsInput, ...func(*iam.Options)) (*iam.EnableOrganizationsRootSessionsOutput, error) {
+	if err := f.w.record(motoAccountID, "iam:EnableOrganizationsRootSessions", ""); err != nil {
+		return nil, err
+	}
+	f.w.sessions = true
+	return &iam.EnableOrganizationsRootSessionsOutput{}, nil
+}
+
+func (f orgFeaturesFake) DisableOrganizationsRootCredentialsManagement(context.Context, *iam.DisableOrganizationsRootCredentialsManagementInput, ...func(*iam.Options)) (*iam.DisableOrganizationsRootCredentialsManagementOutput, error) {
+	if err := f.w.record(motoAccountID, "iam:DisableOrganizationsRootCredentialsManagement", ""); err != nil {
+		return nil, err
+	}
+	f.w.credentials = false
+	return &iam.DisableOrganizationsRootCredentialsManagementOutput{}, nil
+}
+
+func (f orgFeaturesFake) DisableOrganizationsRootSessions(context.Context, *iam.DisableOrganizationsRootSessionsInput, ...func(*iam.Options)) (*iam.DisableOrganizationsRootSessionsOutput, error) {
+	if err := f.w.record(motoAccountID, "iam:DisableOrganizationsRootSessions", ""); err != nil {
+		return nil, err
+	}
+	f.w.sessions = false
+	return &iam.DisableOrganizationsRootSessionsOutput{}, nil
+}
+
+// rootSessionFake is IAM as a member's root in an AssumeRoot session; the
+// audit task policy refuses deletions.
+type rootSessionFake struct {
+	w        *rootWorld
+	acct     string
+	deleting bool
+}
+
+func (s rootSessionFake) root() *rootCreds { return s.w.roots[s.acct] }
+
+func (s rootSessionFake) call(action, detail string, deletion bool) error {
+	if err := s.w.record(s.acct, action, detail); err != nil {
+		return err
+	}
+	if deletion && !s.deleting {
+		return &smithy.GenericAPIError{Code: "AccessDenied", Message: "the audit task policy does not allow " + action}
+	}
+	return nil
+}
+
+func notFound(what string) error {
+	return &smithy.GenericAPIError{Code: "NoSuchEntity", Message: what + " not found"}
+}
+
+func (s rootSessionFake) GetLoginProfile(context.Context, *iam.GetLoginProfileInput, ...func(*iam.Options)) (*iam.GetLoginProfileOutput, error) {
+	if err := s.call("iam:GetLoginProfile", "", false); err != nil {
+		return nil, err
+	}
+	if !s.root().password {
+		return nil, notFound("login profile")
+	}
+	return &iam.GetLoginProfileOutput{LoginProfile: &iamtypes.LoginProfile{CreateDate: aws.Time(reportTime)}}, nil
+}
+
+func (s rootSessionFake) ListAccessKeys(context.Context, *iam.ListAccessKeysInput, ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error) {
+	if err := s.call("iam:ListAccessKeys", "", false); err != nil {
+		return nil, err
+	}
+	out := &iam.ListAccessKeysOutput{}
+	for _, k := range s.root().keys {
+		out.AccessKeyMetadata = append(out.AccessKeyMetadata, iamtypes.AccessKeyMetadata{AccessKeyId: aws.String(k), Status: iamtypes.StatusTypeActive})
+	}
+	return out, nil
+}
+
+func (s rootSessionFake) ListSigningCertificates(context.Context, *iam.ListSigningCertificatesInput, ...func(*iam.Options)) (*iam.ListSigningCertificatesOutput, error) {
+	return &iam.ListSigningCertificatesOutput{}, s.call("iam:ListSigningCertificates", "", false)
+}
+
+func (s rootSessionFake) ListMFADevices(context.Context, *iam.ListMFADevicesInput, ...func(*iam.Options)) (*iam.ListMFADevicesOutput, error) {
+	if err := s.call("iam:ListMFADevices", "", false); err != nil {
+		return nil, err
+	}
+	out := &iam.ListMFADevicesOutput{}
+	for _, m := range s.root().mfa {
+		out.MFADevices = append(out.MFADevices, iamtypes.MFADevice{SerialNumber: aws.String(m)})
+	}
+	return out, nil
+}
+
+func (s rootSessionFake) DeleteLoginProfile(context.Context, *iam.DeleteLoginProfileInput, ...func(*iam.Options)) (*iam.DeleteLoginProfileOutput, error) {
+	if err := s.call("iam:DeleteLoginProfile", "", true); err != nil {
+		return nil, err
+	}
+	if !s.root().password {
+		return nil, notFound("login profile")
+	}
+	s.root().password = false
+	return &iam.DeleteLoginProfileOutput{}, nil
+}
+
+func drop(list *[]string, v string) error {
+	i := slices.Index(*list, v)
+	if i < 0 {
+		return notFound(v)
+	}
+	*list = slices.Delete(*list, i, i+1)
+	return nil
+}
+
+func (s rootSessionFake) DeleteAccessKey(_ context.Context, in *iam.DeleteAccessKeyInput, _ ...func(*iam.Options)) (*iam.DeleteAccessKeyOutput, error) {
+	if err := s.call("iam:DeleteAccessKey", aws.ToString(in.AccessKeyId), true); err != nil {
+		return nil, err
+	}
+	return &iam.DeleteAccessKeyOutput{}, drop(&s.root().keys, aws.ToString(in.AccessKeyId))
+}
+
+func (s rootSessionFake) DeleteSigningCertificate(_ context.Context, in *iam.DeleteSigningCertificateInput, _ ...func(*iam.Options)) (*iam.DeleteSigningCertificateOutput, error) {
+	return nil, s.call("iam:DeleteSigningCertificate", aws.ToString(in.CertificateId), true)
+}
+
+func (s rootSessionFake) DeactivateMFADevice(_ context.Context, in *iam.DeactivateMFADeviceInput, _ ...func(*iam.Options)) (*iam.DeactivateMFADeviceOutput, error) {
+	if err := s.call("iam:DeactivateMFADevice", aws.ToString(in.SerialNumber), true); err != nil {
+		return nil, err
+	}
+	return &iam.DeactivateMFADeviceOutput{}, drop(&s.root().mfa, aws.ToString(in.SerialNumber))
+}
+
+func (s rootSessionFake) DeleteVirtualMFADevice(_ context.Context, in *iam.DeleteVirtualMFADeviceInput, _ ...func(*iam.Options)) (*iam.DeleteVirtualMFADeviceOutput, error) {
+	return &iam.DeleteVirtualMFADeviceOutput{}, s.call("iam:DeleteVirtualMFADevice", aws.ToString(in.SerialNumber), true)
+}
+
+// rootReportFake is the audit's IAM: a member's credential report root row
+// and account summary say what its root holds in the world; the
+// management account's are motoRootRow's; the organization's features are
+// the world's.
+type rootReportFake struct {
+	motoRootRow
+	account string
+	w       *rootWorld
+}
+
+func (f rootReportFake) ListOrganizationsFeatures(context.Context, *iam.ListOrganizationsFeaturesInput, ...func(*iam.Options)) (*iam.ListOrganizationsFeaturesOutput, error) {
+	return f.w.features(), nil
+}
+
+func (f rootReportFake) GetCredentialReport(ctx context.Context, in *iam.GetCredentialReportInput, o ...func(*iam.Options)) (*iam.GetCredentialReportOutput, error) {
+	r, ok := f.w.roots[f.account]
+	if !ok {
+		return f.motoRootRow.GetCredentialReport(ctx, in, o...)
+	}
+	out, err := f.IAMAPI.GetCredentialReport(ctx, in, o...)
+	if err != nil {
+		return out, err
+	}
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	password, used := "false", "N/A"
+	if r.password {
+		password, used = "true", "no_information"
+	}
+	key := func(i int) string {
+		if i < len(r.keys) {
+			return "true,2022-01-01T00:00:00+00:00,N/A,N/A,N/A"
+		}
+		return "false,N/A,N/A,N/A,N/A"
+	}
+	row := fmt.Sprintf("<root_account>,arn:aws:iam::%s:root,2020-01-01T00:00:00+00:00,%s,%s,not_supported,not_supported,%v,%s,%s,false,N/A,false,N/A",
+		f.account, password, used, len(r.mfa) > 0, key(0), key(1))
+	out.Content = awstest.InsertRow(out.Content, row)
+	out.GeneratedTime = aws.Time(reportTime)
+	return out, nil
+}
+
+func (f rootReportFake) GetAccountSummary(ctx context.Context, in *iam.GetAccountSummaryInput, o ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error) {
+	r, ok := f.w.roots[f.account]
+	if !ok {
+		return f.motoRootRow.GetAccountSummary(ctx, in, o...)
+	}
+	out, err := f.IAMAPI.GetAccountSummary(ctx, in, o...)
+	if err != nil {
+		return out, err
+	}
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	flag := func(b bool) int32 {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	out.SummaryMap["AccountMFAEnabled"] = flag(len(r.mfa) > 0)
+	out.SummaryMap["AccountAccessKeysPresent"] = flag(len(r.keys) > 0)
+	out.SummaryMap["AccountSigningCertificatesPresent"] = 0
+	out.SummaryMap["AccountPasswordPresent"] = flag(r.password)
+	return out, nil
+}
+
+// rootAccessFindings audits the organization and returns each member's
+// status of the checks.
+func rootAccessFindings(t *testing.T, endpoint string, w *rootWorld, ids map[string]string) map[string]string {
+	t.Helper()
+	d, _, _ := testDeps("")
+	d.AWSClients = w.auditClients
+	r := runWith(t, d, "audit", "--org", "--endpoint-url", endpoint, "--checks", "centralized-root-access,root-access-key-present,root-mfa-enabled",
+		"--format", "json", "--fail-on", "none")
+	if r.code != 0 {
+		t.Fatalf("audit: exit %d: %s", r.code, r.err)
+	}
+	fs := findings(jsonReport(t, r.out))
+	out := map[string]string{}
+	for name, id := range ids {
+		for _, check := range []string{"centralized-root-access", "root-access-key-present", "root-mfa-enabled"} {
+			f := fs[[2]string{id, check}]
+			out[name+" "+check] = fmt.Sprint(f["status"])
+		}
+	}
+	return out
+}
+
+// Centralized root access end to end: the organization, its members and
+// their roles in moto; trusted access for IAM, IAM's features,
+// sts:AssumeRoot and the members' roots through fakes (moto has none of
+// them). prod-a's root holds a password, an access key, a FIDO key and a
+// virtual MFA device; prod-b's (a --keep-root break-glass account) a
+// password and a key; audit's nothing. The first plan turns the features
+// on and shows prod-a blocked until they are; the second lists exactly
+// what prod-a's root holds and deletes it; the audit then passes prod-a;
+// the third plans nothing. prod-b is never reached: not one call names
+// it, not even a read in an audit session.
+func TestFixRootAccessEndToEnd_FakeRootSessionsOrgFeaturesAndRootRows(t *testing.T) {
+	m := startMoto(t)
+	ids := mustOrg(t, m.Endpoint)
+	a, b, audit := ids["prod-a"], ids["prod-b"], ids["audit"]
+	fido, virt := "arn:aws:iam::"+a+":u2f/root/yubikey-AAAA", "arn:aws:iam::"+a+":mfa/root-phone"
+	w := &rootWorld{roots: map[string]*rootCreds{
+		a:     {password: true, keys: []string{"AKIAPRODAROOTKEY0001"}, mfa: []string{fido, virt}},
+		b:     {password: true, keys: []string{"AKIAPRODBROOTKEY0001"}},
+		audit: {},
+	}}
+	never := func(t *testing.T, calls []string) {
+		t.Helper()
+		for _, c := range calls {
+			if strings.Contains(c, b) {
+				t.Errorf("the break-glass account %s was reached: %s", b, c)
+			}
+		}
+	}
+	before := rootAccessFindings(t, m.Endpoint, w, ids)
+	for k, want := range map[string]string{"prod-a centralized-root-access": "fail", "prod-b centralized-root-access": "fail",
+		"audit centralized-root-access": "fail", "prod-a root-access-key-present": "fail", "audit root-mfa-enabled": "pass"} {
+		if before[k] != want {
+			t.Errorf("before: %s = %s, want %s", k, before[k], want)
+		}
+	}
+	dir := t.TempDir()
+	args := []string{"--org", "--only", "root-access", "--keep-root", b, "--endpoint-url", m.Endpoint}
+	plan := func(t *testing.T, wantCode int) result {
+		t.Helper()
+		rec := &recorder{}
+		d, _, _ := testDeps("")
+		d.AWSClients, d.AWSRecord = w.auditClients, rec.record
+		r := runFixWith(t, d, w.hooks(), args...)
+		if r.code != wantCode {
+			t.Fatalf("dry run: exit %d, want %d: %s\n%s", r.code, wantCode, r.err, r.out)
+		}
+		if calls := rec.take(); slices.ContainsFunc(calls, mutating) {
+			t.Errorf("the dry run made a mutating call through the SDK: %v", calls)
+		}
+		return r
+	}
+	apply := func(t *testing.T, wantCode int, log string) result {
+		t.Helper()
+		d, _, _ := testDeps("")
+		d.AWSClients = w.auditClients
+		r := runFixWith(t, d, w.hooks(), append(slices.Clone(args), "--apply", "--yes", "--log", log)...)
+		if r.code != wantCode {
+			t.Fatalf("apply: exit %d, want %d: %s\n%s", r.code, wantCode, r.err, r.out)
+		}
+		return r
+	}
+
+	// 1. Nothing on: the organization's step, and prod-a blocked (its
+	// root cannot be read before RootCredentialsManagement is on). The
+	// audit member's root holds nothing: no step.
+	r := plan(t, ExitPartial)
+	calls := w.take()
+	if !slices.Equal(calls, nil) {
+		t.Errorf("the first dry run called the fakes: %v (trusted access is read from moto; IAM's features need it)", calls)
+	}
+	for _, want := range []string{
+		"Plan: 1 step(s) in 1 account(s) to apply, 1 blocked. Nothing changes without --apply.",
+		"1. root-access/123456789012/organization  [root-access] account 123456789012 us-east-1",
+		`   - organizations:EnableAWSServiceAccess {"ServicePrincipal":"iam.amazonaws.com"}`,
+		"   - iam:EnableOrganizationsRootCredentialsManagement {}",
+		"   - iam:EnableOrganizationsRootSessions {}",
+		"2. root-access/" + a + "/root-credentials  [root-access] account " + a + " us-east-1",
+		"   BLOCKED: the root's credentials are listed and deleted in sts:AssumeRoot sessions, which open only once RootCredentialsManagement is on: apply the step root-access/123456789012/organization, then plan again",
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("first dry run lacks %q:\n%s", want, r.out)
+		}
+	}
+	if strings.Contains(r.out, b) || strings.Contains(r.out, "root-access/"+audit) {
+		t.Errorf("first dry run plans for prod-b or audit:\n%s", r.out)
+	}
+
+	// 2. Apply: the features are on; prod-a stays blocked (exit 3).
+	r = apply(t, ExitPartial, filepath.Join(dir, "run1.jsonl"))
+	if want := []string{"123456789012 organizations:EnableAWSServiceAccess iam.amazonaws.com", "123456789012 iam:EnableOrganizationsRootCredentialsManagement",
+		"123456789012 iam:EnableOrganizationsRootSessions"}; !slices.Equal(w.take(), want) || !w.trusted || !w.credentials || !w.sessions {
+		t.Errorf("first apply: trusted %v credentials %v sessions %v", w.trusted, w.credentials, w.sessions)
+	}
+	if !strings.Contains(r.out, "applied  root-access/123456789012/organization  account 123456789012\n") {
+		t.Errorf("first apply:\n%s", r.out)
+	}
+
+	// 3. Plan again: prod-a's root is read in an audit session and each
+	// of its credentials is listed; no deletion is made.
+	r = plan(t, ExitFailing)
+	calls = w.take()
+	wantReads := []string{
+		"123456789012 iam:ListOrganizationsFeatures",
+		"123456789012 sts:AssumeRoot " + a + " IAMAuditRootUserCredentials",
+		a + " iam:GetLoginProfile", a + " iam:ListAccessKeys", a + " iam:ListSigningCertificates", a + " iam:ListMFADevices",
+	}
+	if !slices.Equal(calls, wantReads) {
+		t.Errorf("second dry run calls:\n%s\nwant\n%s", strings.Join(calls, "\n"), strings.Join(wantReads, "\n"))
+	}
+	for _, want := range []string{
+		"Plan: 1 step(s) in 1 account(s) to apply. Nothing changes without --apply.",
+		"1. root-access/" + a + "/root-credentials  [root-access] account " + a + " us-east-1",
+		"its root holds a password; 1 access key(s) AKIAPRODAROOTKEY0001 (active); 2 MFA device(s) " + fido + " (hardware or FIDO), " + virt + " (virtual)",
+		"DELETIONS CANNOT BE UNDONE",
+		"   - iam:DeleteLoginProfile {}\n" +
+			`   - iam:DeleteAccessKey {"AccessKeyId":"AKIAPRODAROOTKEY0001"}` + "\n" +
+			`   - iam:DeactivateMFADevice {"SerialNumber":"` + fido + `"}` + "\n" +
+			`   - iam:DeactivateMFADevice {"SerialNumber":"` + virt + `"}` + "\n" +
+			`   - iam:DeleteVirtualMFADevice {"SerialNumber":"` + virt + `"}` + "\n",
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("second dry run lacks %q:\n%s", want, r.out)
+		}
+	}
+
+	// 4. Apply: in a delete session, exactly those.
+	log := filepath.Join(dir, "run2.jsonl")
+	r = apply(t, 0, log)
+	calls = w.take()
+	wantApply := append(slices.Clone(wantReads),
+		"123456789012 sts:AssumeRoot "+a+" IAMDeleteRootUserCredentials",
+		a+" iam:DeleteLoginProfile", a+" iam:DeleteAccessKey AKIAPRODAROOTKEY0001",
+		a+" iam:DeactivateMFADevice "+fido, a+" iam:DeactivateMFADevice "+virt, a+" iam:DeleteVirtualMFADevice "+virt)
+	if !slices.Equal(calls, wantApply) {
+		t.Errorf("apply calls:\n%s\nwant\n%s", strings.Join(calls, "\n"), strings.Join(wantApply, "\n"))
+	}
+	if !strings.Contains(r.out, "applied  root-access/"+a+"/root-credentials  account "+a+"\n") {
+		t.Errorf("apply:\n%s", r.out)
+	}
+	entries := readRunLog(t, log)
+	var actions []string
+	for _, e := range entries {
+		actions = append(actions, fmt.Sprintf("%s %s irreversible=%v", e.Action, e.Result, e.Irreversible))
+	}
+	wantLog := []string{"sts:AssumeRoot ok irreversible=false", "iam:DeleteLoginProfile ok irreversible=true", "iam:DeleteAccessKey ok irreversible=true",
+		"iam:DeactivateMFADevice ok irreversible=true", "iam:DeactivateMFADevice ok irreversible=true", "iam:DeleteVirtualMFADevice ok irreversible=true"}
+	if !slices.Equal(actions, wantLog) {
+		t.Errorf("run log:\n%s\nwant\n%s", strings.Join(actions, "\n"), strings.Join(wantLog, "\n"))
+	}
+	if e := entries[0]; e.Account != a || e.Params["TargetPrincipal"] != a {
+		t.Errorf("session's log line: %+v", e)
+	}
+	raw, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "SessionToken") || strings.Contains(string(raw), "SecretAccessKey") {
+		t.Errorf("the run log holds the session's credentials:\n%s", raw)
+	}
+
+	// 5. The audit, re-reading the roots, passes prod-a; prod-b, kept,
+	// still fails.
+	after := rootAccessFindings(t, m.Endpoint, w, ids)
+	for k, want := range map[string]string{"prod-a centralized-root-access": "pass", "prod-a root-access-key-present": "pass", "prod-a root-mfa-enabled": "pass",
+		"audit centralized-root-access": "pass", "prod-b centralized-root-access": "fail", "prod-b root-access-key-present": "fail"} {
+		if after[k] != want {
+			t.Errorf("after: %s = %s, want %s", k, after[k], want)
+		}
+	}
+
+	// 6. Again: nothing to do.
+	r = plan(t, 0)
+	if r.out != "Nothing to do.\n" {
+		t.Errorf("third dry run:\n%s", r.out)
+	}
+	calls = w.take()
+	if slices.ContainsFunc(calls, func(c string) bool { return strings.Contains(c, "Delete") || strings.Contains(c, "Enable") }) {
+		t.Errorf("third dry run: %v", calls)
+	}
+	never(t, w.all)
+	if r := w.roots[b]; !r.password || len(r.keys) != 1 {
+		t.Errorf("prod-b's root was changed: %+v", r)
+	}
+}
+
+// AccessDenied on one member's deletion (an SCP, a fake) stops that
+// member's step and names what it deleted before; the other member's
+// step is applied; exit 3 and the failure on stderr.
+func TestFixRootAccessOneMemberDenied_FakeRootSessionsOrgFeaturesAndRootRows(t *testing.T) {
+	m := startMoto(t)
+	ids := mustOrg(t, m.Endpoint)
+	a, b := ids["prod-a"], ids["prod-b"]
+	w := &rootWorld{trusted: true, credentials: true, sessions: true, roots: map[string]*rootCreds{
+		a:            {password: true, keys: []string{"AKIAPRODAROOTKEY0001"}},
+		b:            {password: true, keys: []string{"AKIAPRODBROOTKEY0001"}},
+		ids["audit"]: {},
+	}, deny: map[string]bool{a + " iam:DeleteAccessKey": true}}
+	d, _, _ := testDeps("")
+	d.AWSClients = w.auditClients
+	r := runFixWith(t, d, w.hooks(), "--org", "--only", "root-access", "--endpoint-url", m.Endpoint, "--apply", "--yes", "--log", filepath.Join(t.TempDir(), "run.jsonl"))
+	if r.code != ExitPartial {
+		t.Fatalf("exit %d: %s\n%s", r.code, r.err, r.out)
+	}
+	wantA := "failed   root-access/" + a + "/root-credentials  account " + a + "  account " + a + ", step root-access/" + a + "/root-credentials: iam:DeleteAccessKey: " +
+		"operation error IAM: DeleteAccessKey, api error AccessDenied: explicit deny in a service control policy; " +
+		"made before the failure, and they cannot be undone: iam:DeleteLoginProfile {} (NOT all undone: see the run log)\n"
+	if !strings.Contains(r.out, wantA) || !strings.Contains(r.out, "applied  root-access/"+b+"/root-credentials  account "+b+"\n") {
+		t.Errorf("results:\n%s\nwant\n%s", r.out, wantA)
+	}
+	if !strings.Contains(r.err, "step failed") || !strings.Contains(r.err, "account="+a) {
+		t.Errorf("stderr does not name the failed account: %s", r.err)
+	}
+	if ra, rb := w.roots[a], w.roots[b]; ra.password || len(ra.keys) != 1 || rb.password || len(rb.keys) != 0 {
+		t.Errorf("after: prod-a %+v, prod-b %+v", ra, rb)
+	}
+}

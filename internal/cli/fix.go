@@ -393,8 +393,10 @@ func (o *FixOptions) targets(ctx context.Context, w *world, now time.Time) ([]fi
 			}
 		}
 	}
-	if checks[fix.RootAccessCheck] {
-		o.facts["root"] = true // the check judges the root's credentials too
+	if checks[fix.RootAccessCheck] && w.org != "" {
+		// The check judges member roots' credentials too; outside an
+		// organization it plans nothing.
+		o.facts["root"] = true
 	}
 	snap, err := collectSnapshot(ctx, o.Deps, &o.InputOptions, now)
 	if err != nil {

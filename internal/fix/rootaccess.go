@@ -172,6 +172,10 @@ func (k *RootAccess) PlanOrg(ctx context.Context, org Org, targets []Target, o O
 		switch {
 		case !ok || t.Account.ID == org.Management || t.Account.IsManagement:
 			continue // the management account's root is its own to secure
+		case f.Status == model.StatusError && featuresUnread(t):
+			// The audit could not read the organization's features (IAM
+			// answers ServiceAccessNotEnabled while trusted access is
+			// off): they are read here, and the root's credentials were.
 		case f.Status == model.StatusError:
 			fail(t.Account.ID, "centralized-root-access could not be judged in account %s (%s): nothing is planned for it until an audit reads it", t.Account.ID, f.Message)
 			continue
@@ -266,6 +270,15 @@ func (k *RootAccess) PlanOrg(ctx context.Context, org Org, targets []Target, o O
 		steps = append(steps, s)
 	}
 	return steps, errs
+}
+
+// featuresUnread says whether an account's centralized-root-access is in
+// error only because the organization's features could not be read: its
+// root's credentials were.
+func featuresUnread(t Target) bool {
+	a := t.Account
+	return a.Root != nil && slices.Contains(a.FailedCollectors, "centralized root access") &&
+		!slices.Contains(a.FailedCollectors, "credential report") && !slices.Contains(a.FailedCollectors, "root MFA")
 }
 
 // readOrgFeatures reads what is on: trusted access for IAM (from the

@@ -786,3 +786,23 @@ func TestReadPlanRootSession(t *testing.T) {
 		}
 	}
 }
+
+// From a fresh organization the audit cannot read the features (IAM
+// answers ServiceAccessNotEnabled while trusted access for it is off), so
+// the check is in error; the root's credentials were read, and the
+// planner reads the features itself: the organization's step is planned.
+// An account whose root was not read stays an error.
+func TestRootAccessFeaturesUnreadByTheAudit_Fake(t *testing.T) {
+	w := &raWorld{roots: map[string]*raRoot{}}
+	unread := raTarget(raA, model.StatusError, "the organization's centralized root access could not be read (see errors)", true)
+	unread.Account.FailedCollectors = []string{"centralized root access"}
+	noRoot := raTarget(raB, model.StatusError, "the organization's centralized root access could not be read (see errors)", false)
+	noRoot.Account.FailedCollectors = []string{"centralized root access", "credential report"}
+	steps, errs := (&RootAccess{}).PlanOrg(context.Background(), raOrgOf(w), []Target{unread, noRoot}, Options{})
+	if len(errs) != 1 || errs[0].Account != raB {
+		t.Errorf("errors: %+v", errs)
+	}
+	if len(steps) != 1 || steps[0].ID != "root-access/999999999999/organization" || len(steps[0].Calls) != 3 || !slices.Equal(steps[0].Covers, []string{raA}) {
+		t.Errorf("steps: %+v", steps)
+	}
+}

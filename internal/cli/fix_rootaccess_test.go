@@ -423,12 +423,12 @@ func TestFixRootAccessEndToEnd_FakeRootSessionsOrgFeaturesAndRootRows(t *testing
 	}
 	dir := t.TempDir()
 	args := []string{"--org", "--only", "root-access", "--keep-root", b, "--endpoint-url", m.Endpoint}
-	plan := func(t *testing.T, wantCode int) result {
+	plan := func(t *testing.T, wantCode int, extra ...string) result {
 		t.Helper()
 		rec := &recorder{}
 		d, _, _ := testDeps("")
 		d.AWSClients, d.AWSRecord = w.auditClients, rec.record
-		r := runFixWith(t, d, w.hooks(), args...)
+		r := runFixWith(t, d, w.hooks(), append(slices.Clone(args), extra...)...)
 		if r.code != wantCode {
 			t.Fatalf("dry run: exit %d, want %d: %s\n%s", r.code, wantCode, r.err, r.out)
 		}
@@ -484,8 +484,10 @@ func TestFixRootAccessEndToEnd_FakeRootSessionsOrgFeaturesAndRootRows(t *testing
 	}
 
 	// 3. Plan again: prod-a's root is read in an audit session and each
-	// of its credentials is listed; no deletion is made.
-	r = plan(t, ExitFailing)
+	// of its credentials is listed; no deletion is made. The plan is
+	// saved.
+	planPath := filepath.Join(dir, "plan.json")
+	r = plan(t, ExitFailing, "--plan-out", planPath)
 	calls = w.take()
 	wantReads := []string{
 		"123456789012 iam:ListOrganizationsFeatures",
@@ -511,14 +513,32 @@ func TestFixRootAccessEndToEnd_FakeRootSessionsOrgFeaturesAndRootRows(t *testing
 		}
 	}
 
-	// 4. Apply: in a delete session, exactly those.
+	saved, err := os.ReadFile(planPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(saved), `"root_session": {
+        "target_principal": "`+a+`",
+        "task_policy_arn": "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials"
+      }`) || strings.Count(string(saved), `"irreversible": true`) != 5 || !strings.Contains(string(saved), `"keep_root": [
+    "`+b+`"
+  ]`) {
+		t.Errorf("saved plan:\n%s", saved)
+	}
+
+	// 4. Apply the saved plan: in a delete session, exactly those.
 	log := filepath.Join(dir, "run2.jsonl")
-	r = apply(t, 0, log)
+	d, _, _ := testDeps("")
+	d.AWSClients = w.auditClients
+	r = runFixWith(t, d, w.hooks(), "--plan", planPath, "--keep-root", b, "--endpoint-url", m.Endpoint, "--apply", "--yes", "--log", log)
+	if r.code != 0 {
+		t.Fatalf("apply the saved plan: exit %d: %s\n%s", r.code, r.err, r.out)
+	}
 	calls = w.take()
-	wantApply := append(slices.Clone(wantReads),
-		"123456789012 sts:AssumeRoot "+a+" IAMDeleteRootUserCredentials",
-		a+" iam:DeleteLoginProfile", a+" iam:DeleteAccessKey AKIAPRODAROOTKEY0001",
-		a+" iam:DeactivateMFADevice "+fido, a+" iam:DeactivateMFADevice "+virt, a+" iam:DeleteVirtualMFADevice "+virt)
+	wantApply := []string{
+		"123456789012 sts:AssumeRoot " + a + " IAMDeleteRootUserCredentials",
+		a + " iam:DeleteLoginProfile", a + " iam:DeleteAccessKey AKIAPRODAROOTKEY0001",
+		a + " iam:DeactivateMFADevice " + fido, a + " iam:DeactivateMFADevice " + virt, a + " iam:DeleteVirtualMFADevice " + virt}
 	if !slices.Equal(calls, wantApply) {
 		t.Errorf("apply calls:\n%s\nwant\n%s", strings.Join(calls, "\n"), strings.Join(wantApply, "\n"))
 	}

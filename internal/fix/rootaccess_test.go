@@ -2,6 +2,9 @@ package fix
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
@@ -804,5 +808,60 @@ func TestRootAccessFeaturesUnreadByTheAudit_Fake(t *testing.T) {
 	}
 	if len(steps) != 1 || steps[0].ID != "root-access/999999999999/organization" || len(steps[0].Calls) != 3 || !slices.Equal(steps[0].Covers, []string{raA}) {
 		t.Errorf("steps: %+v", steps)
+	}
+}
+
+// The real SDK's session, against a local endpoint standing in for STS and
+// IAM (moto implements no AssumeRoot): sts:AssumeRoot is sent with the
+// target, the task policy and 900 seconds, with the caller's credentials;
+// the IAM calls made in the session are signed with the session's.
+func TestNewReachRootSession_FakeSTSAndIAMEndpoint(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			http.Error(rw, err.Error(), http.StatusBadRequest)
+			return
+		}
+		_, cred, _ := strings.Cut(r.Header.Get("Authorization"), "Credential=")
+		key, _, _ := strings.Cut(cred, "/")
+		mu.Lock()
+		got = append(got, fmt.Sprintf("%s %s target=%s policy=%s duration=%s token=%q", key, r.Form.Get("Action"), r.Form.Get("TargetPrincipal"),
+			r.Form.Get("TaskPolicyArn.arn"), r.Form.Get("DurationSeconds"), r.Header.Get("X-Amz-Security-Token")))
+		mu.Unlock()
+		rw.Header().Set("Content-Type", "text/xml")
+		switch r.Form.Get("Action") {
+		case "AssumeRoot":
+			fmt.Fprint(rw, `<AssumeRootResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRootResult><Credentials>`+
+				`<AccessKeyId>ASIAROOTSESSION00001</AccessKeyId><SecretAccessKey>session-secret</SecretAccessKey><SessionToken>session-token</SessionToken>`+
+				`<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRootResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRootResponse>`)
+		case "ListAccessKeys":
+			fmt.Fprint(rw, `<ListAccessKeysResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ListAccessKeysResult><AccessKeyMetadata>`+
+				`<member><AccessKeyId>AKIAROOTKEY000000001</AccessKeyId><Status>Active</Status></member></AccessKeyMetadata><IsTruncated>false</IsTruncated>`+
+				`</ListAccessKeysResult><ResponseMetadata><RequestId>2</RequestId></ResponseMetadata></ListAccessKeysResponse>`)
+		default:
+			http.Error(rw, "unexpected "+r.Form.Get("Action"), http.StatusBadRequest)
+		}
+	}))
+	defer srv.Close()
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAMANAGEMENT000001", "mgmt-secret", "")}
+	api, err := NewReach(cfg)("us-east-1").RootSession(context.Background(), raA, DeleteRootTaskPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := api.ListAccessKeys(context.Background(), &iam.ListAccessKeysInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.AccessKeyMetadata) != 1 || aws.ToString(out.AccessKeyMetadata[0].AccessKeyId) != "AKIAROOTKEY000000001" {
+		t.Errorf("keys: %+v", out.AccessKeyMetadata)
+	}
+	want := []string{
+		`AKIAMANAGEMENT000001 AssumeRoot target=111111111111 policy=arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials duration=900 token=""`,
+		`ASIAROOTSESSION00001 ListAccessKeys target= policy= duration= token="session-token"`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("requests:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -110,8 +110,8 @@ Step kinds (--only):
          exactly what the plan lists, read in an IAMAuditRootUserCredentials
          session: the password, access keys, signing certificates, and MFA
          devices (deactivated; virtual ones deleted). DELETIONS CANNOT BE
-         UNDONE. Until RootCredentialsManagement is on, member steps are
-         shown blocked: apply, then plan again. --keep-root accounts are
+         UNDONE. Until both features are on, member steps are shown
+         blocked: apply, then plan again. --keep-root accounts are
          never reached, not even read; the management account's root is not
          one centralized root access manages.
 

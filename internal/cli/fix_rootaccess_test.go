@@ -463,7 +463,7 @@ func TestFixRootAccessEndToEnd_FakeRootSessionsOrgFeaturesAndRootRows(t *testing
 		"   - iam:EnableOrganizationsRootCredentialsManagement {}",
 		"   - iam:EnableOrganizationsRootSessions {}",
 		"2. root-access/" + a + "/root-credentials  [root-access] account " + a + " us-east-1",
-		"   BLOCKED: the root's credentials are listed and deleted in sts:AssumeRoot sessions, which open only once RootCredentialsManagement is on: apply the step root-access/123456789012/organization, then plan again",
+		"   BLOCKED: the root's credentials are listed and deleted in sts:AssumeRoot sessions, which open only once RootCredentialsManagement and RootSessions are on: apply the step root-access/123456789012/organization, then plan again",
 	} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("first dry run lacks %q:\n%s", want, r.out)

@@ -135,8 +135,8 @@ func newRootSession(cfg aws.Config) RootSessionFunc {
 // deletes exactly what the planner read in an IAMAuditRootUserCredentials
 // session: the password (login profile), access keys, signing
 // certificates, and the MFA devices (deactivated; virtual ones deleted).
-// Such sessions open only once RootCredentialsManagement is on, so until
-// then a member's step is Blocked. Deletions cannot be undone. --keep-root
+// Such sessions open only once both features are on, so until then a
+// member's step is Blocked. Deletions cannot be undone. --keep-root
 // accounts are never reached at all (not even read), and the management
 // account's root is not one centralized root access manages.
 type RootAccess struct{}
@@ -242,12 +242,16 @@ func (k *RootAccess) PlanOrg(ctx context.Context, org Org, targets []Target, o O
 		s := Step{ID: "root-access/" + acct + "/root-credentials", Account: acct, Region: region, Kind: k.Name(), Target: "arn:" + cmp.Or(m.t.Account.Partition, "aws") + ":iam::" + acct + ":root",
 			Finding: FindingRef{Check: RootAccessCheck, ID: m.f.ID}, Via: org.Current, TouchesRootCredentials: true}
 		why := "centralized-root-access fails: " + m.f.Message
-		if !feats.credentials {
+		// Sessions open once centralized root access is on: both features
+		// (AWS's "privileged tasks" are RootSessions' and deleting a root's
+		// credentials is one; RootCredentialsManagement is what this check
+		// asks for).
+		if !feats.credentials || !feats.sessions {
 			if r := m.t.Account.Root; r != nil && r.CredentialsAbsent {
-				continue // nothing to delete: turning the feature on fixes it
+				continue // nothing to delete: turning the features on fixes it
 			}
 			s.Why = why
-			s.Blocked = "the root's credentials are listed and deleted in sts:AssumeRoot sessions, which open only once RootCredentialsManagement is on: " +
+			s.Blocked = "the root's credentials are listed and deleted in sts:AssumeRoot sessions, which open only once RootCredentialsManagement and RootSessions are on: " +
 				"apply the step root-access/" + org.Current + "/organization, then plan again"
 			steps = append(steps, s)
 			continue

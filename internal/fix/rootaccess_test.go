@@ -365,7 +365,7 @@ func TestRootAccessPlanFromNothing_Fake(t *testing.T) {
 	a := steps[1]
 	if a.ID != "root-access/111111111111/root-credentials" || a.Account != raA || a.Via != raMgmt || !a.TouchesRootCredentials || len(a.Calls) != 0 ||
 		a.RootSession != nil || a.Target != "arn:aws:iam::111111111111:root" || a.Finding != (FindingRef{Check: "centralized-root-access", ID: "f-111111111111"}) ||
-		a.Blocked != "the root's credentials are listed and deleted in sts:AssumeRoot sessions, which open only once RootCredentialsManagement is on: apply the step root-access/999999999999/organization, then plan again" {
+		a.Blocked != "the root's credentials are listed and deleted in sts:AssumeRoot sessions, which open only once RootCredentialsManagement and RootSessions are on: apply the step root-access/999999999999/organization, then plan again" {
 		t.Errorf("member step: %+v", a)
 	}
 }
@@ -863,5 +863,25 @@ func TestNewReachRootSession_FakeSTSAndIAMEndpoint(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("requests:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// RootCredentialsManagement on, RootSessions off: the organization's step
+// turns RootSessions on, and the member holding credentials waits for it
+// (no session is opened before both are on).
+func TestRootAccessSessionsOff_Fake(t *testing.T) {
+	w := &raWorld{trusted: true, credentials: true, roots: map[string]*raRoot{raA: fullRoot()}}
+	steps, errs := (&RootAccess{}).PlanOrg(context.Background(), raOrgOf(w), []Target{raTarget(raA, model.StatusFail, "still holds", false)}, Options{})
+	if len(errs) != 0 || len(steps) != 2 {
+		t.Fatalf("steps %+v, errors %+v", steps, errs)
+	}
+	if c := steps[0].Calls; len(c) != 1 || c[0].String() != "iam:EnableOrganizationsRootSessions {}" {
+		t.Errorf("organization calls: %+v", c)
+	}
+	if steps[1].Blocked == "" || steps[1].RootSession != nil {
+		t.Errorf("member step: %+v", steps[1])
+	}
+	if got := w.took(); !slices.Equal(got, []string{"999999999999 organizations:ListAWSServiceAccessForOrganization", "999999999999 iam:ListOrganizationsFeatures"}) {
+		t.Errorf("calls: %v", got)
 	}
 }

@@ -413,10 +413,10 @@ func TestFixRootAccessEndToEnd_FakeRootSessionsOrgFeaturesAndRootRows(t *testing
 		}
 	}
 	before := rootAccessFindings(t, m.Endpoint, w, ids)
-	// The audit cannot read the features while trusted access for IAM is
-	// off: the check is in error, and fix reads them itself.
-	for k, want := range map[string]string{"prod-a centralized-root-access": "error", "prod-b centralized-root-access": "error",
-		"audit centralized-root-access": "error", "prod-a root-access-key-present": "fail", "audit root-mfa-enabled": "pass"} {
+	// While trusted access for IAM is off, IAM refuses to list the
+	// features: neither can be on, so the check fails (not an error).
+	for k, want := range map[string]string{"prod-a centralized-root-access": "fail", "prod-b centralized-root-access": "fail",
+		"audit centralized-root-access": "fail", "prod-a root-access-key-present": "fail", "audit root-mfa-enabled": "pass"} {
 		if before[k] != want {
 			t.Errorf("before: %s = %s, want %s", k, before[k], want)
 		}

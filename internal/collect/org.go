@@ -2,6 +2,7 @@ package collect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 
 	"github.com/rootwatch/rootwatch/internal/model"
 	"github.com/rootwatch/rootwatch/internal/scp"
@@ -240,6 +242,12 @@ func (r *SCPReader) document(ctx context.Context, id string) (string, error) {
 // account or the IAM delegated administrator).
 func CentralizedRootAccess(ctx context.Context, api IAMAPI) (*model.CentralizedRoot, error) {
 	out, err := api.ListOrganizationsFeatures(ctx, &iam.ListOrganizationsFeaturesInput{})
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "ServiceAccessNotEnabledException" {
+		// IAM answers so while trusted access for iam.amazonaws.com is
+		// off: neither feature can be on without it. A fact, not a gap.
+		return &model.CentralizedRoot{}, nil
+	}
 	if err != nil {
 		return nil, describef(err, "iam:ListOrganizationsFeatures")
 	}

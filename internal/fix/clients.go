@@ -64,6 +64,8 @@ type Clients struct {
 	IAMOrg      IAMOrgFeaturesAPI
 	RootSession RootSessionFunc
 	RootIAM     RootIAMAPI
+	// SCP guardrails: the organization's policies (scp kind).
+	Policies PoliciesAPI
 }
 
 // NewReach builds the real SDK clients of an account from its
@@ -74,7 +76,8 @@ func NewReach(cfg aws.Config) Reach {
 		rc.Region = region
 		return Clients{Logs: cloudwatchlogs.NewFromConfig(rc), CloudWatch: cloudwatch.NewFromConfig(rc),
 			SNS: sns.NewFromConfig(rc), Events: eventbridge.NewFromConfig(rc),
-			OrgAccess: organizations.NewFromConfig(rc), IAMOrg: iam.NewFromConfig(rc), RootSession: newRootSession(rc)}
+			OrgAccess: organizations.NewFromConfig(rc), IAMOrg: iam.NewFromConfig(rc), RootSession: newRootSession(rc),
+			Policies: organizations.NewFromConfig(rc)}
 	}
 }
 
@@ -85,14 +88,14 @@ func Actions() []string {
 		"events:DeleteRule", "events:PutRule", "events:PutTargets", "events:RemoveTargets",
 		"logs:DeleteMetricFilter", "logs:PutMetricFilter",
 		"sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe"},
-		RootAccessActions()...)
+		append(RootAccessActions(), SCPActions()...)...)
 }
 
 // ReadActions are the reads the planners make on top of the audit's.
 func ReadActions() []string {
 	return append([]string{"cloudwatch:DescribeAlarms", "events:DescribeRule", "events:ListTargetsByRule",
 		"logs:DescribeMetricFilters", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic"},
-		RootAccessReadActions()...)
+		append(RootAccessReadActions(), SCPReadActions()...)...)
 }
 
 // decode turns a call's parameters into the SDK input: parameters are
@@ -131,6 +134,8 @@ func Execute(ctx context.Context, cl Clients, c Call) (map[string]string, error)
 	switch svc {
 	case "sns", "logs", "cloudwatch", "events":
 		return executeAlarm(ctx, cl, c)
+	case "organizations":
+		return executeSCP(ctx, cl, c)
 	}
 	return nil, fmt.Errorf("%s: not an action rootwatch fix makes", c.Action)
 }

@@ -37,6 +37,15 @@ type Options struct {
 	// KeepRoot are break-glass accounts: no step touches their root
 	// credentials or takes away their root's way in.
 	KeepRoot []string
+	// SCP guardrail (scp kind): the guardrail (scp.GenKinds;
+	// DefaultGuardrail when ""), the ranges of root-ip-allowlist, where to
+	// attach it (the failing accounts when none), the quota of SCPs per
+	// target and the SCP size quota (scp's defaults when 0).
+	Guardrail        string
+	GuardrailCIDRs   []string
+	GuardrailTargets []string
+	MaxSCPs          int
+	SCPMaxSize       int
 }
 
 // Reach gives an account's clients in a region.
@@ -85,7 +94,7 @@ type OrgKind interface {
 }
 
 // Kinds are the step kinds, in the order their steps run in an account.
-func Kinds() []Kind { return []Kind{&Alarm{}, &RootAccess{}} }
+func Kinds() []Kind { return []Kind{&Alarm{}, &RootAccess{}, &SCP{}} }
 
 // KindNames are the names --only accepts.
 func KindNames() []string {

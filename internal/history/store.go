@@ -56,6 +56,14 @@ type Store interface {
 	Observations(ctx context.Context, f ObservationFilter, fn func(Observation) error) error
 	// Events streams the CloudTrail root events kept, ordered by time.
 	Events(ctx context.Context, f EventFilter, fn func(Event) error) error
+	// WriteFixes appends the entries of a 'rootwatch fix --apply' run
+	// log, in one transaction: all or none. An entry without run ID,
+	// time, account or step, of an unknown result, or whose params,
+	// output or undo are not JSON is refused, naming it.
+	WriteFixes(ctx context.Context, entries []FixEntry) error
+	// Fixes streams the fix entries the filter selects, ordered by time,
+	// then in the order they were written.
+	Fixes(ctx context.Context, f FixFilter, fn func(FixEntry) error) error
 	// Close releases the store.
 	Close() error
 	// String names the store (its URL without a password), for messages.

@@ -44,6 +44,8 @@ type FixOptions struct {
 	Format     string
 	LogPath    string
 	MaxPlanAge time.Duration
+	// Emit writes the plan as code (--emit, --emit-dir, --force).
+	EmitOptions
 
 	// Parsed by check.
 	notify []fix.Endpoint
@@ -122,6 +124,15 @@ stops that account's remaining steps; other accounts go on. Every call is
 appended to the run log (--log, JSON lines: time, account, step, action,
 params, result, output, undo).
 
+As code: --emit cloudformation|terraform writes the plan to --emit-dir
+(default rootwatch-FORMAT) instead of showing it, for teams that apply
+through code review, and applies nothing: CloudFormation templates (one,
+StackSet-ready, for the member accounts, the log group its parameter; one
+for the management account) or one Terraform configuration (main.tf, a
+provider per account and region). Calls no resource makes (root credential
+deletions, trusted access, policy types) are listed in not-expressible.json
+and on stderr. Files already there are replaced only with --force.
+
 A saved plan (--plan) is applied as it was planned (its calls are puts and
 creates that AWS treats as idempotent), keeping its --keep-root accounts, and
 is refused when its evidence is older than
@@ -159,6 +170,7 @@ blocked, or steps failed; 130 interrupted.`,
 	stringOnceVarP(f, &opts.Format, "format", "f", "table", "plan and results as table or json")
 	stringOnceVar(f, &opts.LogPath, "log", "", "with --apply: append the run log to `FILE` (default rootwatch-fix-TIME.jsonl in the current directory)")
 	f.DurationVar(&opts.MaxPlanAge, "max-plan-age", defaultMaxPlanAge, "--plan: refuse a plan whose evidence is older than this `DURATION`")
+	addEmitFlags(f, &opts.EmitOptions)
 	return cmd
 }
 
@@ -189,6 +201,9 @@ func (o *FixOptions) check() error {
 	}
 	if o.LogPath != "" && !o.Apply {
 		return usageError("--log is the run log of --apply: give --apply too")
+	}
+	if err := o.EmitOptions.check(o.Apply); err != nil {
+		return err
 	}
 	if o.MaxPlanAge <= 0 {
 		return usageError("--max-plan-age must be more than 0")
@@ -276,6 +291,9 @@ func runFix(ctx context.Context, o *FixOptions) error {
 		if err := writeAtomic(o.PlanOut, d.Out, plan.Write); err != nil {
 			return &ExitError{Code: exitInternal, Err: err}
 		}
+	}
+	if o.Emit != "" {
+		return o.emit(w, plan)
 	}
 	if !o.Apply {
 		if err := writePlan(d.Out, o.Format, plan); err != nil {

@@ -35,7 +35,7 @@ func alarmSteps(account, group string) []fix.Step {
 			}},
 		{ID: id("metric-filter:" + group + "/rootwatch-root-usage"), Account: account, Region: "us-east-1", Kind: "alarm", Finding: ref, Why: "the filter",
 			Calls: []fix.Call{{Action: "logs:PutMetricFilter", Params: map[string]any{"LogGroupName": group, "FilterName": "rootwatch-root-usage",
-				"FilterPattern": fix.FilterPattern,
+				"FilterPattern":         fix.FilterPattern,
 				"MetricTransformations": []any{map[string]any{"MetricName": "RootAccountUsageCount", "MetricNamespace": "CISBenchmark", "MetricValue": "1"}}}}}},
 		{ID: id("alarm:rootwatch-root-usage"), Account: account, Region: "us-east-1", Kind: "alarm", Finding: ref, Why: "the alarm",
 			Calls: []fix.Call{{Action: "cloudwatch:PutMetricAlarm", Params: map[string]any{"AlarmName": "rootwatch-root-usage", "AlarmDescription": "rootwatch: the root user was used",

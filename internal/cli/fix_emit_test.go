@@ -16,9 +16,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/rootwatch/rootwatch/internal/collect"
+	"github.com/rootwatch/rootwatch/internal/fix"
 )
 
 // cfnTemplate is what the test reads of an emitted template.
@@ -352,5 +357,116 @@ func TestFixEmitFlags(t *testing.T) {
 		if r.code != ExitUsage || !strings.Contains(r.err, tc.want) {
 			t.Errorf("%q: exit %d: %s", tc.args, r.code, r.err)
 		}
+	}
+}
+
+// A saved plan of an organization (moto's, whose management account is
+// the credentials'): the management account's steps get a template of
+// their own, the member's the StackSet-ready one; in Terraform the member
+// is reached through --role-name, the management account as it is.
+func TestFixEmitSavedOrgPlan_Moto(t *testing.T) {
+	m := startMoto(t)
+	ctx := context.Background()
+	cfg, err := collect.LoadConfig(ctx, collect.Options{EndpointURL: m.Endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := organizations.NewFromConfig(cfg).CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const member = "222222222222"
+	memberTopic := "arn:aws:sns:eu-west-1:" + member + ":rootwatch-root-activity"
+	plan := &fix.Plan{Version: fix.PlanVersion, CreatedAt: fixedNow, Organization: aws.ToString(out.Organization.Id),
+		Evidence: map[string]time.Time{motoAccountID: fixedNow, member: fixedNow},
+		Steps: []fix.Step{
+			{ID: "alarm/" + member + "/eu-west-1/topic:rootwatch-root-activity", Account: member, Region: "eu-west-1", Kind: "alarm", Why: "w",
+				Calls: []fix.Call{{Action: "sns:CreateTopic", Params: map[string]any{"Name": "rootwatch-root-activity"}},
+					{Action: "sns:Subscribe", Params: map[string]any{"TopicArn": memberTopic, "Protocol": "email", "Endpoint": "sec@example.com", "ReturnSubscriptionArn": true}}}},
+			{ID: "scp/" + motoAccountID + "/policy:rootwatch-deny-root", Account: motoAccountID, Region: "us-east-1", Kind: "scp", Why: "w", Covers: []string{member},
+				Calls: []fix.Call{{Action: "organizations:CreatePolicy", Params: map[string]any{"Name": "rootwatch-deny-root", "Description": "d", "Type": "SERVICE_CONTROL_POLICY",
+					"Content": `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`}},
+					{Action: "organizations:AttachPolicy", Params: map[string]any{"PolicyId": "${PolicyId}", "TargetId": member}}}},
+		}}
+	dir := t.TempDir()
+	planPath := filepath.Join(dir, "plan.json")
+	f, err := os.Create(planPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plan.Write(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	run := func(args ...string) result {
+		d, _, _ := testDeps("")
+		d.AWSRecord = rec.record
+		return runWith(t, d, append([]string{"fix", "--endpoint-url", m.Endpoint, "--plan", planPath, "--role-name", "Ops"}, args...)...)
+	}
+	r := run("--emit", "cloudformation", "--emit-dir", filepath.Join(dir, "cfn"))
+	if r.code != ExitFailing {
+		t.Fatalf("cloudformation: exit %d: %s\n%s", r.code, r.err, r.out)
+	}
+	if want := "Stacks to deploy (template, account, region, parameters):\n" +
+		"  members.template.json  account 222222222222  eu-west-1\n" +
+		"  management.template.json  account 123456789012  us-east-1\n"; !strings.Contains(r.out, want) {
+		t.Errorf("output lacks %q:\n%s", want, r.out)
+	}
+	for name, want := range map[string]map[string]string{
+		"members.template.json":    {"TopicRootwatchRootActivity": "AWS::SNS::Topic", "SubscriptionRootwatchRootActivity": "AWS::SNS::Subscription"},
+		"management.template.json": {"PolicyRootwatchDenyRoot": "AWS::Organizations::Policy"},
+	} {
+		data, err := os.ReadFile(filepath.Join(dir, "cfn", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tmpl cfnTemplate
+		if err := json.Unmarshal(data, &tmpl); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for id, res := range tmpl.Resources {
+			got[id] = res.Type
+		}
+		if js(got) != js(want) {
+			t.Errorf("%s: %v, want %v", name, got, want)
+		}
+		if name == "management.template.json" && js(tmpl.Resources["PolicyRootwatchDenyRoot"].Properties["TargetIds"]) != `["222222222222"]` {
+			t.Errorf("SCP targets %v", tmpl.Resources["PolicyRootwatchDenyRoot"].Properties)
+		}
+	}
+
+	r = run("--emit", "terraform", "--emit-dir", filepath.Join(dir, "tf"))
+	if r.code != ExitFailing {
+		t.Fatalf("terraform: exit %d: %s\n%s", r.code, r.err, r.out)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "tf", "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hf, diags := hclparse.NewParser().ParseHCL(data, "main.tf")
+	if diags.HasErrors() {
+		t.Fatalf("main.tf: %s", diags)
+	}
+	roles := map[string]string{}
+	for _, b := range hf.Body.(*hclsyntax.Body).Blocks {
+		if b.Type != "provider" {
+			continue
+		}
+		alias, _ := b.Body.Attributes["alias"].Expr.Value(nil)
+		roles[alias.AsString()] = ""
+		for _, ar := range b.Body.Blocks {
+			v, _ := ar.Body.Attributes["role_arn"].Expr.Value(nil)
+			roles[alias.AsString()] = v.AsString()
+		}
+	}
+	if want := map[string]string{"a222222222222_eu_west_1": "arn:aws:iam::222222222222:role/Ops", "a123456789012_us_east_1": ""}; js(roles) != js(want) {
+		t.Errorf("providers %v, want %v", roles, want)
+	}
+	if calls := rec.take(); slices.ContainsFunc(calls, mutating) {
+		t.Errorf("--emit made calls: %v", calls)
 	}
 }

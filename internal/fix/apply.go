@@ -51,6 +51,10 @@ type Applier struct {
 	Now func() time.Time
 	// Execute makes a call; nil means the package's Execute.
 	Execute func(ctx context.Context, cl Clients, c Call) (map[string]string, error)
+	// Record, when set, is given every entry once it is in the run log
+	// (a history store keeps them); it is called from the goroutines of
+	// several accounts at once.
+	Record func(Entry)
 }
 
 // Apply applies the steps that have calls, account by account in plan
@@ -109,11 +113,11 @@ func (a *Applier) applyAccount(ctx context.Context, acct string, steps []Step, i
 		switch {
 		case stopped != "":
 			r.Status, r.Error = Skipped, "not applied: "+stopped
-			a.Log.write(a.now(), Entry{Account: acct, Step: s.ID, Result: Skipped, Error: r.Error})
+			a.log(Entry{Account: acct, Step: s.ID, Result: Skipped, Error: r.Error})
 			continue
 		case err != nil:
 			r.Status, r.Error = Failed, fmt.Sprintf("reach account %s: %v", cmp.Or(s.Via, acct), err)
-			a.Log.write(a.now(), Entry{Account: acct, Step: s.ID, Result: Failed, Error: r.Error})
+			a.log(Entry{Account: acct, Step: s.ID, Result: Failed, Error: r.Error})
 			stopped = "step " + s.ID + " failed"
 			continue
 		case ctx.Err() != nil:
@@ -149,12 +153,12 @@ func (a *Applier) applyStep(ctx context.Context, cl Clients, s Step, r *StepResu
 		var err error
 		if cl, err = openRootSession(ctx, cl, *s.RootSession); err != nil {
 			e.Result, e.Error = "error", err.Error()
-			a.Log.write(a.now(), e)
+			a.log(e)
 			r.Status, r.Call, r.RolledBack = Failed, "sts:AssumeRoot", true
 			r.Error = fmt.Sprintf("account %s, step %s: sts:AssumeRoot (%s): %v: nothing was changed", s.Account, s.ID, s.RootSession.TaskPolicyArn, err)
 			return
 		}
-		a.Log.write(a.now(), e)
+		a.log(e)
 	}
 	// results are the step's calls' results so far, filling "${Name}" in
 	// later calls.
@@ -167,13 +171,13 @@ func (a *Applier) applyStep(ctx context.Context, cl Clients, s Step, r *StepResu
 		e := Entry{Account: s.Account, Region: s.Region, Step: s.ID, Action: c.Action, Params: c.Params, Output: res, Undo: undo, Irreversible: c.Irreversible, Result: "ok"}
 		if err != nil {
 			e.Result, e.Error, e.Undo = "error", err.Error(), nil
-			a.Log.write(a.now(), e)
+			a.log(e)
 			r.Status, r.Call = Failed, c.Action
 			r.Error = fmt.Sprintf("account %s, step %s: %s: %v", s.Account, s.ID, c.Action, err)
 			r.RolledBack = a.rollback(context.WithoutCancel(ctx), cl, s, done, r)
 			return
 		}
-		a.Log.write(a.now(), e)
+		a.log(e)
 		done = append(done, made{call: c, undo: undo})
 	}
 	r.Status = Applied
@@ -206,7 +210,7 @@ func (a *Applier) rollback(ctx context.Context, cl Clients, s Step, done []made,
 				ok = false
 				r.Error += fmt.Sprintf("; undo %s failed: %v (see the run log's undo of %s)", u.Action, err, done[i].call.Action)
 			}
-			a.Log.write(a.now(), e)
+			a.log(e)
 		}
 	}
 	return ok
@@ -250,6 +254,15 @@ func resolveValue(v any, res map[string]string) any {
 		})
 	}
 	return v
+}
+
+// log writes an entry to the run log, then hands it to Record.
+func (a *Applier) log(e Entry) {
+	e.Time = a.now()
+	a.Log.write(e.Time, e)
+	if a.Record != nil {
+		a.Record(e)
+	}
 }
 
 func (a *Applier) now() time.Time {

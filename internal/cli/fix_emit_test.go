@@ -387,6 +387,9 @@ func TestFixEmitSavedOrgPlan_Moto(t *testing.T) {
 				Calls: []fix.Call{{Action: "organizations:CreatePolicy", Params: map[string]any{"Name": "rootwatch-deny-root", "Description": "d", "Type": "SERVICE_CONTROL_POLICY",
 					"Content": `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`}},
 					{Action: "organizations:AttachPolicy", Params: map[string]any{"PolicyId": "${PolicyId}", "TargetId": member}}}},
+			{ID: "root-access/" + motoAccountID + "/organization", Account: motoAccountID, Region: "us-east-1", Kind: "root-access", Why: "w", Covers: []string{member},
+				Calls: []fix.Call{{Action: "organizations:EnableAWSServiceAccess", Params: map[string]any{"ServicePrincipal": "iam.amazonaws.com"}},
+					{Action: "iam:EnableOrganizationsRootSessions", Params: map[string]any{}}}},
 		}}
 	dir := t.TempDir()
 	planPath := filepath.Join(dir, "plan.json")
@@ -414,6 +417,22 @@ func TestFixEmitSavedOrgPlan_Moto(t *testing.T) {
 		"  members.template.json  account 222222222222  eu-west-1\n" +
 		"  management.template.json  account 123456789012  us-east-1\n"; !strings.Contains(r.out, want) {
 		t.Errorf("output lacks %q:\n%s", want, r.out)
+	}
+	// What no resource makes: in the summary, on stderr, in a file.
+	if want := "\nNot expressible as cloudformation, or blocked (listed in " + filepath.Join(dir, "cfn", "not-expressible.json") + " too): apply with rootwatch fix --apply or by hand:\n" +
+		"  - account 123456789012 us-east-1: root-access/123456789012/organization organizations:EnableAWSServiceAccess: CloudFormation has no resource for an organization's trusted access: enable it for iam.amazonaws.com before (aws organizations enable-aws-service-access, or rootwatch fix --apply)\n" +
+		"  - account 123456789012 us-east-1: root-access/123456789012/organization iam:EnableOrganizationsRootSessions: CloudFormation has no resource for IAM's centralized root access features (aws iam enable-organizations-root-sessions, or rootwatch fix --apply)\n"; !strings.HasSuffix(r.out, want) {
+		t.Errorf("output does not end with %q:\n%s", want, r.out)
+	}
+	if strings.Count(r.err, "not expressible as cloudformation") != 2 || !strings.Contains(r.err, "action=organizations:EnableAWSServiceAccess") {
+		t.Errorf("stderr: %s", r.err)
+	}
+	var listed struct {
+		NotExpressible []struct{ Step, Action string } `json:"not_expressible"`
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "cfn", "not-expressible.json")); err != nil || json.Unmarshal(data, &listed) != nil ||
+		js(listed.NotExpressible) != `[{"Step":"root-access/123456789012/organization","Action":"organizations:EnableAWSServiceAccess"},{"Step":"root-access/123456789012/organization","Action":"iam:EnableOrganizationsRootSessions"}]` {
+		t.Errorf("not-expressible.json: %v %+v", err, listed)
 	}
 	for name, want := range map[string]map[string]string{
 		"members.template.json":    {"TopicRootwatchRootActivity": "AWS::SNS::Topic", "SubscriptionRootwatchRootActivity": "AWS::SNS::Subscription"},
@@ -452,7 +471,11 @@ func TestFixEmitSavedOrgPlan_Moto(t *testing.T) {
 		t.Fatalf("main.tf: %s", diags)
 	}
 	roles := map[string]string{}
+	feats := 0
 	for _, b := range hf.Body.(*hclsyntax.Body).Blocks {
+		if b.Type == "resource" && b.Labels[0] == "aws_iam_organizations_features" {
+			feats++
+		}
 		if b.Type != "provider" {
 			continue
 		}
@@ -465,6 +488,9 @@ func TestFixEmitSavedOrgPlan_Moto(t *testing.T) {
 	}
 	if want := map[string]string{"a222222222222_eu_west_1": "arn:aws:iam::222222222222:role/Ops", "a123456789012_us_east_1": ""}; js(roles) != js(want) {
 		t.Errorf("providers %v, want %v", roles, want)
+	}
+	if feats != 1 || !strings.Contains(r.err, "not expressible as terraform") || !strings.Contains(string(data), "# NOT EXPRESSIBLE: organizations:EnableAWSServiceAccess: trusted access is aws_organizations_organization's aws_service_access_principals") {
+		t.Errorf("root access: %d aws_iam_organizations_features; stderr %s", feats, r.err)
 	}
 	if calls := rec.take(); slices.ContainsFunc(calls, mutating) {
 		t.Errorf("--emit made calls: %v", calls)

@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/account"
+	"github.com/aws/aws-sdk-go-v2/service/budgets"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -66,6 +69,10 @@ type Clients struct {
 	RootIAM     RootIAMAPI
 	// SCP guardrails: the organization's policies (scp kind).
 	Policies PoliciesAPI
+	// Account hygiene: the account's own alternate contacts (contacts
+	// kind) and its budgets (budget kind).
+	Account AccountContactsAPI
+	Budgets BudgetsAPI
 }
 
 // NewReach builds the real SDK clients of an account from its
@@ -77,7 +84,8 @@ func NewReach(cfg aws.Config) Reach {
 		return Clients{Logs: cloudwatchlogs.NewFromConfig(rc), CloudWatch: cloudwatch.NewFromConfig(rc),
 			SNS: sns.NewFromConfig(rc), Events: eventbridge.NewFromConfig(rc),
 			OrgAccess: organizations.NewFromConfig(rc), IAMOrg: iam.NewFromConfig(rc), RootSession: newRootSession(rc),
-			Policies: organizations.NewFromConfig(rc)}
+			Policies: organizations.NewFromConfig(rc),
+			Account:  account.NewFromConfig(rc), Budgets: budgets.NewFromConfig(rc)}
 	}
 }
 
@@ -88,14 +96,14 @@ func Actions() []string {
 		"events:DeleteRule", "events:PutRule", "events:PutTargets", "events:RemoveTargets",
 		"logs:DeleteMetricFilter", "logs:PutMetricFilter",
 		"sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe"},
-		append(RootAccessActions(), SCPActions()...)...)
+		slices.Concat(RootAccessActions(), SCPActions(), ContactsActions(), BudgetActions())...)
 }
 
 // ReadActions are the reads the planners make on top of the audit's.
 func ReadActions() []string {
 	return append([]string{"cloudwatch:DescribeAlarms", "events:DescribeRule", "events:ListTargetsByRule",
 		"logs:DescribeMetricFilters", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic"},
-		append(RootAccessReadActions(), SCPReadActions()...)...)
+		slices.Concat(RootAccessReadActions(), SCPReadActions(), ContactsReadActions(), BudgetReadActions())...)
 }
 
 // decode turns a call's parameters into the SDK input: parameters are
@@ -134,6 +142,10 @@ func Execute(ctx context.Context, cl Clients, c Call) (map[string]string, error)
 	switch svc {
 	case "sns", "logs", "cloudwatch", "events":
 		return executeAlarm(ctx, cl, c)
+	case "account":
+		return executeContacts(ctx, cl, c)
+	case "budgets":
+		return executeBudget(ctx, cl, c)
 	case "organizations":
 		return executeSCP(ctx, cl, c)
 	}

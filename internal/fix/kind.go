@@ -46,6 +46,12 @@ type Options struct {
 	GuardrailTargets []string
 	MaxSCPs          int
 	SCPMaxSize       int
+	// Account hygiene: the contacts file (contacts kind; nil when not
+	// given), the daily budget's limit in USD and its alert's recipients
+	// (budget kind).
+	Contacts     *ContactsFile
+	BudgetLimit  string
+	BudgetNotify []BudgetRecipient
 }
 
 // Reach gives an account's clients in a region.
@@ -94,7 +100,7 @@ type OrgKind interface {
 }
 
 // Kinds are the step kinds, in the order their steps run in an account.
-func Kinds() []Kind { return []Kind{&Alarm{}, &RootAccess{}, &SCP{}} }
+func Kinds() []Kind { return []Kind{&Alarm{}, &RootAccess{}, &SCP{}, &Contacts{}, &Budget{}} }
 
 // KindNames are the names --only accepts.
 func KindNames() []string {

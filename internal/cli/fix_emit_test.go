@@ -24,6 +24,7 @@ import (
 
 	"github.com/rootwatch/rootwatch/internal/collect"
 	"github.com/rootwatch/rootwatch/internal/fix"
+	"github.com/rootwatch/rootwatch/internal/fix/emit"
 )
 
 // cfnTemplate is what the test reads of an emitted template.
@@ -494,5 +495,45 @@ func TestFixEmitSavedOrgPlan_Moto(t *testing.T) {
 	}
 	if calls := rec.take(); slices.ContainsFunc(calls, mutating) {
 		t.Errorf("--emit made calls: %v", calls)
+	}
+}
+
+// A file already there stops the whole write, before any file is
+// written; with force, every file is replaced.
+func TestWriteEmitted(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "management.template.json")
+	if err := os.WriteFile(old, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files := []emit.File{{Name: "members.template.json", Data: []byte("members")}, {Name: "management.template.json", Data: []byte("management")}}
+	err := writeEmitted(dir, files, false)
+	if code, _ := ExitCode(err); code != ExitUsage || !strings.Contains(err.Error(), "--emit-dir "+dir+" holds management.template.json already") {
+		t.Fatalf("exit %d: %v", code, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "members.template.json")); !os.IsNotExist(err) {
+		t.Errorf("members.template.json written beside a refused file: %v", err)
+	}
+	if err := writeEmitted(dir, files, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(dir, f.Name))
+		if err != nil || string(data) != string(f.Data) {
+			t.Errorf("%s: %q %v", f.Name, data, err)
+		}
+		if fi, err := os.Stat(filepath.Join(dir, f.Name)); err != nil || fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v %v", f.Name, fi.Mode(), err)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 2 {
+		t.Errorf("dir holds %v %v", entries, err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeEmitted(dir, []emit.File{{Name: "sub", Data: nil}}, true); err == nil || !strings.Contains(err.Error(), "sub is a directory") {
+		t.Errorf("a directory in the way: %v", err)
 	}
 }

@@ -68,7 +68,7 @@ func TestFixEmitCloudFormation_DeployedToMoto_FakeTrailDelivery_SDKStandInForUns
 	rec := &recorder{}
 	d, _, _ := testDeps("")
 	d.AWSClients, d.AWSRecord = withTrailDelivered, rec.record
-	r := runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com", "--emit", "cloudformation", "--emit-dir", dir)
+	r := runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--only", "alarm", "--notify", "email:sec@example.com", "--emit", "cloudformation", "--emit-dir", dir)
 	if r.code != ExitFailing {
 		t.Fatalf("emit: exit %d, want 1 (steps planned, none applied): %s\n%s", r.code, r.err, r.out)
 	}
@@ -217,7 +217,7 @@ func TestFixEmitCloudFormation_DeployedToMoto_FakeTrailDelivery_SDKStandInForUns
 	// Nothing left to plan, nor to emit.
 	d, _, _ = testDeps("")
 	d.AWSClients = withTrailDelivered
-	r = runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com", "--emit", "cloudformation", "--emit-dir", dir)
+	r = runWith(t, d, "fix", "--endpoint-url", m.Endpoint, "--only", "alarm", "--notify", "email:sec@example.com", "--emit", "cloudformation", "--emit-dir", dir)
 	if r.code != 0 || r.out != "Nothing to do.\n" {
 		t.Errorf("again: exit %d, out %q: %s", r.code, r.out, r.err)
 	}
@@ -270,7 +270,7 @@ func TestFixEmitTerraform_Moto(t *testing.T) {
 	run := func(args ...string) result {
 		d, _, _ := testDeps("")
 		d.AWSClients, d.AWSRecord = withTrailDelivered, rec.record
-		return runWith(t, d, append([]string{"fix", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com", "--emit", "terraform", "--emit-dir", dir}, args...)...)
+		return runWith(t, d, append([]string{"fix", "--endpoint-url", m.Endpoint, "--only", "alarm", "--notify", "email:sec@example.com", "--emit", "terraform", "--emit-dir", dir}, args...)...)
 	}
 	r := run()
 	if r.code != ExitFailing || !strings.Contains(r.out, "Wrote 1 file(s) to "+dir+" (7 resource(s)). Nothing was applied.") {

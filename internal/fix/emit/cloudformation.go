@@ -397,6 +397,9 @@ func (s *cfnStack) translate(c call, partition string) (string, error) {
 			props["NotificationsWithSubscribers"] = n
 		}
 		s.add("Budget", str(budget, "BudgetName"), "AWS::Budgets::Budget", props)
+	case "budgets:CreateNotification", "budgets:CreateSubscriber":
+		return "budget " + str(c.p, "BudgetName") + " exists outside the template, and CloudFormation adds a notification or a subscriber only to the " +
+			"AWS::Budgets::Budget it makes (aws budgets " + kebab(strings.TrimPrefix(c.action, "budgets:")) + ", or rootwatch fix --apply)", nil
 	case "organizations:EnablePolicyType":
 		return "CloudFormation has no resource for the policy types of an organization's root: enable " + str(c.p, "PolicyType") +
 			" on " + str(c.p, "RootId") + " before deploying (aws organizations enable-policy-type, or rootwatch fix --apply)", nil

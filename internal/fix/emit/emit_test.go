@@ -609,3 +609,42 @@ func TestEmptyPlan(t *testing.T) {
 	}
 	parseTF(t, out.Files[0].Data)
 }
+
+// A notification or subscriber added to a budget that exists is listed:
+// both formats make budgets whole.
+func TestBudgetExistingListed(t *testing.T) {
+	at := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	note := map[string]any{"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 100, "ThresholdType": "PERCENTAGE"}
+	p := &fix.Plan{Version: fix.PlanVersion, CreatedAt: at, Evidence: map[string]time.Time{member: at}, Steps: []fix.Step{
+		{ID: "budget/" + member + "/rootwatch-daily", Account: member, Region: "us-east-1", Kind: "budget", Calls: []fix.Call{
+			{Action: "budgets:CreateSubscriber", Params: map[string]any{"AccountId": member, "BudgetName": "rootwatch-daily", "Notification": note,
+				"Subscriber": map[string]any{"SubscriptionType": "EMAIL", "Address": "b@example.com"}}}}},
+		{ID: "budget/" + other + "/rootwatch-daily", Account: other, Region: "us-east-1", Kind: "budget", Calls: []fix.Call{
+			{Action: "budgets:CreateNotification", Params: map[string]any{"AccountId": other, "BudgetName": "rootwatch-daily", "Notification": note,
+				"Subscribers": []any{map[string]any{"SubscriptionType": "EMAIL", "Address": "b@example.com"}}}}}},
+	}}
+	cf, err := CloudFormation(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf, err := Terraform(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range append(cf.Skipped, tf.Skipped...) {
+		got = append(got, s.String())
+	}
+	want := []string{
+		"account 222222222222 us-east-1: budget/222222222222/rootwatch-daily budgets:CreateSubscriber: budget rootwatch-daily exists outside the template, and CloudFormation adds a notification or a subscriber only to the AWS::Budgets::Budget it makes (aws budgets create-subscriber, or rootwatch fix --apply)",
+		"account 333333333333 us-east-1: budget/333333333333/rootwatch-daily budgets:CreateNotification: budget rootwatch-daily exists outside the template, and CloudFormation adds a notification or a subscriber only to the AWS::Budgets::Budget it makes (aws budgets create-notification, or rootwatch fix --apply)",
+		"account 222222222222 us-east-1: budget/222222222222/rootwatch-daily budgets:CreateSubscriber: budget rootwatch-daily exists outside this configuration, and its notifications and their subscribers are blocks of aws_budgets_budget, the whole budget's resource: not safe to emit (import the budget with terraform import and add them, or rootwatch fix --apply)",
+		"account 333333333333 us-east-1: budget/333333333333/rootwatch-daily budgets:CreateNotification: budget rootwatch-daily exists outside this configuration, and its notifications and their subscribers are blocks of aws_budgets_budget, the whole budget's resource: not safe to emit (import the budget with terraform import and add them, or rootwatch fix --apply)",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("skipped\n%q\nwant\n%q", got, want)
+	}
+	if cf.Resources != 0 || tf.Resources != 0 {
+		t.Errorf("resources %d %d", cf.Resources, tf.Resources)
+	}
+}

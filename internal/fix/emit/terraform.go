@@ -506,6 +506,9 @@ func (w *tfWriter) translate(c call) (string, error) {
 		}
 	case "budgets:CreateBudget":
 		return w.budget(c)
+	case "budgets:CreateNotification", "budgets:CreateSubscriber":
+		return "budget " + str(c.p, "BudgetName") + " exists outside this configuration, and its notifications and their subscribers are blocks of " +
+			"aws_budgets_budget, the whole budget's resource: not safe to emit (import the budget with terraform import and add them, or rootwatch fix --apply)", nil
 	default:
 		return "no Terraform resource rootwatch translates " + c.action + " to: apply it with rootwatch fix --apply", nil
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -51,16 +52,18 @@ not be read or --output not written; 130 interrupted.`,
   rootwatch history diff            # the last two runs
   rootwatch history diff 3 7 --format json
   rootwatch history diff --format sarif -o diff.sarif
-  rootwatch history account 123456789012`,
+  rootwatch history account 123456789012
+  rootwatch history fixes --account 123456789012 --since 30d`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runHistoryList(cmd.Context(), opts) },
 	}
 	pf := cmd.PersistentFlags()
 	stringOnceVar(pf, &opts.Store, "store", "", historyStoreHelp)
 	stringOnceVarP(pf, &opts.Format, "format", "f", "table", "output `FORMAT`: "+strings.Join(report.FormatsFor(report.CommandHistory), ", ")+
-		"; diff: "+strings.Join(report.FormatsFor(report.CommandHistoryDiff), ", ")+"; account: "+strings.Join(report.TimelineFormats(), ", "))
+		"; diff: "+strings.Join(report.FormatsFor(report.CommandHistoryDiff), ", ")+"; account: "+strings.Join(report.TimelineFormats(), ", ")+
+		"; fixes: "+strings.Join(report.FixesFormats(), ", "))
 	stringOnceVarP(pf, &opts.Output, "output", "o", "", "write to `FILE` instead of standard output (whole or not at all)")
-	cmd.AddCommand(newHistoryDiffCmd(opts), newHistoryAccountCmd(opts))
+	cmd.AddCommand(newHistoryDiffCmd(opts), newHistoryAccountCmd(opts), newHistoryFixesCmd(opts))
 	return cmd
 }
 
@@ -415,4 +418,76 @@ func runHistoryAccount(ctx context.Context, o *HistoryOptions, account string) e
 		return storeReadError(st, "read the findings of account "+account, err)
 	}
 	return writeHistoryOutput(ctx, outPath, o, func(w io.Writer) error { return write(w, tl) })
+}
+
+// fixesFlags are the filters of 'history fixes'.
+type fixesFlags struct {
+	account, step, since, until string
+}
+
+func newHistoryFixesCmd(opts *HistoryOptions) *cobra.Command {
+	ff := &fixesFlags{}
+	cmd := &cobra.Command{
+		Use:   "fixes [--account ID] [--step ID] [--since TIME] [--until TIME]",
+		Short: "The calls 'rootwatch fix --apply --store' made: time, account, step, action, result, error",
+		Long: `List the calls 'rootwatch fix --apply' made and kept in the store (with
+--store, or $` + history.EnvStore + `), oldest first, as its run log has them: per
+call its time, account, step, action and result (ok or error; an undo made
+because a later call of its step failed says "rollback", a call nothing can
+undo "irreversible"), and the error; a step not applied has no action and
+the result skipped or failed. --format json adds the run ID, kind, region,
+parameters, results and the calls that undo each.
+
+Exit codes: 0 listed (an empty list too); 2 usage error or no store; 4 the
+store could not be read or --output not written; 130 interrupted.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runHistoryFixes(cmd.Context(), opts, ff) },
+	}
+	f := cmd.Flags()
+	stringOnceVar(f, &ff.account, "account", "", "only the calls of account `ID`")
+	stringOnceVar(f, &ff.step, "step", "", "only the calls of step `ID` (as the plan names it)")
+	stringOnceVar(f, &ff.since, "since", "", "only calls at or after `TIME` (RFC 3339, a date, or a duration back from now: 30d, 12h)")
+	stringOnceVar(f, &ff.until, "until", "", "only calls before `TIME` (same forms)")
+	return cmd
+}
+
+func runHistoryFixes(ctx context.Context, o *HistoryOptions, ff *fixesFlags) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	write, err := report.NewFixesWriter(o.Format)
+	if err != nil {
+		return usageError("--format: %v", err)
+	}
+	filter := history.FixFilter{Account: ff.account, Step: ff.step}
+	now := o.Deps.Now().UTC()
+	if ff.since != "" {
+		if filter.Since, err = parseWhen(ff.since, now); err != nil {
+			return usageError("--since %v", err)
+		}
+	}
+	if ff.until != "" {
+		if filter.Until, err = parseWhen(ff.until, now); err != nil {
+			return usageError("--until %v", err)
+		}
+	}
+	if !filter.Since.IsZero() && !filter.Until.IsZero() && !filter.Since.Before(filter.Until) {
+		return usageError("--since %s is not before --until %s", filter.Since.Format(time.RFC3339), filter.Until.Format(time.RFC3339))
+	}
+	st, outPath, err := openHistoryStore(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	calls := &report.FixCalls{Store: st.String()}
+	if err := st.Fixes(ctx, filter, func(e history.FixEntry) error {
+		calls.Fixes = append(calls.Fixes, e)
+		return nil
+	}); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return storeReadError(st, "read the fix calls", err)
+	}
+	return writeHistoryOutput(ctx, outPath, o, func(w io.Writer) error { return write(w, calls) })
 }

@@ -47,8 +47,15 @@ type FixOptions struct {
 	// Emit writes the plan as code (--emit, --emit-dir, --force).
 	EmitOptions
 
+	// Account hygiene: --contacts, --budget-limit, --budget-notify.
+	ContactsPath string
+	BudgetLimit  string
+	BudgetNotify []string
+
 	// Parsed by check.
-	notify []fix.Endpoint
+	notify       []fix.Endpoint
+	contacts     *fix.ContactsFile
+	budgetNotify []fix.BudgetRecipient
 	// accounts narrow the plan (--accounts); roleName and externalID
 	// reach the members named by a file or plan.
 	accounts   []string
@@ -116,6 +123,19 @@ Step kinds (--only):
          blocked: apply, then plan again. --keep-root accounts are
          never reached, not even read; the management account's root is not
          one centralized root access manages.
+  contacts
+         where alternate-contacts or security-contact-registered fails: in
+         the account itself, account:PutAlternateContact for each billing,
+         operations or security contact that is missing or differs from the
+         --contacts file (YAML: a default block, and per 12-digit account ID
+         the contacts that replace the default's; each contact a name,
+         email, phone with its country code, and an optional title). Undo
+         puts the previous contact back, or deletes the one made.
+  budget where budget-daily-alert fails: the COST budget rootwatch-daily with
+         the DAILY time unit and the --budget-limit (USD), alerting the
+         --budget-notify recipients (at least two) when a day's actual
+         spend passes 100% of it (seed 003); an existing rootwatch-daily
+         gets only the alert or recipients it lacks.
 
 Applying: --apply asks "Apply N steps in M accounts? [y/N]" on a terminal;
 elsewhere it needs --yes. Steps run account by account in plan order; a
@@ -167,6 +187,9 @@ blocked, or steps failed; 130 interrupted.`,
 	f.StringSliceVar(&opts.Only, "only", nil, "only these step `KINDS`: "+strings.Join(fix.KindNames(), ", "))
 	f.StringSliceVar(&opts.KeepRoot, "keep-root", nil, "break-glass account `IDs` whose root credentials are never touched")
 	f.StringSliceVar(&opts.Notify, "notify", nil, "alarm: the root-activity topic's subscriptions (`email:ADDRESS,https:URL`)")
+	stringOnceVar(f, &opts.ContactsPath, "contacts", "", "contacts: the alternate contacts `FILE` (YAML: default and per-account billing, operations, security)")
+	stringOnceVar(f, &opts.BudgetLimit, "budget-limit", "", "budget: the daily budget's limit (`USD`), some 50% above a typical day")
+	f.StringSliceVar(&opts.BudgetNotify, "budget-notify", nil, "budget: the daily alert's recipients, at least two (`email:ADDRESS,sns:TOPIC-ARN`)")
 	stringOnceVarP(f, &opts.Format, "format", "f", "table", "plan and results as table or json")
 	stringOnceVar(f, &opts.LogPath, "log", "", "with --apply: append the run log to `FILE` (default rootwatch-fix-TIME.jsonl in the current directory)")
 	f.DurationVar(&opts.MaxPlanAge, "max-plan-age", defaultMaxPlanAge, "--plan: refuse a plan whose evidence is older than this `DURATION`")
@@ -195,6 +218,9 @@ func (o *FixOptions) check() error {
 	var err error
 	if o.notify, err = fix.ParseNotify(o.Notify); err != nil {
 		return usageError("%v", err)
+	}
+	if err := o.checkHygiene(); err != nil {
+		return err
 	}
 	if o.Yes && !o.Apply {
 		return usageError("--yes confirms --apply: give --apply too")
@@ -524,7 +550,36 @@ func (o *FixOptions) plan(ctx context.Context, w *world, targets []fix.Target, o
 
 // fixOptions are the planners' options from the flags.
 func (o *FixOptions) fixOptions() fix.Options {
-	return fix.Options{Notify: o.notify, KeepRoot: o.KeepRoot}
+	return fix.Options{Notify: o.notify, KeepRoot: o.KeepRoot,
+		Contacts: o.contacts, BudgetLimit: o.BudgetLimit, BudgetNotify: o.budgetNotify}
+}
+
+// checkHygiene validates the contacts and budget kinds' flags and reads
+// the contacts file.
+func (o *FixOptions) checkHygiene() error {
+	if o.PlanPath != "" && (o.ContactsPath != "" || o.BudgetLimit != "" || len(o.BudgetNotify) > 0) {
+		return usageError("--plan applies a saved plan as it is: --contacts, --budget-limit and --budget-notify shape a new plan")
+	}
+	var err error
+	if o.budgetNotify, err = fix.ParseBudgetNotify(o.BudgetNotify); err != nil {
+		return usageError("%v", err)
+	}
+	if o.BudgetLimit != "" {
+		if err := fix.CheckBudgetLimit(o.BudgetLimit); err != nil {
+			return usageError("%v", err)
+		}
+	}
+	if o.ContactsPath != "" {
+		f, err := os.Open(o.ContactsPath)
+		if err != nil {
+			return usageError("--contacts: %v", err)
+		}
+		defer f.Close()
+		if o.contacts, err = fix.ReadContactsFile(f, o.ContactsPath); err != nil {
+			return usageError("--contacts: %v", err)
+		}
+	}
+	return nil
 }
 
 // readPlan reads --plan and refuses a plan that is stale or made for

@@ -92,7 +92,7 @@ func TestFixesJSON(t *testing.T) {
       "kind": "alarm",
       "action": "sns:Subscribe",
       "result": "error",
-      "error": "AuthorizationError: \u001b[2Jdenied‮"
+      "error": "AuthorizationError: \u001b[2Jdenied` + "\u202e" + `"
     }
   ]
 }

@@ -268,7 +268,7 @@ func TestFixFlagErrors(t *testing.T) {
 		{[]string{"--yes"}, "--yes confirms --apply: give --apply too"},
 		{[]string{"--keep-root", "12345"}, `--keep-root "12345": not a 12-digit account ID`},
 		{[]string{"--accounts", "abc"}, `--accounts "abc": not a 12-digit account ID`},
-		{[]string{"--only", "budget"}, `--only: unknown step kind "budget": want one of alarm`},
+		{[]string{"--only", "budgets"}, `--only: unknown step kind "budgets": want one of alarm`},
 		{[]string{"--notify", "sms:+15555550100"}, `--notify "sms:+15555550100": protocol "sms": want email or https`},
 		{[]string{"--demo"}, "fix acts on AWS: plan from a live audit, --snapshot, --report or --plan, not --demo or credential reports"},
 		{[]string{"--plan", "p.json", "--only", "alarm"}, "--plan applies a saved plan as it is: --only and --notify shape a new plan"},

@@ -368,7 +368,7 @@ func TestFixOrgOneAccountDenied_FakeDeniedFilterAndTrailDelivery(t *testing.T) {
 	}}
 	d, _, _ := testDeps("")
 	d.AWSClients = withTrailDelivered
-	r := runFixWith(t, d, hooks, "--org", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com", "--apply", "--yes", "--log", filepath.Join(t.TempDir(), "run.jsonl"))
+	r := runFixWith(t, d, hooks, "--org", "--only", "alarm", "--endpoint-url", m.Endpoint, "--notify", "email:sec@example.com", "--apply", "--yes", "--log", filepath.Join(t.TempDir(), "run.jsonl"))
 	if r.code != ExitPartial {
 		t.Fatalf("exit %d: %s\n%s", r.code, r.err, r.out)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -94,9 +95,17 @@ func (o *FixOptions) emit(w *world, p *fix.Plan) error {
 	return planExit(p)
 }
 
+// emittedPatterns name the files an earlier --emit may have left in its
+// folder: with --force, those the new output does not replace are
+// removed, so that no stale template or list stays beside the new ones.
+func emittedPatterns() []string {
+	return []string{"account*.template.json", "members*.template.json", "management*.template.json", emit.NotExpressibleFile, emit.TerraformFile}
+}
+
 // writeEmitted writes the files into dir, each through a temporary file
-// renamed into place once all are written. Files already there are
-// refused, all before any is written, unless force.
+// renamed into place once all are written. Files already there, and
+// those an earlier --emit left, are refused, all before any is written,
+// unless force; with force, the earlier ones not replaced are removed.
 func writeEmitted(dir string, files []emit.File, force bool) error {
 	if len(files) == 0 {
 		return nil
@@ -116,6 +125,20 @@ func writeEmitted(dir string, files []emit.File, force bool) error {
 			return usageError("--emit-dir %s: %v", dir, err)
 		}
 	}
+	var stale []string
+	for _, pat := range emittedPatterns() {
+		names, err := filepath.Glob(filepath.Join(dir, pat))
+		if err != nil {
+			return fmt.Errorf("--emit-dir %s: %w", dir, err)
+		}
+		for _, n := range names {
+			n = filepath.Base(n)
+			if !slices.ContainsFunc(files, func(f emit.File) bool { return f.Name == n }) && !slices.Contains(stale, n) {
+				stale = append(stale, n)
+			}
+		}
+	}
+	there = append(there, stale...)
 	if len(there) > 0 && !force {
 		return usageError("--emit-dir %s holds %s already: give --force to replace them, or another --emit-dir", dir, strings.Join(there, ", "))
 	}
@@ -148,6 +171,11 @@ func writeEmitted(dir string, files []emit.File, force bool) error {
 	for i, f := range files {
 		if err := os.Rename(tmps[i], filepath.Join(dir, f.Name)); err != nil {
 			return fmt.Errorf("write %s: %w", filepath.Join(dir, f.Name), err)
+		}
+	}
+	for _, n := range stale {
+		if err := os.Remove(filepath.Join(dir, n)); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("remove %s, left by an earlier --emit: %w", filepath.Join(dir, n), err)
 		}
 	}
 	return nil

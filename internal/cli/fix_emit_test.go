@@ -498,17 +498,19 @@ func TestFixEmitSavedOrgPlan_Moto(t *testing.T) {
 	}
 }
 
-// A file already there stops the whole write, before any file is
-// written; with force, every file is replaced.
+// A file already there, or one an earlier --emit left, stops the whole
+// write, before any file is written; with force, every file is replaced
+// and what the earlier --emit left is removed; other files stay.
 func TestWriteEmitted(t *testing.T) {
 	dir := t.TempDir()
-	old := filepath.Join(dir, "management.template.json")
-	if err := os.WriteFile(old, []byte("old"), 0o600); err != nil {
-		t.Fatal(err)
+	for _, n := range []string{"management.template.json", "members-2.template.json", "notes.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("old"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	files := []emit.File{{Name: "members.template.json", Data: []byte("members")}, {Name: "management.template.json", Data: []byte("management")}}
 	err := writeEmitted(dir, files, false)
-	if code, _ := ExitCode(err); code != ExitUsage || !strings.Contains(err.Error(), "--emit-dir "+dir+" holds management.template.json already") {
+	if code, _ := ExitCode(err); code != ExitUsage || !strings.Contains(err.Error(), "--emit-dir "+dir+" holds management.template.json, members-2.template.json already") {
 		t.Fatalf("exit %d: %v", code, err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "members.template.json")); !os.IsNotExist(err) {
@@ -526,9 +528,16 @@ func TestWriteEmitted(t *testing.T) {
 			t.Errorf("%s: mode %v %v", f.Name, fi.Mode(), err)
 		}
 	}
+	var names []string
 	entries, err := os.ReadDir(dir)
-	if err != nil || len(entries) != 2 {
-		t.Errorf("dir holds %v %v", entries, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{"management.template.json", "members.template.json", "notes.txt"}; !slices.Equal(names, want) {
+		t.Errorf("dir holds %v, want %v", names, want)
 	}
 	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
 		t.Fatal(err)

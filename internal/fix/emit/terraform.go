@@ -23,21 +23,19 @@ const ProviderVersion = ">= 5.80.0"
 
 // terraformHeader opens the configuration: what it is and why it is laid
 // out as it is.
-var terraformHeader = []string{
-	"Written by rootwatch fix --emit terraform: the plan's changes as Terraform",
-	"configuration for the AWS provider. Nothing has been applied.",
-	"",
-	"One configuration with one provider alias per account and region, rather",
-	"than a module per account: a reviewer reads every change, with the account",
-	"and region it is made in, top to bottom in one file and one terraform plan;",
-	"each provider reaches its account the way rootwatch fix does (assume_role",
-	"into the same role; allowed_account_ids stops a wrong profile), and a step",
-	"made from the management account on behalf of a member uses the",
-	"management account's provider. Resource names are NAME_ACCOUNT_REGION.",
-	"",
-	"Calls no resource can make are listed at the end, as comments: apply them",
-	"with rootwatch fix --apply or by hand.",
-}
+const terraformHeader = `Written by rootwatch fix --emit terraform: the plan's changes as Terraform
+configuration for the AWS provider. Nothing has been applied.
+
+One configuration with one provider alias per account and region, rather
+than a module per account: a reviewer reads every change, with the account
+and region it is made in, top to bottom in one file and one terraform plan;
+each provider reaches its account the way rootwatch fix does (assume_role
+into the same role; allowed_account_ids stops a wrong profile), and a step
+made from the management account on behalf of a member uses the
+management account's provider. Resource names are NAME_ACCOUNT_REGION.
+
+Calls no resource can make are listed at the end, as comments: apply them
+with rootwatch fix --apply or by hand.`
 
 // tfWriter builds the configuration.
 type tfWriter struct {
@@ -76,7 +74,7 @@ func Terraform(p *fix.Plan, o Options) (*Output, error) {
 	}
 	f := hclwrite.NewEmptyFile()
 	body := f.Body()
-	body.AppendUnstructuredTokens(comments(terraformHeader...))
+	body.AppendUnstructuredTokens(comments(strings.Split(terraformHeader, "\n")...))
 	body.AppendNewline()
 	tf := body.AppendNewBlock("terraform", nil)
 	rp := tf.Body().AppendNewBlock("required_providers", nil)

@@ -65,7 +65,9 @@ type PoliciesAPI interface {
 // account from the management account (Via), so one refused attachment
 // leaves the others. A policy of that name with another document is
 // never changed: a Blocked step says so. SCPs never apply to the
-// management account.
+// management account. A deny-root step takes away the covered roots'
+// way in (sign-in included), so it is marked TouchesRootCredentials: a
+// saved plan applied with a --keep-root account it covers drops it.
 type SCP struct{}
 
 func (*SCP) Name() string     { return "scp" }
@@ -235,12 +237,13 @@ func (k *SCP) PlanOrg(ctx context.Context, org Org, targets []Target, o Options)
 		return Call{Action: "organizations:AttachPolicy", Params: p,
 			Undo: []Call{{Action: "organizations:DetachPolicy", Params: map[string]any{"PolicyId": policyID, "TargetId": pl.target}}}}
 	}
+	lockout := gen.Kind == scp.GenDenyRoot
 	if existing != nil && enabled {
 		// The policy is there (an earlier run's, left unattached): each
 		// placement on its own.
 		for _, pl := range ok {
 			steps = append(steps, Step{ID: "scp/" + pl.owner + "/" + pl.target, Account: pl.owner, Via: via(pl.owner, org.Current), Region: region, Kind: k.Name(),
-				Target: pl.target, Finding: pl.ref, Covers: pl.newly,
+				Target: pl.target, Finding: pl.ref, Covers: pl.newly, TouchesRootCredentials: lockout,
 				Why:   scpWhy(gen, findings, []scpPlacement{pl}, "; the policy exists already as "+existing.id),
 				Calls: []Call{attach(pl, existing.id)}})
 		}
@@ -274,7 +277,7 @@ func (k *SCP) PlanOrg(ctx context.Context, org Org, targets []Target, o Options)
 		ref = ok[0].ref
 	}
 	return append(steps, Step{ID: "scp/" + org.Current + "/policy:" + gen.Name(), Account: org.Current, Region: region, Kind: k.Name(),
-		Target: gen.Name(), Finding: ref, Covers: newly, Calls: calls,
+		Target: gen.Name(), Finding: ref, Covers: newly, Calls: calls, TouchesRootCredentials: lockout,
 		Why: scpWhy(gen, findings, ok, "; the step "+strings.Join(what, ", ")+", all or nothing")}), errs
 }
 

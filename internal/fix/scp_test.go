@@ -372,8 +372,19 @@ func TestSCPPlanKeepRoot(t *testing.T) {
 		t.Errorf("calls\n%s\nwant\n%s", got, want)
 	}
 
+	if !steps[1].TouchesRootCredentials {
+		t.Error("a deny-root step is not marked as taking away root's way in")
+	}
+	// Planned without --keep-root, a saved deny-root plan applied with it
+	// drops the step covering the break-glass account.
+	steps, _ = (&SCP{}).PlanOrg(context.Background(), f.org(), scTargets(scA, scB), Options{Guardrail: "deny-root"})
+	p := &Plan{Steps: steps}
+	if p.Narrow(nil, nil, []string{scA}); len(p.Steps) != 0 {
+		t.Errorf("narrowed to --keep-root %s: %+v", scA, p.Steps)
+	}
+
 	steps, errs = (&SCP{}).PlanOrg(context.Background(), f.org(), scTargets(scA, scB), Options{KeepRoot: []string{scA}})
-	if len(errs) != 0 || len(steps) != 1 || steps[0].Blocked != "" || !slices.Equal(steps[0].Covers, []string{scA, scB}) {
+	if len(errs) != 0 || len(steps) != 1 || steps[0].Blocked != "" || !slices.Equal(steps[0].Covers, []string{scA, scB}) || steps[0].TouchesRootCredentials {
 		t.Fatalf("steps %+v, errors %+v", steps, errs)
 	}
 	if !strings.HasSuffix(steps[0].Why, "all or nothing. Note: break-glass account 111111111111 (prod-a) keeps its break-glass path only with MFA: its root must sign in with its MFA device, and its access keys stop working") {

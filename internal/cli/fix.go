@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -26,7 +25,6 @@ import (
 	"github.com/rootwatch/rootwatch/internal/history"
 	"github.com/rootwatch/rootwatch/internal/model"
 	"github.com/rootwatch/rootwatch/internal/rules"
-	"github.com/rootwatch/rootwatch/internal/scp"
 )
 
 // FixOptions are the fix command's flags and dependencies.
@@ -43,14 +41,6 @@ type FixOptions struct {
 	Only       []string
 	KeepRoot   []string
 	Notify     []string
-
-	// The scp kind's guardrail: --guardrail, --cidr, --guardrail-target,
-	// --max-scps.
-	Guardrail        string
-	GuardrailCIDRs   []string
-	GuardrailTargets []string
-	MaxSCPs          int
-
 	Format     string
 	LogPath    string
 	MaxPlanAge time.Duration
@@ -133,15 +123,6 @@ Step kinds (--only):
          blocked: apply, then plan again. --keep-root accounts are
          never reached, not even read; the management account's root is not
          one centralized root access manages.
-  scp    where root-scp-guardrail fails, from the management account: the
-         SCP rootwatch-GUARDRAIL as 'rootwatch scp generate' writes it
-         (--guardrail, default deny-root-without-mfa, seed 001's policy),
-         created (the SCP policy type enabled first if off) and attached to
-         each failing member account, or to --guardrail-target instead, as
-         'rootwatch scp simulate' judges the placement. Blocked: a target at
-         --max-scps, a deny-root over a --keep-root account (its root could
-         not sign in), a policy of that name with another document. SCPs
-         never apply to the management account.
   contacts
          where alternate-contacts or security-contact-registered fails: in
          the account itself, account:PutAlternateContact for each billing,
@@ -161,7 +142,10 @@ elsewhere it needs --yes. Steps run account by account in plan order; a
 failed call undoes the calls its step made (nothing is half-applied) and
 stops that account's remaining steps; other accounts go on. Every call is
 appended to the run log (--log, JSON lines: time, account, step, action,
-params, result, output, undo).
+params, result, output, undo). With --store (or $ROOTWATCH_STORE) the run
+log's entries are also written to the history store when the run ends,
+under a run ID ('rootwatch history fixes' lists them); a store that cannot
+take them is exit 3, the run log keeping them.
 
 As code: --emit cloudformation|terraform writes the plan to --emit-dir
 (default rootwatch-FORMAT) instead of showing it, for teams that apply
@@ -181,7 +165,7 @@ evidence the plan rests on.
 
 Exit codes: 0 nothing to do, or every step applied; 1 steps planned (dry run);
 2 usage or input error; 3 some accounts could not be planned, steps are
-blocked, or steps failed; 130 interrupted.`,
+blocked, steps failed, or --store did not keep the calls; 130 interrupted.`,
 		Example: `  # What would be done in the current account
   rootwatch fix --notify email:security@example.com
 
@@ -197,6 +181,7 @@ blocked, or steps failed; 130 interrupted.`,
 	f := cmd.Flags()
 	addInputFlags(f, &opts.InputOptions, "plan fixes for")
 	addStoreFlag(f, &opts.StoreOptions)
+	f.Lookup("store").Usage = "the history store at `URL` (sqlite:PATH, postgres://..., a file path, or 'default'; $" + history.EnvStore + " alone too): with --apply, keep every call made there ('rootwatch history fixes'); with --plan, refuse a plan older than an audit kept there"
 	stringOnceVar(f, &opts.SnapshotPath, "snapshot", "", "plan from a snapshot `FILE` written by 'rootwatch snapshot'")
 	stringOnceVar(f, &opts.ReportPath, "report", "", "plan from a JSON report `FILE` written by 'rootwatch audit --format json'")
 	stringOnceVar(f, &opts.PlanPath, "plan", "", "apply (or show) a plan `FILE` saved with --plan-out")
@@ -206,10 +191,6 @@ blocked, or steps failed; 130 interrupted.`,
 	f.StringSliceVar(&opts.Only, "only", nil, "only these step `KINDS`: "+strings.Join(fix.KindNames(), ", "))
 	f.StringSliceVar(&opts.KeepRoot, "keep-root", nil, "break-glass account `IDs` whose root credentials are never touched")
 	f.StringSliceVar(&opts.Notify, "notify", nil, "alarm: the root-activity topic's subscriptions (`email:ADDRESS,https:URL`)")
-	stringOnceVar(f, &opts.Guardrail, "guardrail", "", "scp: the guardrail `KIND`: "+strings.Join(scp.GenKinds(), ", ")+" (default "+fix.DefaultGuardrail+", seed 001's policy)")
-	f.StringSliceVar(&opts.GuardrailCIDRs, "cidr", nil, "scp, root-ip-allowlist: an allowed source `RANGE` (CIDR, IPv4 or IPv6, or one address); repeat it or separate with commas")
-	f.StringSliceVar(&opts.GuardrailTargets, "guardrail-target", nil, "scp: attach the guardrail to these `TARGETS` (r-..., ou-..., account IDs) instead of each failing account")
-	f.IntVar(&opts.MaxSCPs, "max-scps", scp.DefaultMaxPerTarget, "scp: the quota of SCPs attached to one target (`N`; AWS raised it from 5 in May 2026)")
 	stringOnceVar(f, &opts.ContactsPath, "contacts", "", "contacts: the alternate contacts `FILE` (YAML: default and per-account billing, operations, security)")
 	stringOnceVar(f, &opts.BudgetLimit, "budget-limit", "", "budget: the daily budget's limit (`USD`), some 50% above a typical day")
 	f.StringSliceVar(&opts.BudgetNotify, "budget-notify", nil, "budget: the daily alert's recipients, at least two (`email:ADDRESS,sns:TOPIC-ARN`)")
@@ -243,9 +224,6 @@ func (o *FixOptions) check() error {
 		return usageError("%v", err)
 	}
 	if err := o.checkHygiene(); err != nil {
-		return err
-	}
-	if err := o.checkGuardrail(); err != nil {
 		return err
 	}
 	if o.Yes && !o.Apply {
@@ -353,7 +331,7 @@ func runFix(ctx context.Context, o *FixOptions) error {
 		}
 		return planExit(plan)
 	}
-	return o.apply(ctx, w, plan, now)
+	return o.apply(ctx, w, plan, now, st)
 }
 
 // world is where fix acts: the credentials' account, partition and
@@ -574,37 +552,9 @@ func (o *FixOptions) plan(ctx context.Context, w *world, targets []fix.Target, o
 	return p, nil
 }
 
-// checkGuardrail validates the scp kind's flags as 'scp simulate' does.
-func (o *FixOptions) checkGuardrail() error {
-	kind := cmp.Or(o.Guardrail, fix.DefaultGuardrail)
-	if !slices.Contains(scp.GenKinds(), kind) {
-		return usageError("--guardrail %q: want one of %s", o.Guardrail, strings.Join(scp.GenKinds(), ", "))
-	}
-	if kind == scp.GenRootIPAllowlist {
-		if _, err := scp.AllowlistRanges(o.GuardrailCIDRs); err != nil {
-			return usageError("--guardrail %s: %v", kind, err)
-		}
-	} else if len(o.GuardrailCIDRs) > 0 {
-		return usageError("--cidr is for --guardrail %s only, not %s", scp.GenRootIPAllowlist, kind)
-	}
-	for _, t := range o.GuardrailTargets {
-		if scp.TargetKind(t) == "" {
-			return usageError("--guardrail-target %q is neither a root (r-...), an OU (ou-...-...) nor an account ID (12 digits)", t)
-		}
-	}
-	if o.MaxSCPs <= 0 {
-		return usageError("--max-scps must be more than 0")
-	}
-	if o.PlanPath != "" && (o.Guardrail != "" || len(o.GuardrailCIDRs) > 0 || len(o.GuardrailTargets) > 0) {
-		return usageError("--plan applies a saved plan as it is: --guardrail, --cidr and --guardrail-target shape a new plan")
-	}
-	return nil
-}
-
 // fixOptions are the planners' options from the flags.
 func (o *FixOptions) fixOptions() fix.Options {
 	return fix.Options{Notify: o.notify, KeepRoot: o.KeepRoot,
-		Guardrail: o.Guardrail, GuardrailCIDRs: o.GuardrailCIDRs, GuardrailTargets: o.GuardrailTargets, MaxSCPs: o.MaxSCPs,
 		Contacts: o.contacts, BudgetLimit: o.BudgetLimit, BudgetNotify: o.budgetNotify}
 }
 
@@ -704,7 +654,9 @@ func planExit(p *fix.Plan) error {
 	return nil
 }
 
-func (o *FixOptions) apply(ctx context.Context, w *world, p *fix.Plan, now time.Time) error {
+// apply applies the plan's steps, writing every call to the run log and,
+// once the run ends, to the store st (nil: none) under a run ID of its own.
+func (o *FixOptions) apply(ctx context.Context, w *world, p *fix.Plan, now time.Time, st history.Store) error {
 	d := o.Deps
 	log := d.logger()
 	steps := p.Applicable()
@@ -742,16 +694,45 @@ func (o *FixOptions) apply(ctx context.Context, w *world, p *fix.Plan, now time.
 		Concurrency: o.Concurrency,
 		Now:         d.Now,
 	}
+	var kept fixRecord
+	runID := ""
+	if st != nil {
+		if runID, err = fixRunID(now); err != nil {
+			return &ExitError{Code: exitInternal, Err: err}
+		}
+		kept.kinds = map[string]string{}
+		for _, s := range steps {
+			kept.kinds[s.ID] = s.Kind
+		}
+		ap.Record = kept.add
+	}
 	log.Info("applying", "steps", len(steps), "accounts", len(p.Accounts()), "log", logPath)
 	results := ap.Apply(ctx, steps)
 	logErr := runLog.Close()
 	if err := writeResults(d.Out, o.Format, results); err != nil {
 		return &ExitError{Code: exitInternal, Err: err}
 	}
+	// The calls were made whatever happens next: the store gets them even
+	// when the run was interrupted, the run log (on disk first) when the
+	// store refuses them.
+	var storeErr error
+	if st != nil {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		entries := kept.entries(runID)
+		if storeErr = st.WriteFixes(wctx, entries); storeErr != nil {
+			storeErr = fmt.Errorf("store %s did not keep the %s of fix run %s (the run log %s has them): %w", st, plural(len(entries), "run log entry", "run log entries"), runID, logPath, storeErr)
+		} else {
+			fmt.Fprintf(d.ErrOut, "fix run %s written to %s (%s)\n", runID, st, plural(len(entries), "run log entry", "run log entries"))
+		}
+		cancel()
+	}
 	if logErr != nil {
-		return &ExitError{Code: exitInternal, Err: logErr}
+		return &ExitError{Code: exitInternal, Err: errors.Join(logErr, storeErr)}
 	}
 	if err := ctx.Err(); err != nil {
+		if storeErr != nil {
+			log.Error("interrupted, and the calls made are not in the store", "error", storeErr)
+		}
 		return err
 	}
 	failed := 0
@@ -762,6 +743,9 @@ func (o *FixOptions) apply(ctx context.Context, w *world, p *fix.Plan, now time.
 		if r.Status == fix.Failed {
 			log.Error("step failed", "account", r.Account, "step", r.Step, "error", r.Error, "rolled_back", r.RolledBack)
 		}
+	}
+	if storeErr != nil {
+		return &ExitError{Code: ExitPartial, Err: storeErr}
 	}
 	if failed > 0 || len(p.Errors) > 0 || len(steps) < len(p.Steps) {
 		log.Warn("not all applied", "applied", len(results)-failed, "not_applied", failed, "blocked", len(p.Steps)-len(steps), "accounts_not_planned", len(p.Errors))

@@ -29,7 +29,7 @@ type EmitOptions struct {
 func addEmitFlags(f *pflag.FlagSet, e *EmitOptions) {
 	stringOnceVar(f, &e.Emit, "emit", "", "write the plan as code in `FORMAT` cloudformation or terraform, for review (nothing is applied)")
 	stringOnceVar(f, &e.EmitDir, "emit-dir", "", "--emit: write the files to `DIR` (made if missing; default rootwatch-FORMAT in the current directory)")
-	f.BoolVar(&e.Force, "force", false, "--emit: replace files of the same names in --emit-dir")
+	f.BoolVar(&e.Force, "force", false, "--emit: replace the files an earlier --emit wrote in --emit-dir (and remove those it does not write again)")
 }
 
 // check validates the emit flags; apply is --apply.

@@ -251,6 +251,11 @@ func (k *SCP) PlanOrg(ctx context.Context, org Org, targets []Target, o Options)
 	}
 	var calls []Call
 	what := []string{}
+	if !enabled && org.Current != org.Management {
+		return append(steps, Step{ID: "scp/" + org.Current + "/policy:" + gen.Name(), Account: org.Current, Region: region, Kind: k.Name(),
+			Target: gen.Name(), Finding: FindingRef{Check: SCPCheck}, Covers: newly, Why: scpWhy(gen, findings, ok, ""),
+			Blocked: "service control policies are off on the root " + rootID + ", and only the management account (" + org.Management + ") can enable them: run fix from it"}), errs
+	}
 	if !enabled {
 		p := map[string]any{"RootId": rootID, "PolicyType": scpType}
 		calls = append(calls, Call{Action: "organizations:EnablePolicyType", Params: p,

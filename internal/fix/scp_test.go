@@ -327,6 +327,23 @@ func TestSCPPlanEnablesThePolicyType(t *testing.T) {
 	}
 }
 
+// From a delegated administrator, SCPs off: only the management account
+// can enable them.
+func TestSCPPlanPolicyTypeOffFromDelegatedAdministrator(t *testing.T) {
+	f := newSCPOrgFake()
+	f.scpOn = false
+	org := f.org()
+	org.Current = scC
+	steps, errs := (&SCP{}).PlanOrg(context.Background(), org, scTargets(scA), Options{})
+	if len(errs) != 0 || len(steps) != 1 {
+		t.Fatalf("steps %+v, errors %+v", steps, errs)
+	}
+	if s := steps[0]; s.Account != scC || len(s.Calls) != 0 ||
+		s.Blocked != "service control policies are off on the root r-ab12, and only the management account (999999999999) can enable them: run fix from it" {
+		t.Errorf("step %+v", s)
+	}
+}
+
 // --guardrail-target: the OU instead of its accounts; a failing account
 // under no target is named.
 func TestSCPPlanGuardrailTargets(t *testing.T) {

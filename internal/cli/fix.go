@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,6 +26,7 @@ import (
 	"github.com/rootwatch/rootwatch/internal/history"
 	"github.com/rootwatch/rootwatch/internal/model"
 	"github.com/rootwatch/rootwatch/internal/rules"
+	"github.com/rootwatch/rootwatch/internal/scp"
 )
 
 // FixOptions are the fix command's flags and dependencies.
@@ -41,6 +43,14 @@ type FixOptions struct {
 	Only       []string
 	KeepRoot   []string
 	Notify     []string
+
+	// The scp kind's guardrail: --guardrail, --cidr, --guardrail-target,
+	// --max-scps.
+	Guardrail        string
+	GuardrailCIDRs   []string
+	GuardrailTargets []string
+	MaxSCPs          int
+
 	Format     string
 	LogPath    string
 	MaxPlanAge time.Duration
@@ -123,6 +133,15 @@ Step kinds (--only):
          blocked: apply, then plan again. --keep-root accounts are
          never reached, not even read; the management account's root is not
          one centralized root access manages.
+  scp    where root-scp-guardrail fails, from the management account: the
+         SCP rootwatch-GUARDRAIL as 'rootwatch scp generate' writes it
+         (--guardrail, default deny-root-without-mfa, seed 001's policy),
+         created (the SCP policy type enabled first if off) and attached to
+         each failing member account, or to --guardrail-target instead, as
+         'rootwatch scp simulate' judges the placement. Blocked: a target at
+         --max-scps, a deny-root over a --keep-root account (its root could
+         not sign in), a policy of that name with another document. SCPs
+         never apply to the management account.
   contacts
          where alternate-contacts or security-contact-registered fails: in
          the account itself, account:PutAlternateContact for each billing,
@@ -191,6 +210,10 @@ blocked, steps failed, or --store did not keep the calls; 130 interrupted.`,
 	f.StringSliceVar(&opts.Only, "only", nil, "only these step `KINDS`: "+strings.Join(fix.KindNames(), ", "))
 	f.StringSliceVar(&opts.KeepRoot, "keep-root", nil, "break-glass account `IDs` whose root credentials are never touched")
 	f.StringSliceVar(&opts.Notify, "notify", nil, "alarm: the root-activity topic's subscriptions (`email:ADDRESS,https:URL`)")
+	stringOnceVar(f, &opts.Guardrail, "guardrail", "", "scp: the guardrail `KIND`: "+strings.Join(scp.GenKinds(), ", ")+" (default "+fix.DefaultGuardrail+", seed 001's policy)")
+	f.StringSliceVar(&opts.GuardrailCIDRs, "cidr", nil, "scp, root-ip-allowlist: an allowed source `RANGE` (CIDR, IPv4 or IPv6, or one address); repeat it or separate with commas")
+	f.StringSliceVar(&opts.GuardrailTargets, "guardrail-target", nil, "scp: attach the guardrail to these `TARGETS` (r-..., ou-..., account IDs) instead of each failing account")
+	f.IntVar(&opts.MaxSCPs, "max-scps", scp.DefaultMaxPerTarget, "scp: the quota of SCPs attached to one target (`N`; AWS raised it from 5 in May 2026)")
 	stringOnceVar(f, &opts.ContactsPath, "contacts", "", "contacts: the alternate contacts `FILE` (YAML: default and per-account billing, operations, security)")
 	stringOnceVar(f, &opts.BudgetLimit, "budget-limit", "", "budget: the daily budget's limit (`USD`), some 50% above a typical day")
 	f.StringSliceVar(&opts.BudgetNotify, "budget-notify", nil, "budget: the daily alert's recipients, at least two (`email:ADDRESS,sns:TOPIC-ARN`)")
@@ -224,6 +247,9 @@ func (o *FixOptions) check() error {
 		return usageError("%v", err)
 	}
 	if err := o.checkHygiene(); err != nil {
+		return err
+	}
+	if err := o.checkGuardrail(); err != nil {
 		return err
 	}
 	if o.Yes && !o.Apply {
@@ -552,9 +578,37 @@ func (o *FixOptions) plan(ctx context.Context, w *world, targets []fix.Target, o
 	return p, nil
 }
 
+// checkGuardrail validates the scp kind's flags as 'scp simulate' does.
+func (o *FixOptions) checkGuardrail() error {
+	kind := cmp.Or(o.Guardrail, fix.DefaultGuardrail)
+	if !slices.Contains(scp.GenKinds(), kind) {
+		return usageError("--guardrail %q: want one of %s", o.Guardrail, strings.Join(scp.GenKinds(), ", "))
+	}
+	if kind == scp.GenRootIPAllowlist {
+		if _, err := scp.AllowlistRanges(o.GuardrailCIDRs); err != nil {
+			return usageError("--guardrail %s: %v", kind, err)
+		}
+	} else if len(o.GuardrailCIDRs) > 0 {
+		return usageError("--cidr is for --guardrail %s only, not %s", scp.GenRootIPAllowlist, kind)
+	}
+	for _, t := range o.GuardrailTargets {
+		if scp.TargetKind(t) == "" {
+			return usageError("--guardrail-target %q is neither a root (r-...), an OU (ou-...-...) nor an account ID (12 digits)", t)
+		}
+	}
+	if o.MaxSCPs <= 0 {
+		return usageError("--max-scps must be more than 0")
+	}
+	if o.PlanPath != "" && (o.Guardrail != "" || len(o.GuardrailCIDRs) > 0 || len(o.GuardrailTargets) > 0) {
+		return usageError("--plan applies a saved plan as it is: --guardrail, --cidr and --guardrail-target shape a new plan")
+	}
+	return nil
+}
+
 // fixOptions are the planners' options from the flags.
 func (o *FixOptions) fixOptions() fix.Options {
 	return fix.Options{Notify: o.notify, KeepRoot: o.KeepRoot,
+		Guardrail: o.Guardrail, GuardrailCIDRs: o.GuardrailCIDRs, GuardrailTargets: o.GuardrailTargets, MaxSCPs: o.MaxSCPs,
 		Contacts: o.contacts, BudgetLimit: o.BudgetLimit, BudgetNotify: o.budgetNotify}
 }
 

@@ -155,6 +155,8 @@ Step kinds (--only):
          --budget-notify recipients (at least two) when a day's actual
          spend passes 100% of it (seed 003); an existing rootwatch-daily
          gets only the alert or recipients it lacks.
+         Without --contacts (contacts) or --budget-notify (budget) these two
+         plan only when --only names them: blocked, saying what to give.
 
 Applying: --apply asks "Apply N steps in M accounts? [y/N]" on a terminal;
 elsewhere it needs --yes. Steps run account by account in plan order; a
@@ -609,7 +611,7 @@ func (o *FixOptions) checkGuardrail() error {
 func (o *FixOptions) fixOptions() fix.Options {
 	return fix.Options{Notify: o.notify, KeepRoot: o.KeepRoot,
 		Guardrail: o.Guardrail, GuardrailCIDRs: o.GuardrailCIDRs, GuardrailTargets: o.GuardrailTargets, MaxSCPs: o.MaxSCPs,
-		Contacts: o.contacts, BudgetLimit: o.BudgetLimit, BudgetNotify: o.budgetNotify}
+		Contacts: o.contacts, BudgetLimit: o.BudgetLimit, BudgetNotify: o.budgetNotify, Only: o.Only}
 }
 
 // checkHygiene validates the contacts and budget kinds' flags and reads

@@ -177,6 +177,9 @@ func (k *Budget) Plan(ctx context.Context, t Target, reach Reach, o Options) ([]
 	region := globalRegion(cmpPartition(t.Account.Partition))
 	step := Step{ID: "budget/" + acct + "/" + BudgetName, Account: acct, Region: region, Kind: k.Name(), Target: BudgetName,
 		Finding: FindingRef{Check: BudgetCheck, ID: f.ID}, Why: BudgetCheck + " fails: " + f.Message}
+	if len(o.BudgetNotify) == 0 && !slices.Contains(o.Only, k.Name()) {
+		return nil, nil // not asked for, and nobody to alert
+	}
 	if len(o.BudgetNotify) == 0 {
 		step.Blocked = "nobody to alert: give --budget-notify with at least two recipients (email:ADDRESS, sns:TOPIC-ARN)"
 		return []Step{step}, nil

@@ -142,7 +142,11 @@ func TestPlanBudgetCreates(t *testing.T) {
 		steps[0].Blocked != "no limit for the daily budget: give --budget-limit AMOUNT (US dollars; seed 003: some 50% above a typical day's spend)" {
 		t.Errorf("no limit: %v %v", callStrings(steps), err)
 	}
-	steps, err = (&Budget{}).Plan(context.Background(), budgetTarget("111111111111", f), fake.reach, Options{BudgetLimit: "30"})
+	steps, err = (&Budget{}).Plan(context.Background(), budgetTarget("111111111111", f), fake.reach, Options{})
+	if err != nil || len(steps) != 0 {
+		t.Errorf("no recipients, the kind not named by --only: %v %v", callStrings(steps), err)
+	}
+	steps, err = (&Budget{}).Plan(context.Background(), budgetTarget("111111111111", f), fake.reach, Options{BudgetLimit: "30", Only: []string{"budget"}})
 	if err != nil || len(steps) != 1 || steps[0].Blocked != "nobody to alert: give --budget-notify with at least two recipients (email:ADDRESS, sns:TOPIC-ARN)" {
 		t.Errorf("no recipients: %v %v", callStrings(steps), err)
 	}

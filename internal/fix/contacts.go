@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -86,6 +87,9 @@ func (k *Contacts) Plan(ctx context.Context, t Target, reach Reach, o Options) (
 		}
 	}
 	if o.Contacts == nil {
+		if !slices.Contains(o.Only, k.Name()) {
+			return nil, nil // not asked for, and nothing to put
+		}
 		var steps []Step
 		for _, ct := range ordered {
 			steps = append(steps, Step{ID: id(ct), Account: acct, Region: region, Kind: k.Name(), Target: ct, Finding: refs[ct], Why: why[ct],

@@ -226,9 +226,14 @@ func TestPlanContacts(t *testing.T) {
 
 func TestPlanContactsBlockedAndErrors(t *testing.T) {
 	alt := model.Finding{ID: "f-alt", Check: "alternate-contacts", Status: model.StatusFail, Message: "no operations contact"}
-	// Without --contacts: every failing contact blocked, nothing read.
+	// Without --contacts, the kind not named by --only: nothing.
 	fake := &fakeContacts{have: map[string]accounttypes.AlternateContact{}}
-	steps, err := (&Contacts{}).Plan(context.Background(), contactsTarget("111111111111", alt), fake.reach, Options{})
+	steps, err := (&Contacts{}).Plan(context.Background(), contactsTarget("111111111111", alt), fake.reach, Options{Only: []string{"alarm"}})
+	if err != nil || len(steps) != 0 || len(fake.calls) != 0 {
+		t.Fatalf("not asked for: %v %v, reads %v", callStrings(steps), err, fake.calls)
+	}
+	// Named: every failing contact blocked, nothing read.
+	steps, err = (&Contacts{}).Plan(context.Background(), contactsTarget("111111111111", alt), fake.reach, Options{Only: []string{"contacts"}})
 	if err != nil || len(steps) != 3 || len(fake.calls) != 0 {
 		t.Fatalf("no file: %v %v, reads %v", callStrings(steps), err, fake.calls)
 	}

@@ -52,6 +52,10 @@ type Options struct {
 	Contacts     *ContactsFile
 	BudgetLimit  string
 	BudgetNotify []BudgetRecipient
+	// Only are the kinds --only names (none: every kind). The hygiene
+	// kinds plan without their input (blocked, saying what to give) only
+	// when named: what to write and spend is the user's to give.
+	Only []string
 }
 
 // Reach gives an account's clients in a region.

@@ -430,8 +430,8 @@ func newHistoryFixesCmd(opts *HistoryOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "fixes [--account ID] [--step ID] [--since TIME] [--until TIME]",
 		Short: "The calls 'rootwatch fix --apply --store' made: time, account, step, action, result, error",
-		Long: `List the calls 'rootwatch fix --apply' made and kept in the store (with
---store, or $` + history.EnvStore + `), oldest first, as its run log has them: per
+		Long: `List the calls that 'rootwatch fix --apply --store' (or with $` + history.EnvStore + `
+set) made and kept in the store, oldest first, as its run log has them: per
 call its time, account, step, action and result (ok or error; an undo made
 because a later call of its step failed says "rollback", a call nothing can
 undo "irreversible"), and the error; a step not applied has no action and

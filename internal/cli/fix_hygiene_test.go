@@ -230,8 +230,23 @@ func TestFixHygieneEndToEnd_FakeBudgetSubscribers(t *testing.T) {
 		return runFixWith(t, d, w.hooks(), append(slices.Clone(args[1:]), extra...)...)
 	}
 
-	// The dry run: every call, and not one mutating call made.
-	r := fixRun()
+	// Named by --only without their input: blocked, saying what to give.
+	d, _, _ := testDeps("")
+	d.AWSClients, d.AWSRecord, d.Now = w.auditClients, rec.record, time.Now
+	r := runFixWith(t, d, w.hooks(), "--org", "--only", "contacts,budget", "--endpoint-url", m.Endpoint, "--accounts", ids["prod-a"])
+	if r.code != ExitPartial || !strings.Contains(r.out, "Plan: 0 step(s) in 0 account(s) to apply, 4 blocked.") ||
+		!strings.Contains(r.out, "   BLOCKED: no contacts file: give --contacts FILE with the billing, operations and security contacts (name, email, phone with its country code)\n") ||
+		!strings.Contains(r.out, "   BLOCKED: nobody to alert: give --budget-notify with at least two recipients (email:ADDRESS, sns:TOPIC-ARN)\n") {
+		t.Errorf("without input: exit %d:\n%s\n%s", r.code, r.out, r.err)
+	}
+	if calls := rec.take(); slices.ContainsFunc(calls, mutating) {
+		t.Fatalf("blocked plan made calls: %v", calls)
+	}
+
+	// The dry run: every call, and not one mutating call made; the plan
+	// saved.
+	planPath := filepath.Join(dir, "plan.json")
+	r = fixRun("--plan-out", planPath)
 	if r.code != ExitFailing {
 		t.Fatalf("dry run: exit %d: %s\n%s", r.code, r.err, r.out)
 	}
@@ -259,9 +274,11 @@ func TestFixHygieneEndToEnd_FakeBudgetSubscribers(t *testing.T) {
 		t.Errorf("the audit member's security contact, already the file's, is planned:\n%s", r.out)
 	}
 
-	// Apply.
+	// Apply the saved plan.
 	logPath := filepath.Join(dir, "run.jsonl")
-	r = fixRun("--apply", "--yes", "--log", logPath)
+	d, _, _ = testDeps("")
+	d.AWSClients, d.AWSRecord, d.Now = w.auditClients, rec.record, time.Now
+	r = runFixWith(t, d, w.hooks(), "--plan", planPath, "--endpoint-url", m.Endpoint, "--apply", "--yes", "--log", logPath)
 	if r.code != 0 {
 		t.Fatalf("apply: exit %d: %s\n%s", r.code, r.err, r.out)
 	}

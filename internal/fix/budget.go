@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
 	"regexp"
 	"slices"
 	"strconv"
@@ -70,8 +69,7 @@ func ParseBudgetNotify(list []string) ([]BudgetRecipient, error) {
 		var r BudgetRecipient
 		switch {
 		case ok && proto == "email":
-			a, err := mail.ParseAddress(rest)
-			if err != nil || a.Name != "" || a.Address != rest || !strings.Contains(rest[strings.LastIndexByte(rest, '@')+1:], ".") {
+			if !validEmail(rest) {
 				return nil, fmt.Errorf("--budget-notify %q: not an email address", s)
 			}
 			r = BudgetRecipient{Type: "EMAIL", Address: rest}

@@ -51,8 +51,9 @@ func ContactsReadActions() []string { return []string{"account:GetAlternateConta
 // Plan plans one step per contact type to put in place.
 func (k *Contacts) Plan(ctx context.Context, t Target, reach Reach, o Options) ([]Step, error) {
 	acct := t.Account.ID
-	var types []string
-	var refs = map[string]FindingRef{}
+	// refs are the contact types to put in place, with the finding each
+	// fixes.
+	refs := map[string]FindingRef{}
 	why := map[string]string{}
 	for _, check := range k.Checks() {
 		f, ok := t.Finding(check)
@@ -68,19 +69,18 @@ func (k *Contacts) Plan(ctx context.Context, t Target, reach Reach, o Options) (
 		}
 		for _, ct := range want {
 			if _, done := refs[ct]; !done {
-				types = append(types, ct)
 				refs[ct] = FindingRef{Check: check, ID: f.ID}
 				why[ct] = check + " fails: " + f.Message
 			}
 		}
 	}
-	if len(types) == 0 {
+	if len(refs) == 0 {
 		return nil, nil
 	}
 	region := globalRegion(cmpPartition(t.Account.Partition))
 	id := func(ct string) string { return "contacts/" + acct + "/" + strings.ToLower(ct) }
 	// Planned in the order of ContactTypes.
-	ordered := []string{}
+	var ordered []string
 	for _, ct := range ContactTypes() {
 		if _, ok := refs[ct]; ok {
 			ordered = append(ordered, ct)

@@ -73,7 +73,17 @@ var (
 	// apiPhone is the characters account:PutAlternateContact accepts in a
 	// phone number.
 	apiPhone = regexp.MustCompile(`^[\s0-9()+-]+$`)
+	// apiEmail is an email address as account:PutAlternateContact accepts
+	// one (its pattern, without the blanks around it).
+	apiEmail = regexp.MustCompile(`^[\w+=.#|!&-]+@[\w.-]+\.[\w]+$`)
 )
+
+// validEmail says whether s is one bare email address, as AWS's contact
+// and budget APIs take it.
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && a.Address == s && apiEmail.MatchString(s)
+}
 
 // PhoneHasCountryCode judges a phone number as the
 // contact-phone-country-code check does.
@@ -262,7 +272,7 @@ func (p contactsParser) contact(n *yaml.Node, what, ctype string) (AltContact, e
 			return c, p.errf(at, "%s: %s holds a control character", what, f.key)
 		}
 	}
-	if a, err := mail.ParseAddress(c.Email); err != nil || a.Name != "" || a.Address != c.Email || !strings.Contains(c.Email[strings.LastIndexByte(c.Email, '@')+1:], ".") {
+	if !validEmail(c.Email) {
 		return c, p.errf(lines["email"], "%s: email %q is not an email address (want one bare address such as security@example.com)", what, c.Email)
 	}
 	if !PhoneHasCountryCode(c.Phone) {

@@ -58,6 +58,7 @@ func TestReadContactsFileRefusesBadInput(t *testing.T) {
 		{"a bad email", "accounts:\n  \"111111111111\":\n    security:\n      name: S\n      email: security at example.com\n      phone: \"+1 206 555 0100\"\n",
 			`contacts file c.yaml: line 5: account 111111111111 security: email "security at example.com" is not an email address`},
 		{"a display name in the email", "default:\n  billing: {name: B, email: \"Bill <b@example.com>\", phone: \"+1 206 555 0100\"}\n", `line 2: default billing: email "Bill <b@example.com>" is not an email address`},
+		{"a quoted local part AWS does not take", "default:\n  billing: {name: B, email: '\"a b\"@example.com', phone: \"+1 206 555 0100\"}\n", `line 2: default billing: email "\"a b\"@example.com" is not an email address`},
 		{"no phone", "default:\n  operations:\n    name: O\n    email: o@example.com\n", `contacts file c.yaml: line 3: default operations: no phone (a contact needs a name, an email address and a phone number)`},
 		{"no name", "default:\n  operations: {email: o@example.com, phone: \"+1 206 555 0100\"}\n", `line 2: default operations: no name`},
 		{"an empty email", "default:\n  operations: {name: O, email: \"\", phone: \"+1 206 555 0100\"}\n", `line 2: default operations: no email`},
@@ -305,7 +306,7 @@ func FuzzParseContacts(f *testing.F) {
 		}
 		// Whatever is taken is what AWS takes.
 		check := func(c AltContact) {
-			if c.Name == "" || c.Title == "" || !PhoneHasCountryCode(c.Phone) || !apiPhone.MatchString(c.Phone) || !strings.Contains(c.Email, "@") {
+			if c.Name == "" || c.Title == "" || !PhoneHasCountryCode(c.Phone) || !apiPhone.MatchString(c.Phone) || !apiEmail.MatchString(c.Email) {
 				t.Errorf("taken: %+v", c)
 			}
 		}

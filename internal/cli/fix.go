@@ -140,7 +140,8 @@ Step kinds (--only):
          each failing member account, or to --guardrail-target instead, as
          'rootwatch scp simulate' judges the placement. Blocked: a target at
          --max-scps, a deny-root over a --keep-root account (its root could
-         not sign in), a policy of that name with another document. SCPs
+         not sign in) or a deny without MFA over one whose root has no MFA,
+         a policy of that name with another document. SCPs
          never apply to the management account.
   contacts
          where alternate-contacts or security-contact-registered fails: in

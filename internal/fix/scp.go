@@ -96,8 +96,14 @@ func (k *SCP) PlanOrg(ctx context.Context, org Org, targets []Target, o Options)
 	findings := map[string]model.Finding{}
 	var failingIDs []string
 	partition := ""
+	// noMFA are the accounts whose root the audit read without MFA: a
+	// break-glass root among them has no way in under a deny without MFA.
+	noMFA := map[string]bool{}
 	for _, t := range targets {
 		partition = cmp.Or(partition, t.Account.Partition)
+		if r := t.Account.Root; r != nil && !r.MFA {
+			noMFA[t.Account.ID] = true
+		}
 		f, ok := t.Finding(SCPCheck)
 		acct := t.Account.ID
 		switch {
@@ -193,6 +199,12 @@ func (k *SCP) PlanOrg(ctx context.Context, org Org, targets []Target, o Options)
 		}
 		if p.AlreadyAttached != "" || len(pl.newly) == 0 {
 			continue // in place already, or nothing left to cover there
+		}
+		for _, e := range p.Accounts {
+			if e.Newly && slices.Contains(o.KeepRoot, e.ID) && e.After.Kind == scp.DenyWithoutMFA && noMFA[e.ID] {
+				p.Problems = append(p.Problems, "break-glass account "+e.ID+"'s root has no MFA device (as audited): under "+gen.Name()+
+					" it could do nothing; give it a hardware MFA device first, then plan again")
+			}
 		}
 		if len(p.Problems) > 0 {
 			steps = append(steps, Step{ID: "scp/" + pl.owner + "/" + target, Account: pl.owner, Via: via(pl.owner, org.Current), Region: region, Kind: k.Name(),

@@ -407,6 +407,23 @@ func TestSCPPlanKeepRoot(t *testing.T) {
 	if !strings.HasSuffix(steps[0].Why, "all or nothing. Note: break-glass account 111111111111 (prod-a) keeps its break-glass path only with MFA: its root must sign in with its MFA device, and its access keys stop working") {
 		t.Errorf("why %s", steps[0].Why)
 	}
+
+	// A break-glass root the audit read without MFA would have no way in
+	// under the MFA deny: blocked, the other account still planned. With
+	// MFA it is planned.
+	targets := scTargets(scA, scB)
+	targets[1].Account.Root = &model.Root{MFA: false}
+	steps, errs = (&SCP{}).PlanOrg(context.Background(), f.org(), targets, Options{KeepRoot: []string{scA}})
+	if len(errs) != 0 || len(steps) != 2 || steps[0].Account != scA || len(steps[0].Calls) != 0 ||
+		steps[0].Blocked != "break-glass account 111111111111's root has no MFA device (as audited): under rootwatch-deny-root-without-mfa it could do nothing; give it a hardware MFA device first, then plan again" ||
+		steps[1].Blocked != "" || !slices.Equal(steps[1].Covers, []string{scB}) {
+		t.Fatalf("no MFA: steps %+v, errors %+v", steps, errs)
+	}
+	targets[1].Account.Root = &model.Root{MFA: true}
+	steps, errs = (&SCP{}).PlanOrg(context.Background(), f.org(), targets, Options{KeepRoot: []string{scA}})
+	if len(errs) != 0 || len(steps) != 1 || steps[0].Blocked != "" || !slices.Equal(steps[0].Covers, []string{scA, scB}) {
+		t.Fatalf("with MFA: steps %+v, errors %+v", steps, errs)
+	}
 }
 
 // A target at the quota is blocked (ConstraintViolationException ahead);

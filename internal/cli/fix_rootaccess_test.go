@@ -7,14 +7,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/rootwatch/rootwatch/internal/awstest"
@@ -22,60 +18,12 @@ import (
 	"github.com/rootwatch/rootwatch/internal/fix"
 )
 
-// rootWorld is what moto cannot emulate of centralized root access, shared
-// by the audit's clients and fix's: trusted access for IAM (moto rejects
-// iam.amazonaws.com), IAM's RootCredentialsManagement and RootSessions,
-// sts:AssumeRoot, and each member root's credentials as its session sees
-// them (moto's credential report has no root row). It records every call
-// made to it, as "account action detail".
-type rootWorld struct {
-	mu                             sync.Mutex
-	trusted, credentials, sessions bool
-	roots                          map[string]*rootCreds
-	calls                          []string
-	// all are every call made, never taken.
-	all []string
-	// deny refuses "account action" with AccessDenied.
-	deny map[string]bool
-}
-
-// rootCreds are a member root's credentials.
-type rootCreds struct {
-	password bool
-	keys     []string
-	mfa      []string
-}
-
-func (w *rootWorld) record(acct, action, detail string) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.calls = append(w.calls, strings.TrimSpace(acct+" "+action+" "+detail))
-	w.all = append(w.all, strings.TrimSpace(acct+" "+action+" "+detail))
-	if w.deny[acct+" "+action] {
-		return &smithy.OperationError{ServiceID: "IAM", OperationName: strings.TrimPrefix(action, "iam:"),
-			Err: &smithy.GenericAPIError{Code: "AccessDenied", Message: "explicit deny in a service control policy"}}
-	}
-	return nil
-}
-
-func (w *rootWorld) take() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	c := w.calls
-	w.calls = nil
-	return c
-}
-
-// open is sts:AssumeRoot from the management account.
-func (w *rootWorld) open(_ context.Context, target, policy string) (fix.RootIAMAPI, error) {
-	if err := w.record(motoAccountID, "sts:AssumeRoot", target+" "+strings.TrimPrefix(policy, "arn:aws:iam::aws:policy/root-task/")); err != nil {
-		return nil, err
-	}
-	if !w.credentials {
-		return nil, &smithy.GenericAPIError{Code: "AccessDenied", Message: "centralized root access is not enabled"}
-	}
-	return rootSessionFake{w: w, acct: target, deleting: policy == fix.DeleteRootTaskPolicy}, nil
-}
+// rootWorld is what moto cannot emulate of centralized root access
+// (awstest.FakeRootAccess: trusted access for IAM, IAM's
+// RootCredentialsManagement and RootSessions, sts:AssumeRoot, and each
+// member root's credentials as its session sees them), shared by the
+// audit's clients and fix's.
+type rootWorld struct{ *awstest.FakeRootAccess }
 
 // hooks put the world behind fix's clients of the management account.
 func (w *rootWorld) hooks() fixHooks {
@@ -85,9 +33,9 @@ func (w *rootWorld) hooks() fixHooks {
 		}
 		return func(region string) fix.Clients {
 			c := r(region)
-			c.OrgAccess = trustedAccessFake{c.OrgAccess, w}
-			c.IAMOrg = orgFeaturesFake{w}
-			c.RootSession = w.open
+			c.OrgAccess = w.TrustedAccess(c.OrgAccess)
+			c.IAMOrg = w.OrgFeatures()
+			c.RootSession = awstest.AssumeRootAs[fix.RootIAMAPI](w.FakeRootAccess)
 			return c
 		}
 	}}
@@ -103,192 +51,6 @@ func (w *rootWorld) auditClients(cfg aws.Config, account string) *collect.Client
 	return c
 }
 
-// trustedAccessFake lists moto's trusted services and the world's IAM;
-// it turns IAM's on and off in the world.
-type trustedAccessFake struct {
-	fix.OrgServiceAccessAPI
-	w *rootWorld
-}
-
-func (f trustedAccessFake) ListAWSServiceAccessForOrganization(ctx context.Context, in *organizations.ListAWSServiceAccessForOrganizationInput, o ...func(*organizations.Options)) (*organizations.ListAWSServiceAccessForOrganizationOutput, error) {
-	out, err := f.OrgServiceAccessAPI.ListAWSServiceAccessForOrganization(ctx, in, o...)
-	if err == nil && f.w.trusted {
-		out.EnabledServicePrincipals = append(out.EnabledServicePrincipals, orgtypes.EnabledServicePrincipal{ServicePrincipal: aws.String("iam.amazonaws.com")})
-	}
-	return out, err
-}
-
-func (f trustedAccessFake) EnableAWSServiceAccess(_ context.Context, in *organizations.EnableAWSServiceAccessInput, _ ...func(*organizations.Options)) (*organizations.EnableAWSServiceAccessOutput, error) {
-	if err := f.w.record(motoAccountID, "organizations:EnableAWSServiceAccess", aws.ToString(in.ServicePrincipal)); err != nil {
-		return nil, err
-	}
-	f.w.trusted = true
-	return &organizations.EnableAWSServiceAccessOutput{}, nil
-}
-
-func (f trustedAccessFake) DisableAWSServiceAccess(_ context.Context, in *organizations.DisableAWSServiceAccessInput, _ ...func(*organizations.Options)) (*organizations.DisableAWSServiceAccessOutput, error) {
-	if err := f.w.record(motoAccountID, "organizations:DisableAWSServiceAccess", aws.ToString(in.ServicePrincipal)); err != nil {
-		return nil, err
-	}
-	f.w.trusted = false
-	return &organizations.DisableAWSServiceAccessOutput{}, nil
-}
-
-// orgFeaturesFake is IAM's centralized root access features.
-type orgFeaturesFake struct{ w *rootWorld }
-
-func (w *rootWorld) features() *iam.ListOrganizationsFeaturesOutput {
-	out := &iam.ListOrganizationsFeaturesOutput{OrganizationId: aws.String("o-fake")}
-	if w.credentials {
-		out.EnabledFeatures = append(out.EnabledFeatures, iamtypes.FeatureTypeRootCredentialsManagement)
-	}
-	if w.sessions {
-		out.EnabledFeatures = append(out.EnabledFeatures, iamtypes.FeatureTypeRootSessions)
-	}
-	return out
-}
-
-func (f orgFeaturesFake) ListOrganizationsFeatures(context.Context, *iam.ListOrganizationsFeaturesInput, ...func(*iam.Options)) (*iam.ListOrganizationsFeaturesOutput, error) {
-	if err := f.w.record(motoAccountID, "iam:ListOrganizationsFeatures", ""); err != nil {
-		return nil, err
-	}
-	return f.w.features(), nil
-}
-
-func (f orgFeaturesFake) EnableOrganizationsRootCredentialsManagement(context.Context, *iam.EnableOrganizationsRootCredentialsManagementInput, ...func(*iam.Options)) (*iam.EnableOrganizationsRootCredentialsManagementOutput, error) {
-	if err := f.w.record(motoAccountID, "iam:EnableOrganizationsRootCredentialsManagement", ""); err != nil {
-		return nil, err
-	}
-	f.w.credentials = true
-	return &iam.EnableOrganizationsRootCredentialsManagementOutput{}, nil
-}
-
-func (f orgFeaturesFake) EnableOrganizationsRootSessions(context.Context, *iam.EnableOrganizationsRootSessionsInput, ...func(*iam.Options)) (*iam.EnableOrganizationsRootSessionsOutput, error) {
-	if err := f.w.record(motoAccountID, "iam:EnableOrganizationsRootSessions", ""); err != nil {
-		return nil, err
-	}
-	f.w.sessions = true
-	return &iam.EnableOrganizationsRootSessionsOutput{}, nil
-}
-
-func (f orgFeaturesFake) DisableOrganizationsRootCredentialsManagement(context.Context, *iam.DisableOrganizationsRootCredentialsManagementInput, ...func(*iam.Options)) (*iam.DisableOrganizationsRootCredentialsManagementOutput, error) {
-	if err := f.w.record(motoAccountID, "iam:DisableOrganizationsRootCredentialsManagement", ""); err != nil {
-		return nil, err
-	}
-	f.w.credentials = false
-	return &iam.DisableOrganizationsRootCredentialsManagementOutput{}, nil
-}
-
-func (f orgFeaturesFake) DisableOrganizationsRootSessions(context.Context, *iam.DisableOrganizationsRootSessionsInput, ...func(*iam.Options)) (*iam.DisableOrganizationsRootSessionsOutput, error) {
-	if err := f.w.record(motoAccountID, "iam:DisableOrganizationsRootSessions", ""); err != nil {
-		return nil, err
-	}
-	f.w.sessions = false
-	return &iam.DisableOrganizationsRootSessionsOutput{}, nil
-}
-
-// rootSessionFake is IAM as a member's root in an AssumeRoot session; the
-// audit task policy refuses deletions.
-type rootSessionFake struct {
-	w        *rootWorld
-	acct     string
-	deleting bool
-}
-
-func (s rootSessionFake) root() *rootCreds { return s.w.roots[s.acct] }
-
-func (s rootSessionFake) call(action, detail string, deletion bool) error {
-	if err := s.w.record(s.acct, action, detail); err != nil {
-		return err
-	}
-	if deletion && !s.deleting {
-		return &smithy.GenericAPIError{Code: "AccessDenied", Message: "the audit task policy does not allow " + action}
-	}
-	return nil
-}
-
-func notFound(what string) error {
-	return &smithy.GenericAPIError{Code: "NoSuchEntity", Message: what + " not found"}
-}
-
-func (s rootSessionFake) GetLoginProfile(context.Context, *iam.GetLoginProfileInput, ...func(*iam.Options)) (*iam.GetLoginProfileOutput, error) {
-	if err := s.call("iam:GetLoginProfile", "", false); err != nil {
-		return nil, err
-	}
-	if !s.root().password {
-		return nil, notFound("login profile")
-	}
-	return &iam.GetLoginProfileOutput{LoginProfile: &iamtypes.LoginProfile{CreateDate: aws.Time(reportTime)}}, nil
-}
-
-func (s rootSessionFake) ListAccessKeys(context.Context, *iam.ListAccessKeysInput, ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error) {
-	if err := s.call("iam:ListAccessKeys", "", false); err != nil {
-		return nil, err
-	}
-	out := &iam.ListAccessKeysOutput{}
-	for _, k := range s.root().keys {
-		out.AccessKeyMetadata = append(out.AccessKeyMetadata, iamtypes.AccessKeyMetadata{AccessKeyId: aws.String(k), Status: iamtypes.StatusTypeActive})
-	}
-	return out, nil
-}
-
-func (s rootSessionFake) ListSigningCertificates(context.Context, *iam.ListSigningCertificatesInput, ...func(*iam.Options)) (*iam.ListSigningCertificatesOutput, error) {
-	return &iam.ListSigningCertificatesOutput{}, s.call("iam:ListSigningCertificates", "", false)
-}
-
-func (s rootSessionFake) ListMFADevices(context.Context, *iam.ListMFADevicesInput, ...func(*iam.Options)) (*iam.ListMFADevicesOutput, error) {
-	if err := s.call("iam:ListMFADevices", "", false); err != nil {
-		return nil, err
-	}
-	out := &iam.ListMFADevicesOutput{}
-	for _, m := range s.root().mfa {
-		out.MFADevices = append(out.MFADevices, iamtypes.MFADevice{SerialNumber: aws.String(m)})
-	}
-	return out, nil
-}
-
-func (s rootSessionFake) DeleteLoginProfile(context.Context, *iam.DeleteLoginProfileInput, ...func(*iam.Options)) (*iam.DeleteLoginProfileOutput, error) {
-	if err := s.call("iam:DeleteLoginProfile", "", true); err != nil {
-		return nil, err
-	}
-	if !s.root().password {
-		return nil, notFound("login profile")
-	}
-	s.root().password = false
-	return &iam.DeleteLoginProfileOutput{}, nil
-}
-
-func drop(list *[]string, v string) error {
-	i := slices.Index(*list, v)
-	if i < 0 {
-		return notFound(v)
-	}
-	*list = slices.Delete(*list, i, i+1)
-	return nil
-}
-
-func (s rootSessionFake) DeleteAccessKey(_ context.Context, in *iam.DeleteAccessKeyInput, _ ...func(*iam.Options)) (*iam.DeleteAccessKeyOutput, error) {
-	if err := s.call("iam:DeleteAccessKey", aws.ToString(in.AccessKeyId), true); err != nil {
-		return nil, err
-	}
-	return &iam.DeleteAccessKeyOutput{}, drop(&s.root().keys, aws.ToString(in.AccessKeyId))
-}
-
-func (s rootSessionFake) DeleteSigningCertificate(_ context.Context, in *iam.DeleteSigningCertificateInput, _ ...func(*iam.Options)) (*iam.DeleteSigningCertificateOutput, error) {
-	return nil, s.call("iam:DeleteSigningCertificate", aws.ToString(in.CertificateId), true)
-}
-
-func (s rootSessionFake) DeactivateMFADevice(_ context.Context, in *iam.DeactivateMFADeviceInput, _ ...func(*iam.Options)) (*iam.DeactivateMFADeviceOutput, error) {
-	if err := s.call("iam:DeactivateMFADevice", aws.ToString(in.SerialNumber), true); err != nil {
-		return nil, err
-	}
-	return &iam.DeactivateMFADeviceOutput{}, drop(&s.root().mfa, aws.ToString(in.SerialNumber))
-}
-
-func (s rootSessionFake) DeleteVirtualMFADevice(_ context.Context, in *iam.DeleteVirtualMFADeviceInput, _ ...func(*iam.Options)) (*iam.DeleteVirtualMFADeviceOutput, error) {
-	return &iam.DeleteVirtualMFADeviceOutput{}, s.call("iam:DeleteVirtualMFADevice", aws.ToString(in.SerialNumber), true)
-}
-
 // rootReportFake is the audit's IAM: a member's credential report root row
 // and account summary say what its root holds in the world; the
 // management account's are motoRootRow's; the organization's features are
@@ -302,15 +64,15 @@ type rootReportFake struct {
 // ListOrganizationsFeatures: as IAM does, refused while trusted access
 // for IAM is off.
 func (f rootReportFake) ListOrganizationsFeatures(context.Context, *iam.ListOrganizationsFeaturesInput, ...func(*iam.Options)) (*iam.ListOrganizationsFeaturesOutput, error) {
-	if !f.w.trusted {
+	if !f.w.Trusted {
 		return nil, &smithy.OperationError{ServiceID: "IAM", OperationName: "ListOrganizationsFeatures",
 			Err: &smithy.GenericAPIError{Code: "ServiceAccessNotEnabledException", Message: "trusted access is not enabled for IAM"}}
 	}
-	return f.w.features(), nil
+	return f.w.Features(), nil
 }
 
 func (f rootReportFake) GetCredentialReport(ctx context.Context, in *iam.GetCredentialReportInput, o ...func(*iam.Options)) (*iam.GetCredentialReportOutput, error) {
-	r, ok := f.w.roots[f.account]
+	r, ok := f.w.Root(f.account)
 	if !ok {
 		return f.motoRootRow.GetCredentialReport(ctx, in, o...)
 	}
@@ -318,27 +80,25 @@ func (f rootReportFake) GetCredentialReport(ctx context.Context, in *iam.GetCred
 	if err != nil {
 		return out, err
 	}
-	f.w.mu.Lock()
-	defer f.w.mu.Unlock()
 	password, used := "false", "N/A"
-	if r.password {
+	if r.Password {
 		password, used = "true", "no_information"
 	}
 	key := func(i int) string {
-		if i < len(r.keys) {
+		if i < len(r.Keys) {
 			return "true,2022-01-01T00:00:00+00:00,N/A,N/A,N/A"
 		}
 		return "false,N/A,N/A,N/A,N/A"
 	}
 	row := fmt.Sprintf("<root_account>,arn:aws:iam::%s:root,2020-01-01T00:00:00+00:00,%s,%s,not_supported,not_supported,%v,%s,%s,false,N/A,false,N/A",
-		f.account, password, used, len(r.mfa) > 0, key(0), key(1))
+		f.account, password, used, len(r.MFA) > 0, key(0), key(1))
 	out.Content = awstest.InsertRow(out.Content, row)
 	out.GeneratedTime = aws.Time(reportTime)
 	return out, nil
 }
 
 func (f rootReportFake) GetAccountSummary(ctx context.Context, in *iam.GetAccountSummaryInput, o ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error) {
-	r, ok := f.w.roots[f.account]
+	r, ok := f.w.Root(f.account)
 	if !ok {
 		return f.motoRootRow.GetAccountSummary(ctx, in, o...)
 	}
@@ -346,18 +106,16 @@ func (f rootReportFake) GetAccountSummary(ctx context.Context, in *iam.GetAccoun
 	if err != nil {
 		return out, err
 	}
-	f.w.mu.Lock()
-	defer f.w.mu.Unlock()
 	flag := func(b bool) int32 {
 		if b {
 			return 1
 		}
 		return 0
 	}
-	out.SummaryMap["AccountMFAEnabled"] = flag(len(r.mfa) > 0)
-	out.SummaryMap["AccountAccessKeysPresent"] = flag(len(r.keys) > 0)
+	out.SummaryMap["AccountMFAEnabled"] = flag(len(r.MFA) > 0)
+	out.SummaryMap["AccountAccessKeysPresent"] = flag(len(r.Keys) > 0)
 	out.SummaryMap["AccountSigningCertificatesPresent"] = 0
-	out.SummaryMap["AccountPasswordPresent"] = flag(r.password)
+	out.SummaryMap["AccountPasswordPresent"] = flag(r.Password)
 	return out, nil
 }
 
@@ -399,11 +157,11 @@ func TestFixRootAccessEndToEnd_FakeRootSessionsOrgFeaturesAndRootRows(t *testing
 	ids := mustOrg(t, m.Endpoint)
 	a, b, audit := ids["prod-a"], ids["prod-b"], ids["audit"]
 	fido, virt := "arn:aws:iam::"+a+":u2f/root/yubikey-AAAA", "arn:aws:iam::"+a+":mfa/root-phone"
-	w := &rootWorld{roots: map[string]*rootCreds{
-		a:     {password: true, keys: []string{"AKIAPRODAROOTKEY0001"}, mfa: []string{fido, virt}},
-		b:     {password: true, keys: []string{"AKIAPRODBROOTKEY0001"}},
+	w := &rootWorld{&awstest.FakeRootAccess{Management: motoAccountID, OrgID: "o-fake", Roots: map[string]*awstest.FakeRoot{
+		a:     {Password: true, Keys: []string{"AKIAPRODAROOTKEY0001"}, MFA: []string{fido, virt}},
+		b:     {Password: true, Keys: []string{"AKIAPRODBROOTKEY0001"}},
 		audit: {},
-	}}
+	}}}
 	never := func(t *testing.T, calls []string) {
 		t.Helper()
 		for _, c := range calls {
@@ -452,7 +210,7 @@ func TestFixRootAccessEndToEnd_FakeRootSessionsOrgFeaturesAndRootRows(t *testing
 	// root cannot be read before RootCredentialsManagement is on). The
 	// audit member's root holds nothing: no step.
 	r := plan(t, ExitPartial)
-	calls := w.take()
+	calls := w.Take()
 	if !slices.Equal(calls, nil) {
 		t.Errorf("the first dry run called the fakes: %v (trusted access is read from moto; IAM's features need it)", calls)
 	}
@@ -476,8 +234,8 @@ func TestFixRootAccessEndToEnd_FakeRootSessionsOrgFeaturesAndRootRows(t *testing
 	// 2. Apply: the features are on; prod-a stays blocked (exit 3).
 	r = apply(t, ExitPartial, filepath.Join(dir, "run1.jsonl"))
 	if want := []string{"123456789012 organizations:EnableAWSServiceAccess iam.amazonaws.com", "123456789012 iam:EnableOrganizationsRootCredentialsManagement",
-		"123456789012 iam:EnableOrganizationsRootSessions"}; !slices.Equal(w.take(), want) || !w.trusted || !w.credentials || !w.sessions {
-		t.Errorf("first apply: trusted %v credentials %v sessions %v", w.trusted, w.credentials, w.sessions)
+		"123456789012 iam:EnableOrganizationsRootSessions"}; !slices.Equal(w.Take(), want) || !w.Trusted || !w.Credentials || !w.Sessions {
+		t.Errorf("first apply: trusted %v credentials %v sessions %v", w.Trusted, w.Credentials, w.Sessions)
 	}
 	if !strings.Contains(r.out, "applied  root-access/123456789012/organization  account 123456789012\n") {
 		t.Errorf("first apply:\n%s", r.out)
@@ -488,7 +246,7 @@ func TestFixRootAccessEndToEnd_FakeRootSessionsOrgFeaturesAndRootRows(t *testing
 	// saved.
 	planPath := filepath.Join(dir, "plan.json")
 	r = plan(t, ExitFailing, "--plan-out", planPath)
-	calls = w.take()
+	calls = w.Take()
 	wantReads := []string{
 		"123456789012 iam:ListOrganizationsFeatures",
 		"123456789012 sts:AssumeRoot " + a + " IAMAuditRootUserCredentials",
@@ -534,7 +292,7 @@ func TestFixRootAccessEndToEnd_FakeRootSessionsOrgFeaturesAndRootRows(t *testing
 	if r.code != 0 {
 		t.Fatalf("apply the saved plan: exit %d: %s\n%s", r.code, r.err, r.out)
 	}
-	calls = w.take()
+	calls = w.Take()
 	wantApply := []string{
 		"123456789012 sts:AssumeRoot " + a + " IAMDeleteRootUserCredentials",
 		a + " iam:DeleteLoginProfile", a + " iam:DeleteAccessKey AKIAPRODAROOTKEY0001",
@@ -581,12 +339,12 @@ func TestFixRootAccessEndToEnd_FakeRootSessionsOrgFeaturesAndRootRows(t *testing
 	if r.out != "Nothing to do.\n" {
 		t.Errorf("third dry run:\n%s", r.out)
 	}
-	calls = w.take()
+	calls = w.Take()
 	if slices.ContainsFunc(calls, func(c string) bool { return strings.Contains(c, "Delete") || strings.Contains(c, "Enable") }) {
 		t.Errorf("third dry run: %v", calls)
 	}
-	never(t, w.all)
-	if r := w.roots[b]; !r.password || len(r.keys) != 1 {
+	never(t, w.All())
+	if r := w.Roots[b]; !r.Password || len(r.Keys) != 1 {
 		t.Errorf("prod-b's root was changed: %+v", r)
 	}
 }
@@ -598,11 +356,12 @@ func TestFixRootAccessOneMemberDenied_FakeRootSessionsOrgFeaturesAndRootRows(t *
 	m := startMoto(t)
 	ids := mustOrg(t, m.Endpoint)
 	a, b := ids["prod-a"], ids["prod-b"]
-	w := &rootWorld{trusted: true, credentials: true, sessions: true, roots: map[string]*rootCreds{
-		a:            {password: true, keys: []string{"AKIAPRODAROOTKEY0001"}},
-		b:            {password: true, keys: []string{"AKIAPRODBROOTKEY0001"}},
+	w := &rootWorld{&awstest.FakeRootAccess{Management: motoAccountID, OrgID: "o-fake", Trusted: true, Credentials: true, Sessions: true, Roots: map[string]*awstest.FakeRoot{
+		a:            {Password: true, Keys: []string{"AKIAPRODAROOTKEY0001"}},
+		b:            {Password: true, Keys: []string{"AKIAPRODBROOTKEY0001"}},
 		ids["audit"]: {},
-	}, deny: map[string]bool{a + " iam:DeleteAccessKey": true}}
+	}, Fail: map[string]error{a + " iam:DeleteAccessKey": &smithy.OperationError{ServiceID: "IAM", OperationName: "DeleteAccessKey",
+		Err: &smithy.GenericAPIError{Code: "AccessDenied", Message: "explicit deny in a service control policy"}}}}}
 	d, _, _ := testDeps("")
 	d.AWSClients = w.auditClients
 	r := runFixWith(t, d, w.hooks(), "--org", "--only", "root-access", "--endpoint-url", m.Endpoint, "--apply", "--yes", "--log", filepath.Join(t.TempDir(), "run.jsonl"))
@@ -618,7 +377,7 @@ func TestFixRootAccessOneMemberDenied_FakeRootSessionsOrgFeaturesAndRootRows(t *
 	if !strings.Contains(r.err, "step failed") || !strings.Contains(r.err, "account="+a) {
 		t.Errorf("stderr does not name the failed account: %s", r.err)
 	}
-	if ra, rb := w.roots[a], w.roots[b]; ra.password || len(ra.keys) != 1 || rb.password || len(rb.keys) != 0 {
+	if ra, rb := w.Roots[a], w.Roots[b]; ra.Password || len(ra.Keys) != 1 || rb.Password || len(rb.Keys) != 0 {
 		t.Errorf("after: prod-a %+v, prod-b %+v", ra, rb)
 	}
 }

@@ -426,9 +426,9 @@ func readRootCredentials(ctx context.Context, cl Clients, acct string) (rootHeld
 	} else if apiCode(err) != "NoSuchEntity" {
 		return h, fmt.Errorf("iam:GetLoginProfile: %w", err)
 	}
-	keys := &iam.ListAccessKeysInput{}
-	for {
-		out, err := api.ListAccessKeys(ctx, keys)
+	keys := iam.NewListAccessKeysPaginator(api, &iam.ListAccessKeysInput{})
+	for keys.HasMorePages() {
+		out, err := keys.NextPage(ctx)
 		if err != nil {
 			return h, fmt.Errorf("iam:ListAccessKeys: %w", err)
 		}
@@ -436,38 +436,26 @@ func readRootCredentials(ctx context.Context, cl Clients, acct string) (rootHeld
 			h.keys = append(h.keys, aws.ToString(k.AccessKeyId))
 			h.keyWords = append(h.keyWords, aws.ToString(k.AccessKeyId)+" ("+strings.ToLower(string(k.Status))+")")
 		}
-		if !out.IsTruncated {
-			break
-		}
-		keys.Marker = out.Marker
 	}
-	certs := &iam.ListSigningCertificatesInput{}
-	for {
-		out, err := api.ListSigningCertificates(ctx, certs)
+	certs := iam.NewListSigningCertificatesPaginator(api, &iam.ListSigningCertificatesInput{})
+	for certs.HasMorePages() {
+		out, err := certs.NextPage(ctx)
 		if err != nil {
 			return h, fmt.Errorf("iam:ListSigningCertificates: %w", err)
 		}
 		for _, c := range out.Certificates {
 			h.certs = append(h.certs, aws.ToString(c.CertificateId))
 		}
-		if !out.IsTruncated {
-			break
-		}
-		certs.Marker = out.Marker
 	}
-	mfa := &iam.ListMFADevicesInput{}
-	for {
-		out, err := api.ListMFADevices(ctx, mfa)
+	mfa := iam.NewListMFADevicesPaginator(api, &iam.ListMFADevicesInput{})
+	for mfa.HasMorePages() {
+		out, err := mfa.NextPage(ctx)
 		if err != nil {
 			return h, fmt.Errorf("iam:ListMFADevices: %w", err)
 		}
 		for _, d := range out.MFADevices {
 			h.mfa = append(h.mfa, aws.ToString(d.SerialNumber))
 		}
-		if !out.IsTruncated {
-			break
-		}
-		mfa.Marker = out.Marker
 	}
 	return h, nil
 }

@@ -16,275 +16,32 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/rootwatch/rootwatch/internal/awstest"
 	"github.com/rootwatch/rootwatch/internal/model"
 )
 
 // Accounts of the root-access tests: the management account, members,
 // and a break-glass member.
 const (
-	raMgmt   = "999999999999"
-	raA      = "111111111111"
-	raB      = "222222222222"
-	raC      = "333333333333"
-	raKeep   = "444444444444"
-	raOrgID  = "o-abcdef1234"
-	raVirt   = "arn:aws:iam::111111111111:mfa/root-phone"
-	raFIDO   = "arn:aws:iam::111111111111:u2f/root/yubikey-AAAA"
-	raPolicy = "arn:aws:iam::aws:policy/root-task/"
+	raMgmt  = "999999999999"
+	raA     = "111111111111"
+	raB     = "222222222222"
+	raC     = "333333333333"
+	raKeep  = "444444444444"
+	raOrgID = "o-abcdef1234"
+	raVirt  = "arn:aws:iam::111111111111:mfa/root-phone"
+	raFIDO  = "arn:aws:iam::111111111111:u2f/root/yubikey-AAAA"
 )
 
-// raWorld_Fake stands in for what moto cannot emulate: Organizations'
-// trusted access for IAM (moto rejects iam.amazonaws.com), IAM's
-// centralized root access features, sts:AssumeRoot and IAM as a member's
-// root in its session. It records every call, as "account action
-// detail", and fails those fail names.
-type raWorld struct {
-	mu                             sync.Mutex
-	trusted, credentials, sessions bool
-	roots                          map[string]*raRoot
-	calls                          []string
-	fail                           map[string]error // "account action" or "action"
-}
-
-// raRoot is what a member root holds.
-type raRoot struct {
-	password bool
-	keys     []string
-	certs    []string
-	mfa      []string
-}
-
-func (w *raWorld) record(acct, action, detail string) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.calls = append(w.calls, strings.TrimSpace(acct+" "+action+" "+detail))
-	if err := w.fail[acct+" "+action]; err != nil {
-		return err
+// raReach gives the management account's clients: the fake world of
+// awstest.FakeRootAccess (moto emulates neither IAM's trusted access and
+// organizations features nor sts:AssumeRoot).
+func raReach(w *awstest.FakeRootAccess) Reach {
+	return func(string) Clients {
+		return Clients{OrgAccess: w.TrustedAccess(nil), IAMOrg: w.OrgFeatures(), RootSession: awstest.AssumeRootAs[RootIAMAPI](w)}
 	}
-	return w.fail[action]
-}
-
-func (w *raWorld) took() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	c := w.calls
-	w.calls = nil
-	return c
-}
-
-// reach gives the management account's clients.
-func (w *raWorld) reach(string) Clients {
-	return Clients{OrgAccess: raOrg{w}, IAMOrg: raOrg{w}, RootSession: w.open}
-}
-
-func (w *raWorld) open(_ context.Context, target, policy string) (RootIAMAPI, error) {
-	if err := w.record(raMgmt, "sts:AssumeRoot", target+" "+strings.TrimPrefix(policy, raPolicy)); err != nil {
-		return nil, err
-	}
-	return raSession{w: w, acct: target, deleting: policy == DeleteRootTaskPolicy}, nil
-}
-
-type raOrg struct{ w *raWorld }
-
-func (o raOrg) ListAWSServiceAccessForOrganization(context.Context, *organizations.ListAWSServiceAccessForOrganizationInput, ...func(*organizations.Options)) (*organizations.ListAWSServiceAccessForOrganizationOutput, error) {
-	if err := o.w.record(raMgmt, "organizations:ListAWSServiceAccessForOrganization", ""); err != nil {
-		return nil, err
-	}
-	out := &organizations.ListAWSServiceAccessForOrganizationOutput{EnabledServicePrincipals: []orgtypes.EnabledServicePrincipal{{ServicePrincipal: aws.String("sso.amazonaws.com")}}}
-	if o.w.trusted {
-		out.EnabledServicePrincipals = append(out.EnabledServicePrincipals, orgtypes.EnabledServicePrincipal{ServicePrincipal: aws.String(IAMServicePrincipal)})
-	}
-	return out, nil
-}
-
-func (o raOrg) EnableAWSServiceAccess(_ context.Context, in *organizations.EnableAWSServiceAccessInput, _ ...func(*organizations.Options)) (*organizations.EnableAWSServiceAccessOutput, error) {
-	if err := o.w.record(raMgmt, "organizations:EnableAWSServiceAccess", aws.ToString(in.ServicePrincipal)); err != nil {
-		return nil, err
-	}
-	o.w.trusted = true
-	return &organizations.EnableAWSServiceAccessOutput{}, nil
-}
-
-func (o raOrg) DisableAWSServiceAccess(_ context.Context, in *organizations.DisableAWSServiceAccessInput, _ ...func(*organizations.Options)) (*organizations.DisableAWSServiceAccessOutput, error) {
-	if err := o.w.record(raMgmt, "organizations:DisableAWSServiceAccess", aws.ToString(in.ServicePrincipal)); err != nil {
-		return nil, err
-	}
-	o.w.trusted = false
-	return &organizations.DisableAWSServiceAccessOutput{}, nil
-}
-
-func (o raOrg) ListOrganizationsFeatures(context.Context, *iam.ListOrganizationsFeaturesInput, ...func(*iam.Options)) (*iam.ListOrganizationsFeaturesOutput, error) {
-	if err := o.w.record(raMgmt, "iam:ListOrganizationsFeatures", ""); err != nil {
-		return nil, err
-	}
-	if !o.w.trusted {
-		return nil, &smithy.GenericAPIError{Code: "ServiceAccessNotEnabledException", Message: "trusted access is not enabled"}
-	}
-	out := &iam.ListOrganizationsFeaturesOutput{OrganizationId: aws.String(raOrgID)}
-	if o.w.credentials {
-		out.EnabledFeatures = append(out.EnabledFeatures, iamtypes.FeatureTypeRootCredentialsManagement)
-	}
-	if o.w.sessions {
-		out.EnabledFeatures = append(out.EnabledFeatures, iamtypes.FeatureTypeRootSessions)
-	}
-	return out, nil
-}
-
-func (o raOrg) EnableOrganizationsRootCredentialsManagement(context.Context, *iam.EnableOrganizationsRootCredentialsManagementInput, ...func(*iam.Options)) (*iam.EnableOrganizationsRootCredentialsManagementOutput, error) {
-	if err := o.w.record(raMgmt, "iam:EnableOrganizationsRootCredentialsManagement", ""); err != nil {
-		return nil, err
-	}
-	o.w.credentials = true
-	return &iam.EnableOrganizationsRootCredentialsManagementOutput{}, nil
-}
-
-func (o raOrg) EnableOrganizationsRootSessions(context.Context, *iam.EnableOrganizationsRootSessionsInput, ...func(*iam.Options)) (*iam.EnableOrganizationsRootSessionsOutput, error) {
-	if err := o.w.record(raMgmt, "iam:EnableOrganizationsRootSessions", ""); err != nil {
-		return nil, err
-	}
-	o.w.sessions = true
-	return &iam.EnableOrganizationsRootSessionsOutput{}, nil
-}
-
-func (o raOrg) DisableOrganizationsRootCredentialsManagement(context.Context, *iam.DisableOrganizationsRootCredentialsManagementInput, ...func(*iam.Options)) (*iam.DisableOrganizationsRootCredentialsManagementOutput, error) {
-	if err := o.w.record(raMgmt, "iam:DisableOrganizationsRootCredentialsManagement", ""); err != nil {
-		return nil, err
-	}
-	o.w.credentials = false
-	return &iam.DisableOrganizationsRootCredentialsManagementOutput{}, nil
-}
-
-func (o raOrg) DisableOrganizationsRootSessions(context.Context, *iam.DisableOrganizationsRootSessionsInput, ...func(*iam.Options)) (*iam.DisableOrganizationsRootSessionsOutput, error) {
-	if err := o.w.record(raMgmt, "iam:DisableOrganizationsRootSessions", ""); err != nil {
-		return nil, err
-	}
-	o.w.sessions = false
-	return &iam.DisableOrganizationsRootSessionsOutput{}, nil
-}
-
-// raSession is IAM as a member's root in an AssumeRoot session; the audit
-// task policy refuses deletions.
-type raSession struct {
-	w        *raWorld
-	acct     string
-	deleting bool
-}
-
-func noSuchEntity(what string) error {
-	return &smithy.GenericAPIError{Code: "NoSuchEntity", Message: what + " not found"}
-}
-
-func (s raSession) root() *raRoot { return s.w.roots[s.acct] }
-
-func (s raSession) deletion(action, detail string) error {
-	if err := s.w.record(s.acct, action, detail); err != nil {
-		return err
-	}
-	if !s.deleting {
-		return &smithy.GenericAPIError{Code: "AccessDenied", Message: "the task policy does not allow " + action}
-	}
-	return nil
-}
-
-func (s raSession) GetLoginProfile(context.Context, *iam.GetLoginProfileInput, ...func(*iam.Options)) (*iam.GetLoginProfileOutput, error) {
-	if err := s.w.record(s.acct, "iam:GetLoginProfile", ""); err != nil {
-		return nil, err
-	}
-	if !s.root().password {
-		return nil, noSuchEntity("login profile")
-	}
-	return &iam.GetLoginProfileOutput{LoginProfile: &iamtypes.LoginProfile{CreateDate: aws.Time(applyTime)}}, nil
-}
-
-func (s raSession) ListAccessKeys(context.Context, *iam.ListAccessKeysInput, ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error) {
-	if err := s.w.record(s.acct, "iam:ListAccessKeys", ""); err != nil {
-		return nil, err
-	}
-	out := &iam.ListAccessKeysOutput{}
-	for i, k := range s.root().keys {
-		st := iamtypes.StatusTypeActive
-		if i == 1 {
-			st = iamtypes.StatusTypeInactive
-		}
-		out.AccessKeyMetadata = append(out.AccessKeyMetadata, iamtypes.AccessKeyMetadata{AccessKeyId: aws.String(k), Status: st})
-	}
-	return out, nil
-}
-
-func (s raSession) ListSigningCertificates(context.Context, *iam.ListSigningCertificatesInput, ...func(*iam.Options)) (*iam.ListSigningCertificatesOutput, error) {
-	if err := s.w.record(s.acct, "iam:ListSigningCertificates", ""); err != nil {
-		return nil, err
-	}
-	out := &iam.ListSigningCertificatesOutput{}
-	for _, c := range s.root().certs {
-		out.Certificates = append(out.Certificates, iamtypes.SigningCertificate{CertificateId: aws.String(c), Status: iamtypes.StatusTypeActive})
-	}
-	return out, nil
-}
-
-func (s raSession) ListMFADevices(context.Context, *iam.ListMFADevicesInput, ...func(*iam.Options)) (*iam.ListMFADevicesOutput, error) {
-	if err := s.w.record(s.acct, "iam:ListMFADevices", ""); err != nil {
-		return nil, err
-	}
-	out := &iam.ListMFADevicesOutput{}
-	for _, m := range s.root().mfa {
-		out.MFADevices = append(out.MFADevices, iamtypes.MFADevice{SerialNumber: aws.String(m)})
-	}
-	return out, nil
-}
-
-func (s raSession) DeleteLoginProfile(context.Context, *iam.DeleteLoginProfileInput, ...func(*iam.Options)) (*iam.DeleteLoginProfileOutput, error) {
-	if err := s.deletion("iam:DeleteLoginProfile", ""); err != nil {
-		return nil, err
-	}
-	if !s.root().password {
-		return nil, noSuchEntity("login profile")
-	}
-	s.root().password = false
-	return &iam.DeleteLoginProfileOutput{}, nil
-}
-
-// remove takes v out of list, or says it was not there.
-func remove(list *[]string, v string) error {
-	i := slices.Index(*list, v)
-	if i < 0 {
-		return noSuchEntity(v)
-	}
-	*list = slices.Delete(*list, i, i+1)
-	return nil
-}
-
-func (s raSession) DeleteAccessKey(_ context.Context, in *iam.DeleteAccessKeyInput, _ ...func(*iam.Options)) (*iam.DeleteAccessKeyOutput, error) {
-	if err := s.deletion("iam:DeleteAccessKey", aws.ToString(in.AccessKeyId)); err != nil {
-		return nil, err
-	}
-	return &iam.DeleteAccessKeyOutput{}, remove(&s.root().keys, aws.ToString(in.AccessKeyId))
-}
-
-func (s raSession) DeleteSigningCertificate(_ context.Context, in *iam.DeleteSigningCertificateInput, _ ...func(*iam.Options)) (*iam.DeleteSigningCertificateOutput, error) {
-	if err := s.deletion("iam:DeleteSigningCertificate", aws.ToString(in.CertificateId)); err != nil {
-		return nil, err
-	}
-	return &iam.DeleteSigningCertificateOutput{}, remove(&s.root().certs, aws.ToString(in.CertificateId))
-}
-
-func (s raSession) DeactivateMFADevice(_ context.Context, in *iam.DeactivateMFADeviceInput, _ ...func(*iam.Options)) (*iam.DeactivateMFADeviceOutput, error) {
-	if err := s.deletion("iam:DeactivateMFADevice", aws.ToString(in.SerialNumber)); err != nil {
-		return nil, err
-	}
-	return &iam.DeactivateMFADeviceOutput{}, remove(&s.root().mfa, aws.ToString(in.SerialNumber))
-}
-
-func (s raSession) DeleteVirtualMFADevice(_ context.Context, in *iam.DeleteVirtualMFADeviceInput, _ ...func(*iam.Options)) (*iam.DeleteVirtualMFADeviceOutput, error) {
-	if err := s.deletion("iam:DeleteVirtualMFADevice", aws.ToString(in.SerialNumber)); err != nil {
-		return nil, err
-	}
-	return &iam.DeleteVirtualMFADeviceOutput{}, nil
 }
 
 // raTarget is an account as the audit saw it: its centralized-root-access
@@ -298,15 +55,15 @@ func raTarget(acct string, status, msg string, absent bool) Target {
 	return Target{Account: a, AsOf: applyTime, Findings: []model.Finding{{ID: "f-" + acct, Check: RootAccessCheck, Status: status, Account: acct, Message: msg}}}
 }
 
-func raOrgOf(w *raWorld) Org {
-	return Org{ID: raOrgID, Management: raMgmt, Current: raMgmt, Reach: w.reach, AsOf: applyTime}
+func raOrgOf(w *awstest.FakeRootAccess) Org {
+	return Org{ID: raOrgID, Management: raMgmt, Current: raMgmt, Reach: raReach(w), AsOf: applyTime}
 }
 
 // fullRoot is member A's root: a password, two keys, a certificate, a
 // FIDO key and a virtual device.
-func fullRoot() *raRoot {
-	return &raRoot{password: true, keys: []string{"AKIAAAAAAAAAAAAAAAA1", "AKIAAAAAAAAAAAAAAAA2"}, certs: []string{"CERTAAAAAAAAAAAAAAAAAAAAAAAAAAA1"},
-		mfa: []string{raFIDO, raVirt}}
+func fullRoot() *awstest.FakeRoot {
+	return &awstest.FakeRoot{Password: true, Keys: []string{"AKIAAAAAAAAAAAAAAAA1", "AKIAAAAAAAAAAAAAAAA2"}, Inactive: []string{"AKIAAAAAAAAAAAAAAAA2"}, Certs: []string{"CERTAAAAAAAAAAAAAAAAAAAAAAAAAAA1"},
+		MFA: []string{raFIDO, raVirt}}
 }
 
 // From nothing: trusted access, both features off. One organization step
@@ -316,7 +73,7 @@ func fullRoot() *raRoot {
 // management account get nothing. No session is opened, nothing is
 // changed.
 func TestRootAccessPlanFromNothing_Fake(t *testing.T) {
-	w := &raWorld{roots: map[string]*raRoot{raA: fullRoot(), raKeep: fullRoot()}}
+	w := &awstest.FakeRootAccess{Management: raMgmt, OrgID: raOrgID, Roots: map[string]*awstest.FakeRoot{raA: fullRoot(), raKeep: fullRoot()}}
 	targets := []Target{
 		raTarget(raMgmt, model.StatusNotApplicable, "centralized root access manages member accounts' roots", false),
 		raTarget(raA, model.StatusFail, "RootCredentialsManagement is not enabled for the organization", false),
@@ -328,7 +85,7 @@ func TestRootAccessPlanFromNothing_Fake(t *testing.T) {
 	if len(errs) != 0 {
 		t.Fatalf("errors: %+v", errs)
 	}
-	if got := w.took(); !slices.Equal(got, []string{"999999999999 organizations:ListAWSServiceAccessForOrganization"}) {
+	if got := w.Take(); !slices.Equal(got, []string{"999999999999 organizations:ListAWSServiceAccessForOrganization"}) {
 		t.Errorf("calls: %v", got)
 	}
 	if len(steps) != 2 {
@@ -376,8 +133,8 @@ func TestRootAccessPlanFromNothing_Fake(t *testing.T) {
 // root holds nothing now gets no step; the break-glass member is never
 // reached, not even read.
 func TestRootAccessPlanMembers_Fake(t *testing.T) {
-	w := &raWorld{trusted: true, credentials: true, sessions: true,
-		roots: map[string]*raRoot{raA: fullRoot(), raB: {}, raKeep: fullRoot()}}
+	w := &awstest.FakeRootAccess{Management: raMgmt, OrgID: raOrgID, Trusted: true, Credentials: true, Sessions: true,
+		Roots: map[string]*awstest.FakeRoot{raA: fullRoot(), raB: {}, raKeep: fullRoot()}}
 	msg := "centralized root access is enabled, but this root still holds a password, access keys, signing certificates, an MFA device"
 	targets := []Target{
 		raTarget(raMgmt, model.StatusNotApplicable, "n/a", false),
@@ -397,7 +154,7 @@ func TestRootAccessPlanMembers_Fake(t *testing.T) {
 		"999999999999 sts:AssumeRoot 222222222222 IAMAuditRootUserCredentials",
 		"222222222222 iam:GetLoginProfile", "222222222222 iam:ListAccessKeys", "222222222222 iam:ListSigningCertificates", "222222222222 iam:ListMFADevices",
 	}
-	if got := w.took(); !slices.Equal(got, wantCalls) {
+	if got := w.Take(); !slices.Equal(got, wantCalls) {
 		t.Errorf("calls:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantCalls, "\n"))
 	}
 	if len(steps) != 1 {
@@ -445,7 +202,7 @@ func TestRootAccessPlanMembers_Fake(t *testing.T) {
 // management account's nor the delegated administrator's plan nothing and
 // say why.
 func TestRootAccessDelegatedAdministrator_Fake(t *testing.T) {
-	w := &raWorld{trusted: true, roots: map[string]*raRoot{raA: fullRoot()}}
+	w := &awstest.FakeRootAccess{Management: raMgmt, OrgID: raOrgID, Trusted: true, Roots: map[string]*awstest.FakeRoot{raA: fullRoot()}}
 	org := raOrgOf(w)
 	org.Current = raC
 	targets := []Target{raTarget(raA, model.StatusFail, "RootCredentialsManagement is not enabled for the organization", false)}
@@ -453,7 +210,7 @@ func TestRootAccessDelegatedAdministrator_Fake(t *testing.T) {
 	if len(errs) != 0 || len(steps) != 2 {
 		t.Fatalf("steps %+v, errors %+v", steps, errs)
 	}
-	if got := w.took(); !slices.Equal(got, []string{"999999999999 iam:ListOrganizationsFeatures"}) {
+	if got := w.Take(); !slices.Equal(got, []string{"999999999999 iam:ListOrganizationsFeatures"}) {
 		t.Errorf("calls: %v", got)
 	}
 	if s := steps[0]; s.Account != raC || s.ID != "root-access/333333333333/organization" || len(s.Calls) != 2 ||
@@ -464,7 +221,7 @@ func TestRootAccessDelegatedAdministrator_Fake(t *testing.T) {
 		t.Errorf("member step: %+v", s)
 	}
 
-	w.fail = map[string]error{"iam:ListOrganizationsFeatures": &smithy.GenericAPIError{Code: "AccountNotManagementOrDelegatedAdministratorException",
+	w.Fail = map[string]error{"iam:ListOrganizationsFeatures": &smithy.GenericAPIError{Code: "AccountNotManagementOrDelegatedAdministratorException",
 		Message: "not the management account or a delegated administrator"}}
 	steps, errs = (&RootAccess{}).PlanOrg(context.Background(), org, targets, Options{})
 	if len(steps) != 0 || len(errs) != 1 || errs[0].Account != raC || errs[0].Kind != "root-access" ||
@@ -479,8 +236,8 @@ func TestRootAccessDelegatedAdministrator_Fake(t *testing.T) {
 // do; an audit session refused in one member is that member's error, the
 // others are planned.
 func TestRootAccessPlanErrors_Fake(t *testing.T) {
-	w := &raWorld{trusted: true, credentials: true, sessions: true, roots: map[string]*raRoot{raA: fullRoot(), raB: {password: true}},
-		fail: map[string]error{"111111111111 iam:ListAccessKeys": &smithy.GenericAPIError{Code: "AccessDenied", Message: "denied by an SCP"}}}
+	w := &awstest.FakeRootAccess{Management: raMgmt, OrgID: raOrgID, Trusted: true, Credentials: true, Sessions: true, Roots: map[string]*awstest.FakeRoot{raA: fullRoot(), raB: {Password: true}},
+		Fail: map[string]error{"111111111111 iam:ListAccessKeys": &smithy.GenericAPIError{Code: "AccessDenied", Message: "denied by an SCP"}}}
 	targets := []Target{
 		raTarget(raA, model.StatusFail, "still holds", false),
 		raTarget(raB, model.StatusFail, "still holds a password", false),
@@ -501,12 +258,12 @@ func TestRootAccessPlanErrors_Fake(t *testing.T) {
 
 // raApplier applies with the fakes: the management account's clients
 // for every step (members' steps are made via it).
-func raApplier(w *raWorld, log *RunLog) *Applier {
+func raApplier(w *awstest.FakeRootAccess, log *RunLog) *Applier {
 	return &Applier{Reach: func(_ context.Context, account string) (Reach, error) {
 		if account != raMgmt {
 			return func(string) Clients { return Clients{} }, nil
 		}
-		return w.reach, nil
+		return raReach(w), nil
 	}, Log: log, Now: func() time.Time { return applyTime }}
 }
 
@@ -516,13 +273,13 @@ func raApplier(w *raWorld, log *RunLog) *Applier {
 // parameters, never its credentials, and marks every deletion
 // irreversible.
 func TestRootAccessApply_Fake(t *testing.T) {
-	w := &raWorld{trusted: true, credentials: true, sessions: true, roots: map[string]*raRoot{raA: fullRoot(), raB: {keys: []string{"AKIABBBBBBBBBBBBBBB1"}}}}
+	w := &awstest.FakeRootAccess{Management: raMgmt, OrgID: raOrgID, Trusted: true, Credentials: true, Sessions: true, Roots: map[string]*awstest.FakeRoot{raA: fullRoot(), raB: {Keys: []string{"AKIABBBBBBBBBBBBBBB1"}}}}
 	targets := []Target{raTarget(raA, model.StatusFail, "still holds", false), raTarget(raB, model.StatusFail, "still holds keys", false)}
 	steps, errs := (&RootAccess{}).PlanOrg(context.Background(), raOrgOf(w), targets, Options{})
 	if len(errs) != 0 || len(steps) != 2 {
 		t.Fatalf("steps %+v, errors %+v", steps, errs)
 	}
-	w.took()
+	w.Take()
 	path := filepath.Join(t.TempDir(), "run.jsonl")
 	log, err := OpenRunLog(path)
 	if err != nil {
@@ -538,7 +295,7 @@ func TestRootAccessApply_Fake(t *testing.T) {
 		}
 	}
 	var a, b []string
-	for _, c := range w.took() {
+	for _, c := range w.Take() {
 		switch {
 		case strings.Contains(c, raA):
 			a = append(a, c)
@@ -563,7 +320,7 @@ func TestRootAccessApply_Fake(t *testing.T) {
 		t.Errorf("member B: %v", b)
 	}
 	for _, acct := range []string{raA, raB} {
-		if r := w.roots[acct]; r.password || len(r.keys)+len(r.certs)+len(r.mfa) != 0 {
+		if r := w.Roots[acct]; r.Password || len(r.Keys)+len(r.Certs)+len(r.MFA) != 0 {
 			t.Errorf("root of %s still holds %+v", acct, r)
 		}
 	}
@@ -612,17 +369,17 @@ func TestRootAccessApply_Fake(t *testing.T) {
 // exactly what was deleted before (it stays deleted: no undo claimed);
 // nothing after it is tried; member B is applied whole.
 func TestRootAccessApplyAccessDeniedStopsThatMember_Fake(t *testing.T) {
-	w := &raWorld{trusted: true, credentials: true, sessions: true, roots: map[string]*raRoot{raA: fullRoot(), raB: {password: true}}}
+	w := &awstest.FakeRootAccess{Management: raMgmt, OrgID: raOrgID, Trusted: true, Credentials: true, Sessions: true, Roots: map[string]*awstest.FakeRoot{raA: fullRoot(), raB: {Password: true}}}
 	targets := []Target{raTarget(raA, model.StatusFail, "still holds", false), raTarget(raB, model.StatusFail, "still holds a password", false)}
 	steps, errs := (&RootAccess{}).PlanOrg(context.Background(), raOrgOf(w), targets, Options{})
 	if len(errs) != 0 || len(steps) != 2 {
 		t.Fatalf("steps %+v, errors %+v", steps, errs)
 	}
-	w.took()
+	w.Take()
 	denied := &smithy.OperationError{ServiceID: "IAM", OperationName: "DeleteAccessKey",
 		Err: &smithy.GenericAPIError{Code: "AccessDenied", Message: "explicit deny in a service control policy"}}
 	// The second key only.
-	api := w.reach
+	api := raReach(w)
 	reach := func(r string) Clients {
 		c := api(r)
 		open := c.RootSession
@@ -631,7 +388,7 @@ func TestRootAccessApplyAccessDeniedStopsThatMember_Fake(t *testing.T) {
 			if err != nil || target != raA {
 				return s, err
 			}
-			return denySecondKey{s.(raSession), denied}, nil
+			return denySecondKey{s.(awstest.FakeRootSession), denied}, nil
 		}
 		return c
 	}
@@ -650,17 +407,17 @@ func TestRootAccessApplyAccessDeniedStopsThatMember_Fake(t *testing.T) {
 	if b.Account != raB || b.Status != Applied {
 		t.Errorf("member B: %+v", b)
 	}
-	if r := w.roots[raA]; r.password || !slices.Equal(r.keys, []string{"AKIAAAAAAAAAAAAAAAA2"}) || len(r.certs) != 1 || len(r.mfa) != 2 {
+	if r := w.Roots[raA]; r.Password || !slices.Equal(r.Keys, []string{"AKIAAAAAAAAAAAAAAAA2"}) || len(r.Certs) != 1 || len(r.MFA) != 2 {
 		t.Errorf("root of A after: %+v", r)
 	}
-	if w.roots[raB].password {
+	if w.Roots[raB].Password {
 		t.Errorf("root of B still has its password")
 	}
 }
 
 // denySecondKey refuses the deletion of member A's second access key.
 type denySecondKey struct {
-	raSession
+	awstest.FakeRootSession
 	err error
 }
 
@@ -668,14 +425,14 @@ func (d denySecondKey) DeleteAccessKey(ctx context.Context, in *iam.DeleteAccess
 	if aws.ToString(in.AccessKeyId) == "AKIAAAAAAAAAAAAAAAA2" {
 		return nil, d.err
 	}
-	return d.raSession.DeleteAccessKey(ctx, in, o...)
+	return d.FakeRootSession.DeleteAccessKey(ctx, in, o...)
 }
 
 // A refused AssumeRoot fails the step before any deletion: nothing
 // changed, said so; the log has the refused session.
 func TestRootAccessSessionRefused_Fake(t *testing.T) {
-	w := &raWorld{roots: map[string]*raRoot{raA: fullRoot()},
-		fail: map[string]error{"999999999999 sts:AssumeRoot": &smithy.GenericAPIError{Code: "AccessDenied", Message: "not authorized to perform sts:AssumeRoot"}}}
+	w := &awstest.FakeRootAccess{Management: raMgmt, OrgID: raOrgID, Roots: map[string]*awstest.FakeRoot{raA: fullRoot()},
+		Fail: map[string]error{"999999999999 sts:AssumeRoot": &smithy.GenericAPIError{Code: "AccessDenied", Message: "not authorized to perform sts:AssumeRoot"}}}
 	step := Step{ID: "root-access/111111111111/root-credentials", Account: raA, Via: raMgmt, Kind: "root-access", TouchesRootCredentials: true,
 		RootSession: &RootSession{TargetPrincipal: raA, TaskPolicyArn: DeleteRootTaskPolicy},
 		Calls:       []Call{{Action: "iam:DeleteLoginProfile", Params: map[string]any{}, Irreversible: true}}}
@@ -693,7 +450,7 @@ func TestRootAccessSessionRefused_Fake(t *testing.T) {
 			"api error AccessDenied: not authorized to perform sts:AssumeRoot: nothing was changed" {
 		t.Errorf("results: %+v", rs)
 	}
-	if !w.roots[raA].password {
+	if !w.Roots[raA].Password {
 		t.Error("the password was deleted")
 	}
 	if e := readLog(t, path); len(e) != 1 || e[0].Action != "sts:AssumeRoot" || e[0].Result != "error" {
@@ -704,12 +461,12 @@ func TestRootAccessSessionRefused_Fake(t *testing.T) {
 // The organization step is all or nothing: RootSessions refused, the
 // features it turned on are turned off again, last first.
 func TestRootAccessOrgStepRollsBack_Fake(t *testing.T) {
-	w := &raWorld{roots: map[string]*raRoot{}, fail: map[string]error{"iam:EnableOrganizationsRootSessions": &smithy.GenericAPIError{Code: "ServiceFailure", Message: "try later"}}}
+	w := &awstest.FakeRootAccess{Management: raMgmt, OrgID: raOrgID, Roots: map[string]*awstest.FakeRoot{}, Fail: map[string]error{"iam:EnableOrganizationsRootSessions": &smithy.GenericAPIError{Code: "ServiceFailure", Message: "try later"}}}
 	steps, errs := (&RootAccess{}).PlanOrg(context.Background(), raOrgOf(w), []Target{raTarget(raA, model.StatusFail, "not enabled", true)}, Options{})
 	if len(errs) != 0 || len(steps) != 1 {
 		t.Fatalf("steps %+v, errors %+v", steps, errs)
 	}
-	w.took()
+	w.Take()
 	rs := raApplier(w, nil).Apply(context.Background(), steps)
 	want := []string{
 		"999999999999 organizations:EnableAWSServiceAccess iam.amazonaws.com",
@@ -718,11 +475,11 @@ func TestRootAccessOrgStepRollsBack_Fake(t *testing.T) {
 		"999999999999 iam:DisableOrganizationsRootCredentialsManagement",
 		"999999999999 organizations:DisableAWSServiceAccess iam.amazonaws.com",
 	}
-	if got := w.took(); !slices.Equal(got, want) {
+	if got := w.Take(); !slices.Equal(got, want) {
 		t.Errorf("calls:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if len(rs) != 1 || rs[0].Status != Failed || !rs[0].RolledBack || w.trusted || w.credentials || w.sessions {
-		t.Errorf("results %+v; trusted %v credentials %v sessions %v", rs, w.trusted, w.credentials, w.sessions)
+	if len(rs) != 1 || rs[0].Status != Failed || !rs[0].RolledBack || w.Trusted || w.Credentials || w.Sessions {
+		t.Errorf("results %+v; trusted %v credentials %v sessions %v", rs, w.Trusted, w.Credentials, w.Sessions)
 	}
 }
 
@@ -733,8 +490,8 @@ func TestRootAccessExecute_Fake(t *testing.T) {
 	if err == nil || err.Error() != "iam:DeleteAccessKey: made only as a member's root, in the sts:AssumeRoot session its step names: this step names none" {
 		t.Errorf("without a session: %v", err)
 	}
-	w := &raWorld{roots: map[string]*raRoot{raA: {}}}
-	cl := Clients{RootIAM: raSession{w: w, acct: raA, deleting: true}}
+	w := &awstest.FakeRootAccess{Management: raMgmt, OrgID: raOrgID, Roots: map[string]*awstest.FakeRoot{raA: {}}}
+	cl := Clients{RootIAM: w.Session(raA, true)}
 	out, err := Execute(context.Background(), cl, Call{Action: "iam:DeleteAccessKey", Params: map[string]any{"AccessKeyId": "AKIA1"}})
 	if err != nil || out["Already"] != "absent" {
 		t.Errorf("already gone: %v %v", out, err)
@@ -797,7 +554,7 @@ func TestReadPlanRootSession(t *testing.T) {
 // planner reads the features itself: the organization's step is planned.
 // An account whose root was not read stays an error.
 func TestRootAccessFeaturesUnreadByTheAudit_Fake(t *testing.T) {
-	w := &raWorld{roots: map[string]*raRoot{}}
+	w := &awstest.FakeRootAccess{Management: raMgmt, OrgID: raOrgID, Roots: map[string]*awstest.FakeRoot{}}
 	unread := raTarget(raA, model.StatusError, "the organization's centralized root access could not be read (see errors)", true)
 	unread.Account.FailedCollectors = []string{"centralized root access"}
 	noRoot := raTarget(raB, model.StatusError, "the organization's centralized root access could not be read (see errors)", false)
@@ -870,7 +627,7 @@ func TestNewReachRootSession_FakeSTSAndIAMEndpoint(t *testing.T) {
 // turns RootSessions on, and the member holding credentials waits for it
 // (no session is opened before both are on).
 func TestRootAccessSessionsOff_Fake(t *testing.T) {
-	w := &raWorld{trusted: true, credentials: true, roots: map[string]*raRoot{raA: fullRoot()}}
+	w := &awstest.FakeRootAccess{Management: raMgmt, OrgID: raOrgID, Trusted: true, Credentials: true, Roots: map[string]*awstest.FakeRoot{raA: fullRoot()}}
 	steps, errs := (&RootAccess{}).PlanOrg(context.Background(), raOrgOf(w), []Target{raTarget(raA, model.StatusFail, "still holds", false)}, Options{})
 	if len(errs) != 0 || len(steps) != 2 {
 		t.Fatalf("steps %+v, errors %+v", steps, errs)
@@ -881,7 +638,7 @@ func TestRootAccessSessionsOff_Fake(t *testing.T) {
 	if steps[1].Blocked == "" || steps[1].RootSession != nil {
 		t.Errorf("member step: %+v", steps[1])
 	}
-	if got := w.took(); !slices.Equal(got, []string{"999999999999 organizations:ListAWSServiceAccessForOrganization", "999999999999 iam:ListOrganizationsFeatures"}) {
+	if got := w.Take(); !slices.Equal(got, []string{"999999999999 organizations:ListAWSServiceAccessForOrganization", "999999999999 iam:ListOrganizationsFeatures"}) {
 		t.Errorf("calls: %v", got)
 	}
 }

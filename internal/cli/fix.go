@@ -835,11 +835,28 @@ func writePlan(w io.Writer, format string, p *fix.Plan) error {
 			fmt.Fprintf(bw, " %s", s.Region)
 		}
 		fmt.Fprintf(bw, "\n   fixes: %s %s\n   why: %s\n", s.Finding.Check, s.Finding.ID, termSafe(s.Why))
+		if len(s.Covers) > 0 {
+			fmt.Fprintf(bw, "   covers: %s\n", strings.Join(s.Covers, ", "))
+		}
+		if s.Via != "" {
+			fmt.Fprintf(bw, "   made from: account %s's credentials\n", s.Via)
+		}
+		if rs := s.RootSession; rs != nil {
+			fmt.Fprintf(bw, "   as the root of %s: sts:AssumeRoot session, task policy %s\n", rs.TargetPrincipal, termSafe(rs.TaskPolicyArn))
+		}
 		if s.Blocked != "" {
 			fmt.Fprintf(bw, "   BLOCKED: %s\n", termSafe(s.Blocked))
 		}
+		irreversible := false
 		for _, c := range s.Calls {
-			fmt.Fprintf(bw, "   - %s\n", termSafe(c.String()))
+			mark := "-"
+			if c.Irreversible {
+				mark, irreversible = "!", true
+			}
+			fmt.Fprintf(bw, "   %s %s\n", mark, termSafe(c.String()))
+		}
+		if irreversible {
+			fmt.Fprintln(bw, "   (! marks a call that cannot be undone)")
 		}
 	}
 	for _, e := range p.Errors {

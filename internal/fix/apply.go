@@ -108,20 +108,24 @@ func (a *Applier) applyAccount(ctx context.Context, acct string, steps []Step, i
 	for _, i := range idx {
 		s := steps[i]
 		r := &StepResult{Step: s.ID, Account: acct, Kind: s.Kind}
-		reach, err := reachOf(s)
 		results[i] = r
 		switch {
 		case stopped != "":
 			r.Status, r.Error = Skipped, "not applied: "+stopped
 			a.log(Entry{Account: acct, Step: s.ID, Result: Skipped, Error: r.Error})
 			continue
-		case err != nil:
+		case ctx.Err() != nil:
+			r.Status, r.Error = Skipped, "not applied: the run was interrupted"
+			a.log(Entry{Account: acct, Step: s.ID, Result: Skipped, Error: r.Error})
+			continue
+		}
+		// Reached only for a step that runs: no role is assumed for a
+		// step skipped.
+		reach, err := reachOf(s)
+		if err != nil {
 			r.Status, r.Error = Failed, fmt.Sprintf("reach account %s: %v", cmp.Or(s.Via, acct), err)
 			a.log(Entry{Account: acct, Step: s.ID, Result: Failed, Error: r.Error})
 			stopped = "step " + s.ID + " failed"
-			continue
-		case ctx.Err() != nil:
-			r.Status, r.Error = Skipped, "not applied: the run was interrupted"
 			continue
 		}
 		a.applyStep(ctx, reach(s.Region), s, r)
@@ -165,7 +169,15 @@ func (a *Applier) applyStep(ctx context.Context, cl Clients, s Step, r *StepResu
 	results := map[string]string{}
 	for _, c := range s.Calls {
 		c.Params = resolveValue(c.Params, results).(map[string]any)
-		res, err := exec(ctx, cl, c)
+		var res map[string]string
+		var err error
+		if missing := unresolved(c.Params); len(missing) > 0 {
+			// Never sent with the placeholder in it: AWS would refuse it,
+			// or worse, take it.
+			err = fmt.Errorf("%s not made: %s unknown (no earlier call of the step returned it)", c.Action, strings.Join(missing, ", "))
+		} else {
+			res, err = exec(ctx, cl, c)
+		}
 		maps.Copy(results, res)
 		undo := resolve(c.Undo, results)
 		e := Entry{Account: s.Account, Region: s.Region, Step: s.ID, Action: c.Action, Params: c.Params, Output: res, Undo: undo, Irreversible: c.Irreversible, Result: "ok"}
@@ -203,7 +215,12 @@ func (a *Applier) rollback(ctx context.Context, cl Clients, s Step, done []made,
 	}
 	for i := len(done) - 1; i >= 0; i-- {
 		for _, u := range done[i].undo {
-			_, err := exec(ctx, cl, u)
+			var err error
+			if missing := unresolved(u.Params); len(missing) > 0 {
+				err = fmt.Errorf("not made: %s unknown (the call did not return it)", strings.Join(missing, ", "))
+			} else {
+				_, err = exec(ctx, cl, u)
+			}
 			e := Entry{Account: s.Account, Region: s.Region, Step: s.ID, Action: u.Action, Params: u.Params, Rollback: true, Result: "ok"}
 			if err != nil {
 				e.Result, e.Error = "error", err.Error()
@@ -229,11 +246,49 @@ func resolve(undo []Call, res map[string]string) []Call {
 	return out
 }
 
+// placeholder is the name in a "${Name}" parameter, if v is one.
+func placeholder(v string) (string, bool) {
+	name, ok := strings.CutPrefix(v, "${")
+	if !ok || !strings.HasSuffix(name, "}") {
+		return "", false
+	}
+	name = strings.TrimSuffix(name, "}")
+	if name == "" || strings.ContainsFunc(name, func(r rune) bool { return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') }) {
+		return "", false
+	}
+	return name, true
+}
+
+// unresolved are the "${Name}" placeholders left in v, sorted.
+func unresolved(v any) []string {
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			if _, ok := placeholder(x); ok && !slices.Contains(out, x) {
+				out = append(out, x)
+			}
+		case map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	slices.Sort(out)
+	return out
+}
+
 func resolveValue(v any, res map[string]string) any {
 	switch x := v.(type) {
 	case string:
-		if name, ok := strings.CutPrefix(x, "${"); ok && strings.HasSuffix(name, "}") {
-			if r, ok := res[strings.TrimSuffix(name, "}")]; ok {
+		if name, ok := placeholder(x); ok {
+			if r, ok := res[name]; ok {
 				return r
 			}
 		}

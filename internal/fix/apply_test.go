@@ -292,3 +292,64 @@ func TestApplyViaAndEarlierResults_Fake(t *testing.T) {
 		t.Errorf("results: %+v", rs)
 	}
 }
+
+// A "${Name}" no earlier call returned is never sent: the call fails, the
+// step rolls back, and an undo whose placeholder is unknown is not made
+// either (said in the error).
+func TestApplyUnresolvedPlaceholder_Fake(t *testing.T) {
+	var sent []string
+	exec := func(_ context.Context, _ Clients, c Call) (map[string]string, error) {
+		sent = append(sent, c.String())
+		return nil, nil // CreatePolicy "forgets" to return PolicyId
+	}
+	var logged []Entry
+	a := &Applier{Reach: reachFake, Execute: exec, Record: func(e Entry) { logged = append(logged, e) }}
+	rs := a.Apply(context.Background(), []Step{{ID: "scp/x", Account: "111111111111", Kind: "scp", Calls: []Call{
+		{Action: "organizations:CreatePolicy", Params: map[string]any{"Name": "p"},
+			Undo: []Call{{Action: "organizations:DeletePolicy", Params: map[string]any{"PolicyId": "${PolicyId}"}}}},
+		{Action: "organizations:AttachPolicy", Params: map[string]any{"PolicyId": "${PolicyId}", "TargetId": "111111111111"}},
+	}}})
+	if want := []string{`organizations:CreatePolicy {"Name":"p"}`}; !slices.Equal(sent, want) {
+		t.Errorf("sent %v, want %v", sent, want)
+	}
+	want := "account 111111111111, step scp/x: organizations:AttachPolicy: organizations:AttachPolicy not made: ${PolicyId} unknown (no earlier call of the step returned it)" +
+		"; undo organizations:DeletePolicy failed: not made: ${PolicyId} unknown (the call did not return it) (see the run log's undo of organizations:CreatePolicy)"
+	if len(rs) != 1 || rs[0].Status != Failed || rs[0].RolledBack || rs[0].Error != want {
+		t.Errorf("result %+v\nwant error %s", rs, want)
+	}
+	if len(logged) != 3 || logged[2].Action != "organizations:DeletePolicy" || !logged[2].Rollback || logged[2].Result != "error" {
+		t.Errorf("logged %+v", logged)
+	}
+}
+
+// Steps not run, an earlier step having failed or the run interrupted,
+// are in the log, and no account is reached for them.
+func TestApplySkippedStepsLoggedNotReached_Fake(t *testing.T) {
+	var reached []string
+	reach := func(ctx context.Context, account string) (Reach, error) {
+		reached = append(reached, account)
+		return reachFake(ctx, account)
+	}
+	exec := func(context.Context, Clients, Call) (map[string]string, error) { return nil, accessDenied("CreateTopic") }
+	var logged []string
+	a := &Applier{Reach: reach, Execute: exec, Record: func(e Entry) { logged = append(logged, e.Step+" "+e.Result+" "+e.Error) }}
+	steps := []Step{
+		{ID: "s1", Account: "111111111111", Kind: "alarm", Calls: []Call{{Action: "sns:CreateTopic", Params: map[string]any{"Name": "t"}}}},
+		{ID: "s2", Account: "111111111111", Via: "999999999999", Kind: "scp", Calls: []Call{{Action: "organizations:AttachPolicy", Params: map[string]any{}}}},
+	}
+	a.Apply(context.Background(), steps)
+	if !slices.Equal(reached, []string{"111111111111"}) {
+		t.Errorf("reached %v: the Via account of a skipped step was reached", reached)
+	}
+	if len(logged) != 2 || logged[1] != "s2 skipped not applied: step s1 failed" {
+		t.Errorf("logged %q", logged)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	reached, logged = nil, nil
+	rs := a.Apply(ctx, steps[:1])
+	if len(reached) != 0 || len(rs) != 1 || rs[0].Status != Skipped || !slices.Equal(logged, []string{"s1 skipped not applied: the run was interrupted"}) {
+		t.Errorf("interrupted: reached %v, results %+v, logged %q", reached, rs, logged)
+	}
+}

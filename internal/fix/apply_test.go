@@ -330,7 +330,9 @@ func TestApplySkippedStepsLoggedNotReached_Fake(t *testing.T) {
 		reached = append(reached, account)
 		return reachFake(ctx, account)
 	}
-	exec := func(context.Context, Clients, Call) (map[string]string, error) { return nil, accessDenied("CreateTopic") }
+	exec := func(context.Context, Clients, Call) (map[string]string, error) {
+		return nil, accessDenied("CreateTopic")
+	}
 	var logged []string
 	a := &Applier{Reach: reach, Execute: exec, Record: func(e Entry) { logged = append(logged, e.Step+" "+e.Result+" "+e.Error) }}
 	steps := []Step{

@@ -517,8 +517,7 @@ func ParseNotify(list []string) ([]Endpoint, error) {
 		case !ok || rest == "":
 			return nil, fmt.Errorf("--notify %q: want email:ADDRESS or https:URL", s)
 		case proto == "email":
-			at := strings.LastIndex(rest, "@")
-			if at < 1 || at == len(rest)-1 || strings.ContainsAny(rest, " \t<>,") || !strings.Contains(rest[at:], ".") {
+			if !validEmail(rest) {
 				return nil, fmt.Errorf("--notify %q: %q is not an email address", s, rest)
 			}
 			out = append(out, Endpoint{Protocol: "email", Endpoint: rest})

@@ -79,7 +79,7 @@ var (
 )
 
 // validEmail says whether s is one bare email address, as AWS's contact
-// and budget APIs take it.
+// and budget APIs take it (and fix takes it everywhere: --notify too).
 func validEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
 	return err == nil && a.Name == "" && a.Address == s && apiEmail.MatchString(s)

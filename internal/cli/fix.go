@@ -519,15 +519,15 @@ func (o *FixOptions) targets(ctx context.Context, w *world, now time.Time) ([]fi
 // plan plans every target, refusing accounts of another organization.
 func (o *FixOptions) plan(ctx context.Context, w *world, targets []fix.Target, org string, now time.Time) (*fix.Plan, error) {
 	p := &fix.Plan{Version: fix.PlanVersion, CreatedAt: now, Organization: w.org, Evidence: map[string]time.Time{}}
+	chosen := func(account string) bool { return len(o.accounts) == 0 || slices.Contains(o.accounts, account) }
 	for _, e := range o.unread {
-		if len(o.accounts) == 0 || slices.Contains(o.accounts, e.Account) {
+		if chosen(e.Account) {
 			p.Errors = append(p.Errors, e)
 		}
 	}
+	// --accounts narrows the targets once, for every kind.
+	targets = slices.DeleteFunc(slices.Clone(targets), func(t fix.Target) bool { return !chosen(t.Account.ID) })
 	for _, t := range targets {
-		if len(o.accounts) > 0 && !slices.Contains(o.accounts, t.Account.ID) {
-			continue
-		}
 		aorg := t.Account.Org
 		if aorg == "" {
 			aorg = org
@@ -536,33 +536,26 @@ func (o *FixOptions) plan(ctx context.Context, w *world, targets []fix.Target, o
 			return nil, usageError("%v", err)
 		}
 	}
-	for _, t := range targets {
-		if len(o.accounts) > 0 && !slices.Contains(o.accounts, t.Account.ID) {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		p.Evidence[t.Account.ID] = t.AsOf.UTC()
-		steps, errs := fix.PlanAccount(ctx, t, o.reach(w, t.Account.ID), o.fixOptions(), o.Only)
+	add := func(steps []fix.Step, errs []fix.AccountError) {
 		p.Steps = append(p.Steps, steps...)
 		p.Errors = append(p.Errors, errs...)
 		for _, e := range errs {
 			o.Deps.logger().Warn("not planned", "account", e.Account, "kind", e.Kind, "error", e.Error)
 		}
 	}
+	for _, t := range targets {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		p.Evidence[t.Account.ID] = t.AsOf.UTC()
+		add(fix.PlanAccount(ctx, t, o.reach(w, t.Account.ID), o.fixOptions(), o.Only))
+	}
 	// The organization's kinds plan from every target together, with the
 	// credentials' clients (the management account or a delegated
 	// administrator); outside an organization there is nothing for them.
 	if w.org != "" {
-		var in []fix.Target
-		for _, t := range targets {
-			if len(o.accounts) == 0 || slices.Contains(o.accounts, t.Account.ID) {
-				in = append(in, t)
-			}
-		}
 		org := fix.Org{ID: w.org, Management: w.management, Current: w.current, Reach: o.reach(w, w.current), AsOf: now}
-		steps, errs := fix.PlanOrg(ctx, org, in, o.fixOptions(), o.Only)
+		steps, errs := fix.PlanOrg(ctx, org, targets, o.fixOptions(), o.Only)
 		for _, s := range steps {
 			// Steps made from the credentials' account rest on the
 			// organization as read now, besides their accounts' audit.
@@ -572,11 +565,7 @@ func (o *FixOptions) plan(ctx context.Context, w *world, targets []fix.Target, o
 				}
 			}
 		}
-		p.Steps = append(p.Steps, steps...)
-		p.Errors = append(p.Errors, errs...)
-		for _, e := range errs {
-			o.Deps.logger().Warn("not planned", "account", e.Account, "kind", e.Kind, "error", e.Error)
-		}
+		add(steps, errs)
 	}
 	return p, nil
 }
